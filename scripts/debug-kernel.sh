@@ -1,0 +1,110 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Build (once) the debug-lane guest kernel from Debian's linux-source-6.1:
+# defconfig + kvm_guest.config + tools/testing/vm/debug.config.
+#
+# The result is cached under $KFI_CACHE/debug-kernel/<hash>, the hash covering
+# the config fragment, the build recipe's version and the source package's
+# version (bump $recipe when a change here must rebuild the kernel):
+#   <dir>/build             the O= build tree; use it as KDIR for our modules
+#   <dir>/root/boot/vmlinuz-<kver>, <dir>/root/lib/modules/<kver>
+#                           what tools/testing/vm/run --kernel takes
+# Prints <dir> on stdout.  A second run with nothing changed returns at once.
+#
+# Usage: scripts/debug-kernel.sh [--print-dir]
+#   --print-dir   only print where the build is (or would be); build nothing
+
+set -euo pipefail
+
+top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+. "$top/scripts/common.sh"
+
+fragment=$top/tools/testing/vm/debug.config
+jobs=${KFI_JOBS:-$(nproc)}
+
+srcver=$(dpkg-query -W -f '${Version}' linux-source-6.1 2>/dev/null) ||
+	kfi_die "linux-source-6.1 is not installed; run 'make deps'"
+recipe="defconfig kvm_guest.config + fragment, v1"
+hash=$( { cat "$fragment"; echo "$recipe"; echo "$srcver"; } | sha256sum | cut -c1-12)
+dir=$KFI_CACHE/debug-kernel/$hash
+src=$KFI_CACHE/src/linux-source-6.1_$srcver
+
+if [ "${1:-}" = --print-dir ]; then
+	echo "$dir"
+	exit 0
+fi
+
+if [ -e "$dir/done" ]; then
+	echo "$dir"
+	exit 0
+fi
+
+mkdir -p "$KFI_CACHE/debug-kernel" "$KFI_CACHE/src"
+# One builder at a time; a second caller waits and then finds it done.
+exec 9>"$KFI_CACHE/debug-kernel/.lock"
+flock 9
+if [ -e "$dir/done" ]; then
+	echo "$dir"
+	exit 0
+fi
+
+start=$(date +%s)
+if [ ! -e "$src/.unpacked" ]; then
+	kfi_log "unpacking $KFI_LINUX_SRC_TAR"
+	rm -rf "$src" "$src.tmp"
+	mkdir -p "$src.tmp"
+	tar -xf "$KFI_LINUX_SRC_TAR" -C "$src.tmp" --strip-components=1
+	touch "$src.tmp/.unpacked"
+	mv "$src.tmp" "$src"
+fi
+
+rm -rf "$dir"
+mkdir -p "$dir/build" "$dir/root/boot"
+cp "$fragment" "$dir/debug.config"
+kmake=(nice make -C "$src" O="$dir/build" -j"$jobs" -s)
+
+kfi_log "configuring in $dir/build"
+"${kmake[@]}" defconfig kvm_guest.config >/dev/null
+
+# Apply the fragment through scripts/config, then let Kconfig settle it.
+args=()
+while IFS= read -r line; do
+	case $line in
+	CONFIG_*=y)	args+=(--enable "${line%%=*}") ;;
+	CONFIG_*=m)	args+=(--module "${line%%=*}") ;;
+	CONFIG_*=\"*\")	v=${line#*=\"}; args+=(--set-str "${line%%=*}" "${v%\"}") ;;
+	CONFIG_*=*)	args+=(--set-val "${line%%=*}" "${line#*=}") ;;
+	"# CONFIG_"*" is not set")
+		v=${line#\# }; args+=(--disable "${v%% *}") ;;
+	esac
+done <"$fragment"
+"$src/scripts/config" --file "$dir/build/.config" "${args[@]}"
+"${kmake[@]}" olddefconfig >/dev/null
+
+# Kconfig silently drops what it cannot satisfy: make that loud.
+bad=0
+while IFS= read -r line; do
+	case $line in
+	CONFIG_*=*|"# CONFIG_"*" is not set") ;;
+	*) continue ;;
+	esac
+	if ! grep -qxF "$line" "$dir/build/.config"; then
+		kfi_log "config did not keep: $line"
+		bad=1
+	fi
+done <"$fragment"
+[ "$bad" = 0 ] || kfi_die "fix $fragment"
+
+kfi_log "building bzImage and modules with -j$jobs (slow: ~15 min on 2 cores)"
+"${kmake[@]}" bzImage modules
+kver=$(cat "$dir/build/include/config/kernel.release")
+"${kmake[@]}" INSTALL_MOD_PATH="$dir/root" modules_install >/dev/null
+cp "$dir/build/arch/x86/boot/bzImage" "$dir/root/boot/vmlinuz-$kver"
+cp "$dir/build/.config" "$dir/root/boot/config-$kver"
+depmod -b "$dir/root" "$kver"
+end=$(date +%s)
+echo "$((end - start))" >"$dir/build-seconds"
+touch "$dir/done"
+kfi_log "debug kernel $kver built in $((end - start)) s"
+echo "$dir"

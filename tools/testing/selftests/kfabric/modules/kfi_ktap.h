@@ -1,0 +1,91 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Tiny KTAP reporter for kfabric's in-kernel test modules.
+ *
+ * Debian's kernel has no KUnit, so each test module runs its cases from
+ * module_init() and prints one KTAP line per case through pr_info().  The
+ * suite runner (kfabric_modules.sh) picks those lines out of the kernel log
+ * by the module's pr_fmt prefix and folds them into the suite's KTAP stream.
+ *
+ * A case is a function returning 0 on success or a negative errno; the
+ * KT_EXPECT_*() macros report where a check failed and make the case fail.
+ */
+#ifndef _KFI_KTAP_H
+#define _KFI_KTAP_H
+
+#include <linux/kernel.h>
+#include <linux/printk.h>
+
+struct kt_case {
+	const char *name;
+	int (*run)(void);
+};
+
+#define KT_CASE(fn) { .name = #fn, .run = fn }
+
+/* Check @cond; on failure log the location and fail the case with -EINVAL. */
+#define KT_EXPECT(cond)							\
+	do {								\
+		if (!(cond)) {						\
+			pr_info("    # %s:%d: expected %s\n",		\
+				__func__, __LINE__, #cond);		\
+			return -EINVAL;					\
+		}							\
+	} while (0)
+
+/* Check that @a == @b as long long, printing both on failure. */
+#define KT_EXPECT_EQ(a, b)						\
+	do {								\
+		long long __a = (long long)(a), __b = (long long)(b);	\
+		if (__a != __b) {					\
+			pr_info("    # %s:%d: %s == %lld, expected %s == %lld\n", \
+				__func__, __LINE__, #a, __a, #b, __b);	\
+			return -EINVAL;					\
+		}							\
+	} while (0)
+
+/* Return value meaning "skip this case"; give the reason with kt_skip(). */
+#define KT_SKIP 1
+
+static const char *kt_skip_reason;
+
+static inline int kt_skip(const char *why)
+{
+	kt_skip_reason = why;
+	return KT_SKIP;
+}
+
+/**
+ * kt_run() - run @n cases and print them as a KTAP plan
+ * @cases: the cases, in order
+ * @n: how many
+ *
+ * Context: process context, may sleep (the cases usually do).
+ * Return: the number of failed cases.
+ */
+static inline int kt_run(const struct kt_case *cases, int n)
+{
+	int i, failed = 0;
+
+	pr_info("KTAP version 1\n");
+	pr_info("1..%d\n", n);
+	for (i = 0; i < n; i++) {
+		int ret;
+
+		kt_skip_reason = NULL;
+		ret = cases[i].run();
+		if (ret == KT_SKIP) {
+			pr_info("ok %d %s # SKIP %s\n", i + 1, cases[i].name,
+				kt_skip_reason ? kt_skip_reason : "");
+		} else if (ret) {
+			failed++;
+			pr_info("not ok %d %s # ret %d\n", i + 1,
+				cases[i].name, ret);
+		} else {
+			pr_info("ok %d %s\n", i + 1, cases[i].name);
+		}
+	}
+	return failed;
+}
+
+#endif /* _KFI_KTAP_H */

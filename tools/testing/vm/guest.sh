@@ -1,0 +1,87 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Second stage of the test VM, run by the initramfs's /init inside the
+# chroot of the host's root (read-only 9p).  Brings up Soft-RoCE on a dummy
+# netdev, runs the command that tools/testing/vm/run was given, saves the
+# kernel log and the command's exit status into the results share.
+#
+# Settings come from $KFI_OUT/.vm/env, which run wrote and init sourced.
+
+set -u
+export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+export HOME=/root TERM=${TERM:-linux} LANG=C.UTF-8
+
+vmdir=$KFI_OUT/.vm
+
+say()
+{
+	echo "kfi-vm: $*"
+}
+
+# Record @status and stop: init powers the VM off when we return.
+finish()
+{
+	dmesg >"$KFI_OUT/dmesg.txt" 2>&1
+	echo "$1" >"$vmdir/status.tmp" && mv "$vmdir/status.tmp" "$vmdir/status"
+	exit 0
+}
+
+# Poll @what (a command) until it succeeds or @secs pass.
+wait_for()
+{
+	local secs=$1 deadline
+	shift
+	deadline=$((SECONDS + secs))
+	until "$@" >/dev/null 2>&1; do
+		[ $SECONDS -lt $deadline ] || return 1
+		sleep 0.1
+	done
+}
+
+rxe_active()
+{
+	rdma link show "$KFI_RXE_DEV/1" | grep -q 'state ACTIVE'
+}
+
+setup()
+{
+	hostname kfi-vm
+	mount -t debugfs debugfs /sys/kernel/debug
+	ip link set lo up
+
+	# rdma_rxe needs crc32 through the crypto API; Debian builds the
+	# generic implementation as a module that nothing pulls in.
+	modprobe -a crc32_generic dummy configfs || return 1
+	mountpoint -q /sys/kernel/config ||
+		mount -t configfs configfs /sys/kernel/config
+	ip link add dummy0 type dummy 2>/dev/null
+	ip addr add "$KFI_IPADDR/24" dev dummy0 || return 1
+	ip link set dummy0 up || return 1
+
+	modprobe -a rdma_rxe rdma_cm ib_uverbs || return 1
+	rdma link add "$KFI_RXE_DEV" type rxe netdev dummy0 || return 1
+	if ! wait_for 30 rxe_active; then
+		say "$KFI_RXE_DEV did not go ACTIVE:"
+		rdma link show
+		return 1
+	fi
+}
+
+export KFI_RXE_DEV=rxe0 KFI_IPADDR=192.0.2.1
+export KFI_TOP KFI_OUT KFI_KDIR KFI_KO_DIR KFI_VM_KERNEL
+
+if ! setup; then
+	say "Soft-RoCE setup failed"
+	finish 125
+fi
+
+cd "$KFI_CWD" 2>/dev/null || cd "$KFI_TOP" || cd /
+if [ "$KFI_VM_SHELL" = 1 ]; then
+	say "shell; Soft-RoCE $KFI_RXE_DEV on dummy0 $KFI_IPADDR; exit to power off"
+	setsid -c bash -i
+	finish $?
+fi
+
+bash -c "$(cat "$vmdir/cmd")"
+finish $?
