@@ -32,6 +32,7 @@
 #include <linux/bvec.h>
 #include <linux/scatterlist.h>
 #include <linux/atomic.h>
+#include <linux/irq_poll.h>
 
 #define KFI_MAJOR_VERSION	1
 #define KFI_MINOR_VERSION	0
@@ -361,18 +362,35 @@ struct kfi_stats {
  * @overrun: set when a completion found @ring full; reported once
  * @wait: kfi_cq_sread() sleeps here
  * @stats: counters
+ * @pend_lock: private to the core: guards @pend, @pend_head and @pend_tail
+ * @pend: private: completions handed to kfi_cq_sw_complete(), not yet
+ *	delivered
+ * @pend_mask: private: entries in @pend less one (a power of two less one)
+ * @pend_head: private: next pending entry to deliver
+ * @pend_tail: private: next free pending slot
+ * @iop: private: delivers @pend in softirq (KFI_POLL_SOFTIRQ)
+ * @work: private: delivers @pend in a workqueue (KFI_POLL_WORKQUEUE)
  */
 struct kfid_cq {
 	struct kfid fid;
 	struct kfid_domain *domain;
 	struct kfi_cq_attr attr;
-	spinlock_t lock;
+	spinlock_t lock;		/* see @lock above */
 	struct kfi_cq_entry *ring;
 	u32 head;
 	u32 tail;
 	bool overrun;
 	wait_queue_head_t wait;
 	struct kfi_stats stats;
+
+	/* private: core only */
+	spinlock_t pend_lock;		/* see @pend_lock above */
+	struct kfi_cq_entry *pend;
+	u32 pend_mask;
+	u32 pend_head;
+	u32 pend_tail;
+	struct irq_poll iop;
+	struct work_struct work;
 };
 
 /* ------------------------------------------------------------------ */
@@ -433,7 +451,7 @@ struct kfid_eq {
 	struct kfid fid;
 	struct kfid_fabric *fabric;
 	struct kfi_eq_attr attr;
-	spinlock_t lock;
+	spinlock_t lock;		/* see @lock above */
 	struct list_head events;
 	u32 nr_events;
 	wait_queue_head_t wait;
@@ -511,7 +529,7 @@ struct kfid_ep {
 	struct kfid_cq *rx_cq;
 	struct kfid_eq *eq;
 	enum kfi_ep_state state;
-	spinlock_t lock;
+	spinlock_t lock;		/* see @lock above */
 	struct kfi_credits credits;
 	void (*credit_ready)(struct kfid_ep *ep);
 	atomic_t credit_starved;
@@ -613,7 +631,7 @@ struct kfi_msg_atomic {
 /* Discovery */
 
 int kfi_getinfo(u32 version, const char *node, const char *service,
-		 u64 flags, const struct kfi_info *hints, struct kfi_info **info);
+		u64 flags, const struct kfi_info *hints, struct kfi_info **info);
 void kfi_freeinfo(struct kfi_info *info);
 struct kfi_info *kfi_dupinfo(const struct kfi_info *info);
 struct kfi_info *kfi_allocinfo(void);

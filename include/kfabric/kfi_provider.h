@@ -17,6 +17,7 @@
 
 #include <kfabric/kfi.h>
 #include <linux/module.h>
+#include <linux/refcount.h>
 
 struct kfi_provider;
 
@@ -25,14 +26,24 @@ struct kfi_provider;
  * @pep: the passive endpoint it arrived on
  * @ep: the endpoint opened from it (kfi_endpoint() with info->handle), or
  *	NULL while unclaimed
+ * @ref: private to the core: the consumer's info and the endpoint opened
+ *	from it each hold one; ->connreq_free() runs when the last goes
+ * @rejected: private to the core: kfi_reject() was called
  *
  * The provider allocates its own structure starting with this one, hands
  * it to the consumer in the KFI_CONNREQ event's info->handle, and frees it
- * in ->connreq_free().
+ * in ->connreq_free().  The core initialises the private fields when the
+ * event is reported with kfi_eq_report() and holds a reference on @pep
+ * until the request is freed, so ->reject and ->connreq_free may run
+ * after ->pep_close.
  */
 struct kfi_connreq {
 	struct kfid_pep *pep;
 	struct kfid_ep *ep;
+
+	/* private: core only */
+	refcount_t ref;
+	bool rejected;
 };
 
 /**
@@ -185,6 +196,7 @@ int kfi_cq_sw_complete(struct kfid_cq *cq, const struct kfi_cq_entry *entry);
 int kfi_eq_report(struct kfid_eq *eq, const struct kfi_eq_cm_entry *entry,
 		  gfp_t gfp);
 void kfi_ep_set_state(struct kfid_ep *ep, enum kfi_ep_state state);
+void kfi_ep_count_completion(struct kfid_ep *ep, int err);
 
 /* Credits: see struct kfi_credits. */
 

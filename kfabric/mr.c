@@ -1,0 +1,237 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * kfabric core: memory regions.
+ *
+ * Two kinds: long-lived registrations (kfi_mr_reg()) and fast-registration
+ * MRs (kfi_mr_alloc()) that are mapped per I/O on an endpoint's send queue
+ * (kfi_mr_map()) and invalidated before reuse (kfi_mr_unmap()).
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include "kfi_priv.h"
+
+/* Bytes in a kvec or bvec list; the MR calls take no scatterlist length. */
+static int kfi_mr_iov_check(const struct kfi_iov *iov, u32 limit, u64 *len)
+{
+	u32 i;
+
+	*len = 0;
+	if (!iov || !iov->count || !iov->kvec || (limit && iov->count > limit))
+		return -EINVAL;
+	for (i = 0; i < iov->count; i++) {
+		switch (iov->type) {
+		case KFI_IOV_KVEC:
+			if (!iov->kvec[i].iov_base || !iov->kvec[i].iov_len)
+				return -EINVAL;
+			*len += iov->kvec[i].iov_len;
+			break;
+		case KFI_IOV_BVEC:
+			if (!iov->bvec[i].bv_page || !iov->bvec[i].bv_len)
+				return -EINVAL;
+			*len += iov->bvec[i].bv_len;
+			break;
+		case KFI_IOV_SGL:
+			/* The provider walks the list; only count it. */
+			return 0;
+		default:
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+static int kfi_mr_check_access(u64 access)
+{
+	return access && !(access & ~KFI_ACCESS_MASK) ? 0 : -EINVAL;
+}
+
+static struct kfid_mr *kfi_mr_new(struct kfid_domain *domain, u64 access,
+				  void *context)
+{
+	struct kfi_provider *prov = domain->fid.prov;
+	struct kfid_mr *mr;
+
+	mr = kfid_alloc(prov, prov->mr_size, KFI_CLASS_MR, &domain->fid,
+			context);
+	if (IS_ERR(mr))
+		return mr;
+	mr->domain = domain;
+	mr->access = access;
+	return mr;
+}
+
+/**
+ * kfi_mr_reg() - register buffers for as long as the MR lives
+ * @domain: open domain
+ * @iov: the buffers (kvec, bvec or scatterlist)
+ * @access: KFI_READ, KFI_WRITE, KFI_REMOTE_READ, KFI_REMOTE_WRITE
+ * @mr: receives the MR; mr->key, mr->iova, mr->len and mr->desc are set
+ * @context: the consumer's pointer
+ *
+ * Context: process context, may sleep.
+ * Return: 0; -EINVAL (bad argument, no access or unknown access bits,
+ * empty buffer); -EOPNOTSUPP; -ENOMEM; or the provider's error.
+ */
+int kfi_mr_reg(struct kfid_domain *domain, const struct kfi_iov *iov,
+	       u64 access, struct kfid_mr **mr, void *context)
+{
+	struct kfid_mr *m;
+	u64 len;
+	int ret;
+
+	if (!KFI_VALID(domain, KFI_CLASS_DOMAIN) || !mr)
+		return -EINVAL;
+	ret = kfi_mr_check_access(access);
+	ret = ret ?: kfi_mr_iov_check(iov, 0, &len);
+	if (ret)
+		return ret;
+	if (domain->attr.max_mr_size && len > domain->attr.max_mr_size)
+		return -EINVAL;
+	if (!domain->fid.prov->ops->mr_reg)
+		return -EOPNOTSUPP;
+
+	m = kfi_mr_new(domain, access, context);
+	if (IS_ERR(m))
+		return PTR_ERR(m);
+	m->len = len;
+	ret = domain->fid.prov->ops->mr_reg(m, iov);
+	if (ret) {
+		kfid_put(&m->fid);
+		return ret;
+	}
+	*mr = m;
+	return 0;
+}
+EXPORT_SYMBOL_GPL(kfi_mr_reg);
+
+/**
+ * kfi_mr_alloc() - prepare a fast-registration MR
+ * @domain: open domain
+ * @max_segs: pages it may map, 1 to domain_attr.max_mr_segs
+ * @access: as for kfi_mr_reg()
+ * @mr: receives the MR (unmapped)
+ * @context: the consumer's pointer
+ *
+ * Context: process context, may sleep.
+ * Return: 0; -EINVAL; -EOPNOTSUPP; -ENOMEM; or the provider's error.
+ */
+int kfi_mr_alloc(struct kfid_domain *domain, u32 max_segs, u64 access,
+		 struct kfid_mr **mr, void *context)
+{
+	struct kfid_mr *m;
+	int ret;
+
+	if (!KFI_VALID(domain, KFI_CLASS_DOMAIN) || !mr || !max_segs)
+		return -EINVAL;
+	if (domain->attr.max_mr_segs && max_segs > domain->attr.max_mr_segs)
+		return -EINVAL;
+	ret = kfi_mr_check_access(access);
+	if (ret)
+		return ret;
+	if (!domain->fid.prov->ops->mr_alloc)
+		return -EOPNOTSUPP;
+
+	m = kfi_mr_new(domain, access, context);
+	if (IS_ERR(m))
+		return PTR_ERR(m);
+	m->max_segs = max_segs;
+	ret = domain->fid.prov->ops->mr_alloc(m);
+	if (ret) {
+		kfid_put(&m->fid);
+		return ret;
+	}
+	*mr = m;
+	return 0;
+}
+EXPORT_SYMBOL_GPL(kfi_mr_alloc);
+
+static int kfi_mr_ep_check(struct kfid_ep *ep, struct kfid_mr *mr)
+{
+	enum kfi_ep_state state;
+
+	if (!KFI_VALID(ep, KFI_CLASS_EP) || !KFI_VALID(mr, KFI_CLASS_MR) ||
+	    !mr->max_segs || mr->domain != ep->domain)
+		return -EINVAL;
+	state = READ_ONCE(ep->state);
+	if (state == KFI_EP_IDLE)
+		return -EINVAL;
+	if (state == KFI_EP_SHUTDOWN)
+		return -ENOTCONN;
+	return 0;
+}
+
+/**
+ * kfi_mr_map() - post a fast registration of @iov into @mr on @ep
+ * @ep: enabled endpoint of @mr's domain
+ * @mr: unmapped MR from kfi_mr_alloc()
+ * @iov: buffers, at most @mr->max_segs entries
+ *
+ * Ordered before the operations posted on @ep after it; mr->key,
+ * mr->iova and mr->len are valid on return.
+ *
+ * Context: any; never sleeps.
+ * Return: 0; -EINVAL (bad argument, MR from kfi_mr_reg(), too many
+ * entries, endpoint not enabled); -EBUSY (mapped already); -ENOTCONN;
+ * -EAGAIN; -EOPNOTSUPP.
+ */
+int kfi_mr_map(struct kfid_ep *ep, struct kfid_mr *mr,
+	       const struct kfi_iov *iov)
+{
+	u64 len;
+	int ret;
+
+	ret = kfi_mr_ep_check(ep, mr);
+	ret = ret ?: kfi_mr_iov_check(iov, mr->max_segs, &len);
+	if (ret)
+		return ret;
+	if (mr->mapped)
+		return -EBUSY;
+	if (!ep->fid.prov->ops->mr_map)
+		return -EOPNOTSUPP;
+	ret = ep->fid.prov->ops->mr_map(ep, mr, iov);
+	if (!ret)
+		mr->mapped = true;
+	return ret;
+}
+EXPORT_SYMBOL_GPL(kfi_mr_map);
+
+/**
+ * kfi_mr_unmap() - post the invalidation of a mapped MR
+ * @ep: enabled endpoint of @mr's domain
+ * @mr: mapped MR
+ * @context: its completion (flags KFI_MR_OP) goes here
+ *
+ * Context: any; never sleeps.
+ * Return: 0; -EINVAL (bad argument, not mapped); -ENOTCONN; -EAGAIN;
+ * -EOPNOTSUPP.
+ */
+int kfi_mr_unmap(struct kfid_ep *ep, struct kfid_mr *mr,
+		 struct kfi_context *context)
+{
+	int ret;
+
+	ret = kfi_mr_ep_check(ep, mr);
+	if (ret)
+		return ret;
+	if (!mr->mapped)
+		return -EINVAL;
+	if (!ep->fid.prov->ops->mr_unmap)
+		return -EOPNOTSUPP;
+	ret = ep->fid.prov->ops->mr_unmap(ep, mr, context);
+	if (!ret)
+		mr->mapped = false;
+	return ret;
+}
+EXPORT_SYMBOL_GPL(kfi_mr_unmap);
+
+int kfi_mr_close(struct kfid_mr *mr)
+{
+	int ret;
+
+	ret = kfid_close_begin(&mr->fid);
+	if (ret)
+		return ret;
+	mr->fid.prov->ops->mr_close(mr);
+	kfid_put(&mr->fid);
+	return 0;
+}

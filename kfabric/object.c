@@ -1,0 +1,224 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * kfabric core: object lifetime.
+ *
+ * Every object is allocated here with the provider's size, pins the
+ * provider's module, holds a reference on its parent and counts as one of
+ * the parent's children.  kfi_close() drops the object's own reference;
+ * the release undoes everything kfid_alloc() did, in reverse.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/slab.h>
+#include <linux/module.h>
+
+#include "kfi_priv.h"
+
+/*
+ * Guards every provider's kfi_provider.objects list.  Objects are added
+ * and removed in process context (open, close) and listed by debugfs.
+ */
+DEFINE_MUTEX(kfi_objects_mutex);
+
+static const char * const kfid_class_names[KFI_CLASS_MAX] = {
+	[KFI_CLASS_UNSPEC] = "unspec",
+	[KFI_CLASS_FABRIC] = "fabric",
+	[KFI_CLASS_DOMAIN] = "domain",
+	[KFI_CLASS_PEP] = "pep",
+	[KFI_CLASS_EP] = "ep",
+	[KFI_CLASS_CQ] = "cq",
+	[KFI_CLASS_EQ] = "eq",
+	[KFI_CLASS_MR] = "mr",
+	[KFI_CLASS_AV] = "av",
+	[KFI_CLASS_CNTR] = "cntr",
+};
+
+const char *kfid_class_name(enum kfi_fclass fclass)
+{
+	if (fclass >= KFI_CLASS_MAX)
+		return "?";
+	return kfid_class_names[fclass];
+}
+
+/**
+ * kfid_child_get() - count a new child of @parent and reference it
+ * @parent: object being opened on or bound to
+ *
+ * Context: any.
+ * Return: 0, or -EINVAL if @parent is being closed.
+ */
+int kfid_child_get(struct kfid *parent)
+{
+	/* kfid_close_begin() parks children at -1 while closing. */
+	if (!atomic_inc_unless_negative(&parent->children))
+		return -EINVAL;
+	kref_get(&parent->ref);
+	return 0;
+}
+
+/**
+ * kfid_child_put() - undo kfid_child_get()
+ * @parent: the object
+ *
+ * Context: process context (may free @parent).
+ */
+void kfid_child_put(struct kfid *parent)
+{
+	atomic_dec(&parent->children);
+	kfid_put(parent);
+}
+
+/**
+ * kfid_alloc() - allocate and link a new object
+ * @prov: provider implementing it
+ * @size: bytes to allocate (the provider's structure)
+ * @fclass: class
+ * @parent: object it is opened on, or NULL for a fabric
+ * @context: the consumer's pointer
+ *
+ * Context: process context, may sleep.
+ * Return: the zeroed object with one reference, or an ERR_PTR.
+ */
+void *kfid_alloc(struct kfi_provider *prov, size_t size,
+		 enum kfi_fclass fclass, struct kfid *parent, void *context)
+{
+	struct kfid *fid;
+	int ret;
+
+	if (!try_module_get(prov->owner))
+		return ERR_PTR(-ENODEV);
+
+	fid = kzalloc(size, GFP_KERNEL);
+	if (!fid) {
+		ret = -ENOMEM;
+		goto put_module;
+	}
+	if (parent) {
+		ret = kfid_child_get(parent);
+		if (ret)
+			goto free_fid;
+	}
+	fid->fclass = fclass;
+	fid->context = context;
+	fid->parent = parent;
+	fid->prov = prov;
+	kref_init(&fid->ref);
+	atomic_set(&fid->children, 0);
+
+	mutex_lock(&kfi_objects_mutex);
+	list_add_tail(&fid->list, &prov->objects);
+	mutex_unlock(&kfi_objects_mutex);
+	return fid;
+
+free_fid:
+	kfree(fid);
+put_module:
+	module_put(prov->owner);
+	return ERR_PTR(ret);
+}
+
+static void kfid_release(struct kref *ref)
+{
+	struct kfid *fid = container_of(ref, struct kfid, ref);
+	struct kfi_provider *prov = fid->prov;
+	struct kfid *parent = fid->parent;
+
+	mutex_lock(&kfi_objects_mutex);
+	list_del(&fid->list);
+	mutex_unlock(&kfi_objects_mutex);
+
+	fid->fclass = KFI_CLASS_UNSPEC;
+	kfree(fid);
+	if (parent)
+		kfid_child_put(parent);
+	module_put(prov->owner);
+}
+
+/**
+ * kfid_put() - drop a reference; the last one frees the object
+ * @fid: object
+ *
+ * Context: process context.
+ */
+void kfid_put(struct kfid *fid)
+{
+	kref_put(&fid->ref, kfid_release);
+}
+
+/**
+ * kfid_close_begin() - refuse further children, or fail if there are some
+ * @fid: object being closed
+ *
+ * Context: any.
+ * Return: 0, or -EBUSY if @fid has live children.
+ */
+int kfid_close_begin(struct kfid *fid)
+{
+	if (atomic_cmpxchg(&fid->children, 0, -1) != 0)
+		return -EBUSY;
+	return 0;
+}
+
+/**
+ * kfid_close_abort() - undo kfid_close_begin() when close cannot proceed
+ * @fid: object
+ *
+ * Context: any.
+ */
+void kfid_close_abort(struct kfid *fid)
+{
+	atomic_set(&fid->children, 0);
+}
+
+/**
+ * kfi_close() - close any kfabric object
+ * @fid: the object's kfid (&ep->fid, &cq->fid, ...)
+ *
+ * Objects are closed children first: closing an object that still has
+ * objects opened on it or bound to it fails with -EBUSY and changes
+ * nothing.  Closing an endpoint flushes its outstanding operations with
+ * -ECANCELED completions (delivered before this returns, except on a
+ * KFI_POLL_DIRECT CQ, where they wait for kfi_cq_poll()).
+ *
+ * Context: process context, may sleep.
+ * Return: 0, -EINVAL (NULL or unknown class), -EBUSY (live children).
+ */
+int kfi_close(struct kfid *fid)
+{
+	int ret;
+
+	if (!fid)
+		return -EINVAL;
+
+	switch (fid->fclass) {
+	case KFI_CLASS_FABRIC:
+		ret = kfid_close_begin(fid);
+		if (!ret)
+			kfid_put(fid);
+		return ret;
+	case KFI_CLASS_DOMAIN: {
+		struct kfid_domain *domain =
+			container_of(fid, struct kfid_domain, fid);
+
+		ret = kfid_close_begin(fid);
+		if (ret)
+			return ret;
+		fid->prov->ops->domain_close(domain);
+		kfid_put(fid);
+		return 0;
+	}
+	case KFI_CLASS_PEP:
+		return kfi_pep_close(container_of(fid, struct kfid_pep, fid));
+	case KFI_CLASS_EP:
+		return kfi_ep_close(container_of(fid, struct kfid_ep, fid));
+	case KFI_CLASS_CQ:
+		return kfi_cq_close(container_of(fid, struct kfid_cq, fid));
+	case KFI_CLASS_EQ:
+		return kfi_eq_close(container_of(fid, struct kfid_eq, fid));
+	case KFI_CLASS_MR:
+		return kfi_mr_close(container_of(fid, struct kfid_mr, fid));
+	default:
+		return -EINVAL;
+	}
+}
+EXPORT_SYMBOL_GPL(kfi_close);
