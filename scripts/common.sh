@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=bash
 # Shared settings for kfabric's scripts; source it, do not run it.
 #
 # Everything downloaded or built for testing lives in $KFI_CACHE, outside the

@@ -20,7 +20,7 @@ pkgs=(
 	qemu-system-x86 busybox-static kmod cpio iproute2 rdma-core
 	ibverbs-utils fio nvme-cli e2fsprogs util-linux procps
 	# lint, debug lane (checkpatch.pl and the kernel source)
-	sparse perl linux-source-6.1 xz-utils
+	sparse perl linux-source-6.1 xz-utils shellcheck git rsync
 	# benchmarks
 	python3 python3-matplotlib
 )
@@ -46,10 +46,10 @@ if [ ! -e "$KFI_GUEST/.unpacked" ]; then
 	kfi_log "fetching guest kernel linux-image-$KVER into $KFI_GUEST"
 	debs=$KFI_CACHE/debs
 	mkdir -p "$debs"
+	# Let apt download as its sandbox user when it exists.
+	chown _apt "$debs" 2>/dev/null || true
 	deb=$(ls "$debs"/linux-image-"$KVER"_*.deb 2>/dev/null | head -n1 || true)
 	if [ -z "$deb" ]; then
-		# apt-get download writes into the current directory, as _apt
-		# when it can; a root-owned cache directory is fine for root.
 		(cd "$debs" && apt-get download "linux-image-$KVER")
 		deb=$(ls "$debs"/linux-image-"$KVER"_*.deb | head -n1)
 	fi

@@ -79,9 +79,29 @@ fi
 cd "$KFI_CWD" 2>/dev/null || cd "$KFI_TOP" || cd /
 if [ "$KFI_VM_SHELL" = 1 ]; then
 	say "shell; Soft-RoCE $KFI_RXE_DEV on dummy0 $KFI_IPADDR; exit to power off"
-	setsid -c bash -i
+	PS1="kfi-vm:\w# " setsid -c bash --norc -i <>/dev/ttyS0 >&0 2>&0
 	finish $?
 fi
 
-bash -c "$(cat "$vmdir/cmd")"
-finish $?
+# Shortly before the host gives up on us, leave a trace of where the
+# command hangs: blocked tasks and CPU backtraces, into dmesg.txt.
+watchdog()
+{
+	local up
+	up=$(cut -d. -f1 /proc/uptime)	# about the host's count since boot
+	sleep $((KFI_VM_TIMEOUT - 30 - up))
+	say "watchdog: $((KFI_VM_TIMEOUT - 30)) s since boot; dumping tasks"
+	echo w >/proc/sysrq-trigger
+	echo l >/proc/sysrq-trigger
+	dmesg >"$KFI_OUT/dmesg.txt" 2>&1
+}
+wdpid=
+if [ "$KFI_VM_TIMEOUT" -gt 60 ]; then
+	watchdog &
+	wdpid=$!
+fi
+
+rc=0
+bash -c "$(cat "$vmdir/cmd")" || rc=$?
+[ -z "$wdpid" ] || kill "$wdpid" 2>/dev/null
+finish $rc

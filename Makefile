@@ -1,0 +1,59 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# kfabric: kernel-mode fabric library (out-of-tree modules).
+#
+#   make              build every module against $(KDIR)
+#   make check        deps + build + boot the test VM + run the suite
+#   make check-debug  the same on a KASAN/lockdep/kmemleak kernel built here
+#   make demo         boot the VM with Soft-RoCE and show what kfabric sees
+#   make lint         checkpatch --strict, sparse (C=2) and W=1, no warnings
+#   make deps         install/fetch what all of the above need (root)
+#   make vm           interactive shell in the test VM
+#   make clean
+#
+# The build is a single `make -C $(KDIR) M=$(CURDIR)` pass over the top-level
+# Kbuild, which lists the subdirectories.
+
+KVER ?= 6.1.0-56-amd64
+KDIR ?= /usr/src/linux-headers-$(KVER)
+KFI_CACHE ?= /var/cache/kfabric
+export KVER KFI_CACHE
+
+# Module switches, as the in-tree Kconfig would set them; a directory's Kbuild
+# may use obj-$(CONFIG_...) so the tree can later move into the kernel as is.
+KFI_CONFIG := CONFIG_KFABRIC=m CONFIG_KFABRIC_VERBS=m CONFIG_KFABRIC_BLOCK=m \
+	      CONFIG_KFABRIC_TESTS=m
+
+KBUILD := $(MAKE) -C $(KDIR) M=$(CURDIR) $(KFI_CONFIG)
+
+.PHONY: all modules clean deps check check-debug demo lint vm help
+
+all: modules
+
+modules:
+	$(KBUILD) modules
+
+clean:
+	$(KBUILD) clean
+	rm -rf build
+
+deps:
+	scripts/deps.sh
+
+check:
+	scripts/check.sh
+
+check-debug:
+	scripts/check.sh --debug
+
+demo:
+	scripts/demo.sh
+
+lint:
+	scripts/lint.sh
+
+vm: deps modules
+	tools/testing/vm/run --shell
+
+help:
+	@sed -n '3,12p' Makefile | sed 's/^# \{0,1\}//'
