@@ -7,6 +7,7 @@
 #   make check-debug  the same on a KASAN/lockdep/kmemleak kernel built here
 #   make demo         boot the VM with Soft-RoCE and show what kfabric sees
 #   make lint         checkpatch --strict, sparse (C=2) and W=1, no warnings
+#   make bench        kfabric against raw verbs in one VM run (QUICK=1: smoke)
 #   make deps         install/fetch what all of the above need (root)
 #   make vm           interactive shell in the test VM
 #   make clean
@@ -26,7 +27,7 @@ KFI_CONFIG := CONFIG_KFABRIC=m CONFIG_KFABRIC_VERBS=m CONFIG_KFABRIC_BLOCK=m \
 
 KBUILD := $(MAKE) -C $(KDIR) M=$(CURDIR) $(KFI_CONFIG)
 
-.PHONY: all modules clean deps check check-debug demo lint vm help
+.PHONY: all modules clean deps check check-debug demo lint bench vm help
 
 all: modules
 
@@ -51,6 +52,11 @@ demo:
 
 lint:
 	scripts/lint.sh
+
+bench:
+	scripts/deps.sh
+	$(MAKE) modules
+	tools/testing/bench/run --no-build $(if $(filter-out 0,$(QUICK)),--quick)
 
 vm: deps modules
 	tools/testing/vm/run --shell

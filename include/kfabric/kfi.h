@@ -118,6 +118,7 @@ struct kfi_domain_attr {
 	u32 cq_size;			/* deepest CQ */
 	u32 mr_key_size;		/* bytes in a remote key */
 	u32 max_mr_segs;		/* pages one kfi_mr_map() may cover */
+	u32 cq_data_size;		/* bytes of immediate data carried */
 	u64 max_mr_size;
 };
 

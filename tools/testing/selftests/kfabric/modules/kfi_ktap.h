@@ -72,11 +72,11 @@ static inline int kt_run(const struct kt_case *cases, int n)
 	for (i = 0; i < n; i++) {
 		int ret;
 
-		kt_skip_reason = NULL;
+		kt_skip_reason = "";
 		ret = cases[i].run();
 		if (ret == KT_SKIP) {
 			pr_info("ok %d %s # SKIP %s\n", i + 1, cases[i].name,
-				kt_skip_reason ? kt_skip_reason : "");
+				kt_skip_reason);
 		} else if (ret) {
 			failed++;
 			pr_info("not ok %d %s # ret %d\n", i + 1,
