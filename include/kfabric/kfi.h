@@ -724,6 +724,58 @@ static inline int kfi_ep_credits(const struct kfid_ep *ep)
 #define KFI_IOV_INIT(kind, member, ptr, n)				\
 	((struct kfi_iov){ .type = (kind), .member = (ptr), .count = (n) })
 
+/*
+ * The short forms build their message on the caller's stack; the provider
+ * is done with it when the post call returns.
+ */
+struct kfi_msg1 {
+	struct kvec kv;
+	void *desc;
+	struct kfi_rma_iov rma;
+	struct kfi_msg msg;
+	struct kfi_msg_rma rma_msg;
+};
+
+/* One kernel buffer as a message. */
+static inline struct kfi_msg *kfi_msg1(struct kfi_msg1 *m, void *buf,
+				       size_t len, void *desc,
+				       struct kfi_context *context)
+{
+	m->kv.iov_base = buf;
+	m->kv.iov_len = len;
+	m->desc = desc;
+	m->msg = (struct kfi_msg){
+		.iov = KFI_IOV_INIT(KFI_IOV_KVEC, kvec, &m->kv, 1),
+		.desc = desc ? &m->desc : NULL,
+		.context = context,
+	};
+	return &m->msg;
+}
+
+/* One kernel buffer and one remote buffer as an RMA. */
+static inline struct kfi_msg_rma *kfi_rma1(struct kfi_msg1 *m, void *buf,
+					   size_t len, void *desc, u64 addr,
+					   u64 key, struct kfi_context *context)
+{
+	kfi_msg1(m, buf, len, desc, context);
+	m->rma = (struct kfi_rma_iov){ .addr = addr, .len = len, .key = key };
+	m->rma_msg = (struct kfi_msg_rma){
+		.iov = m->msg.iov,
+		.desc = m->msg.desc,
+		.rma_iov = &m->rma,
+		.rma_iov_count = 1,
+		.context = context,
+	};
+	return &m->rma_msg;
+}
+
+/* An array of buffers of any form as a message. */
+static inline struct kfi_msg kfi_msgv(struct kfi_iov iov, void **desc,
+				      struct kfi_context *context)
+{
+	return (struct kfi_msg){ .iov = iov, .desc = desc, .context = context };
+}
+
 /**
  * kfi_send() - send one buffer
  * @ep: connected endpoint
@@ -732,37 +784,29 @@ static inline int kfi_ep_credits(const struct kfid_ep *ep)
  * @desc: local descriptor, or NULL
  * @context: per-operation context
  *
+ * kfi_senddata() also carries @data as immediate data.  The vector forms
+ * kfi_sendv(), kfi_sendbv() and kfi_sendsg() take @count entries of a kvec,
+ * bio_vec or scatterlist array with one descriptor each (or NULL).
+ *
  * Context: any; never sleeps.
  * Return: 0, -EAGAIN (no credit or queue full), -ENOTCONN, -EINVAL.
  */
 static inline int kfi_send(struct kfid_ep *ep, void *buf, size_t len,
 			   void *desc, struct kfi_context *context)
 {
-	struct kvec kv = { .iov_base = buf, .iov_len = len };
-	void *d[1] = { desc };
-	struct kfi_msg msg = {
-		.iov = KFI_IOV_INIT(KFI_IOV_KVEC, kvec, &kv, 1),
-		.desc = desc ? d : NULL,
-		.context = context,
-	};
+	struct kfi_msg1 m;
 
-	return kfi_sendmsg(ep, &msg, 0);
+	return kfi_sendmsg(ep, kfi_msg1(&m, buf, len, desc, context), 0);
 }
 
 static inline int kfi_senddata(struct kfid_ep *ep, void *buf, size_t len,
 			       void *desc, u64 data,
 			       struct kfi_context *context)
 {
-	struct kvec kv = { .iov_base = buf, .iov_len = len };
-	void *d[1] = { desc };
-	struct kfi_msg msg = {
-		.iov = KFI_IOV_INIT(KFI_IOV_KVEC, kvec, &kv, 1),
-		.desc = desc ? d : NULL,
-		.context = context,
-		.data = data,
-	};
+	struct kfi_msg1 m;
 
-	return kfi_sendmsg(ep, &msg, KFI_REMOTE_CQ_DATA);
+	kfi_msg1(&m, buf, len, desc, context)->data = data;
+	return kfi_sendmsg(ep, &m.msg, KFI_REMOTE_CQ_DATA);
 }
 
 /**
@@ -777,23 +821,18 @@ static inline int kfi_senddata(struct kfid_ep *ep, void *buf, size_t len,
  */
 static inline int kfi_inject(struct kfid_ep *ep, const void *buf, size_t len)
 {
-	struct kvec kv = { .iov_base = (void *)buf, .iov_len = len };
-	struct kfi_msg msg = {
-		.iov = KFI_IOV_INIT(KFI_IOV_KVEC, kvec, &kv, 1),
-	};
+	struct kfi_msg1 m;
 
-	return kfi_sendmsg(ep, &msg, KFI_INJECT);
+	return kfi_sendmsg(ep, kfi_msg1(&m, (void *)buf, len, NULL, NULL),
+			   KFI_INJECT);
 }
 
 static inline int kfi_sendv(struct kfid_ep *ep, const struct kvec *iov,
 			    void **desc, u32 count,
 			    struct kfi_context *context)
 {
-	struct kfi_msg msg = {
-		.iov = KFI_IOV_INIT(KFI_IOV_KVEC, kvec, iov, count),
-		.desc = desc,
-		.context = context,
-	};
+	struct kfi_msg msg = kfi_msgv(KFI_IOV_INIT(KFI_IOV_KVEC, kvec, iov,
+						   count), desc, context);
 
 	return kfi_sendmsg(ep, &msg, 0);
 }
@@ -802,11 +841,8 @@ static inline int kfi_sendbv(struct kfid_ep *ep, const struct bio_vec *bv,
 			     void **desc, u32 count,
 			     struct kfi_context *context)
 {
-	struct kfi_msg msg = {
-		.iov = KFI_IOV_INIT(KFI_IOV_BVEC, bvec, bv, count),
-		.desc = desc,
-		.context = context,
-	};
+	struct kfi_msg msg = kfi_msgv(KFI_IOV_INIT(KFI_IOV_BVEC, bvec, bv,
+						   count), desc, context);
 
 	return kfi_sendmsg(ep, &msg, 0);
 }
@@ -815,11 +851,8 @@ static inline int kfi_sendsg(struct kfid_ep *ep, struct scatterlist *sgl,
 			     void **desc, u32 count,
 			     struct kfi_context *context)
 {
-	struct kfi_msg msg = {
-		.iov = KFI_IOV_INIT(KFI_IOV_SGL, sgl, sgl, count),
-		.desc = desc,
-		.context = context,
-	};
+	struct kfi_msg msg = kfi_msgv(KFI_IOV_INIT(KFI_IOV_SGL, sgl, sgl,
+						   count), desc, context);
 
 	return kfi_sendmsg(ep, &msg, 0);
 }
@@ -832,32 +865,25 @@ static inline int kfi_sendsg(struct kfid_ep *ep, struct scatterlist *sgl,
  * @desc: local descriptor, or NULL
  * @context: per-operation context
  *
+ * kfi_recvv(), kfi_recvbv() and kfi_recvsg() are the vector forms.
+ *
  * Context: any; never sleeps.
  * Return: 0, -EAGAIN (receive queue full), -EINVAL.
  */
 static inline int kfi_recv(struct kfid_ep *ep, void *buf, size_t len,
 			   void *desc, struct kfi_context *context)
 {
-	struct kvec kv = { .iov_base = buf, .iov_len = len };
-	void *d[1] = { desc };
-	struct kfi_msg msg = {
-		.iov = KFI_IOV_INIT(KFI_IOV_KVEC, kvec, &kv, 1),
-		.desc = desc ? d : NULL,
-		.context = context,
-	};
+	struct kfi_msg1 m;
 
-	return kfi_recvmsg(ep, &msg, 0);
+	return kfi_recvmsg(ep, kfi_msg1(&m, buf, len, desc, context), 0);
 }
 
 static inline int kfi_recvv(struct kfid_ep *ep, const struct kvec *iov,
 			    void **desc, u32 count,
 			    struct kfi_context *context)
 {
-	struct kfi_msg msg = {
-		.iov = KFI_IOV_INIT(KFI_IOV_KVEC, kvec, iov, count),
-		.desc = desc,
-		.context = context,
-	};
+	struct kfi_msg msg = kfi_msgv(KFI_IOV_INIT(KFI_IOV_KVEC, kvec, iov,
+						   count), desc, context);
 
 	return kfi_recvmsg(ep, &msg, 0);
 }
@@ -866,11 +892,8 @@ static inline int kfi_recvbv(struct kfid_ep *ep, const struct bio_vec *bv,
 			     void **desc, u32 count,
 			     struct kfi_context *context)
 {
-	struct kfi_msg msg = {
-		.iov = KFI_IOV_INIT(KFI_IOV_BVEC, bvec, bv, count),
-		.desc = desc,
-		.context = context,
-	};
+	struct kfi_msg msg = kfi_msgv(KFI_IOV_INIT(KFI_IOV_BVEC, bvec, bv,
+						   count), desc, context);
 
 	return kfi_recvmsg(ep, &msg, 0);
 }
@@ -879,11 +902,8 @@ static inline int kfi_recvsg(struct kfid_ep *ep, struct scatterlist *sgl,
 			     void **desc, u32 count,
 			     struct kfi_context *context)
 {
-	struct kfi_msg msg = {
-		.iov = KFI_IOV_INIT(KFI_IOV_SGL, sgl, sgl, count),
-		.desc = desc,
-		.context = context,
-	};
+	struct kfi_msg msg = kfi_msgv(KFI_IOV_INIT(KFI_IOV_SGL, sgl, sgl,
+						   count), desc, context);
 
 	return kfi_recvmsg(ep, &msg, 0);
 }
@@ -898,6 +918,10 @@ static inline int kfi_recvsg(struct kfid_ep *ep, struct scatterlist *sgl,
  * @key: remote key
  * @context: per-operation context
  *
+ * kfi_write() is the same in the other direction; kfi_writedata() also
+ * carries @data as immediate data, which consumes a receive (and a send
+ * credit) at the peer.
+ *
  * Context: any; never sleeps.
  * Return: 0, -EAGAIN, -ENOTCONN, -EINVAL.
  */
@@ -905,55 +929,30 @@ static inline int kfi_read(struct kfid_ep *ep, void *buf, size_t len,
 			   void *desc, u64 addr, u64 key,
 			   struct kfi_context *context)
 {
-	struct kvec kv = { .iov_base = buf, .iov_len = len };
-	struct kfi_rma_iov rma = { .addr = addr, .len = len, .key = key };
-	void *d[1] = { desc };
-	struct kfi_msg_rma msg = {
-		.iov = KFI_IOV_INIT(KFI_IOV_KVEC, kvec, &kv, 1),
-		.desc = desc ? d : NULL,
-		.rma_iov = &rma,
-		.rma_iov_count = 1,
-		.context = context,
-	};
+	struct kfi_msg1 m;
 
-	return kfi_readmsg(ep, &msg, 0);
+	return kfi_readmsg(ep, kfi_rma1(&m, buf, len, desc, addr, key,
+					context), 0);
 }
 
 static inline int kfi_write(struct kfid_ep *ep, void *buf, size_t len,
 			    void *desc, u64 addr, u64 key,
 			    struct kfi_context *context)
 {
-	struct kvec kv = { .iov_base = buf, .iov_len = len };
-	struct kfi_rma_iov rma = { .addr = addr, .len = len, .key = key };
-	void *d[1] = { desc };
-	struct kfi_msg_rma msg = {
-		.iov = KFI_IOV_INIT(KFI_IOV_KVEC, kvec, &kv, 1),
-		.desc = desc ? d : NULL,
-		.rma_iov = &rma,
-		.rma_iov_count = 1,
-		.context = context,
-	};
+	struct kfi_msg1 m;
 
-	return kfi_writemsg(ep, &msg, 0);
+	return kfi_writemsg(ep, kfi_rma1(&m, buf, len, desc, addr, key,
+					 context), 0);
 }
 
 static inline int kfi_writedata(struct kfid_ep *ep, void *buf, size_t len,
 				void *desc, u64 data, u64 addr, u64 key,
 				struct kfi_context *context)
 {
-	struct kvec kv = { .iov_base = buf, .iov_len = len };
-	struct kfi_rma_iov rma = { .addr = addr, .len = len, .key = key };
-	void *d[1] = { desc };
-	struct kfi_msg_rma msg = {
-		.iov = KFI_IOV_INIT(KFI_IOV_KVEC, kvec, &kv, 1),
-		.desc = desc ? d : NULL,
-		.rma_iov = &rma,
-		.rma_iov_count = 1,
-		.context = context,
-		.data = data,
-	};
+	struct kfi_msg1 m;
 
-	return kfi_writemsg(ep, &msg, KFI_REMOTE_CQ_DATA);
+	kfi_rma1(&m, buf, len, desc, addr, key, context)->data = data;
+	return kfi_writemsg(ep, &m.rma_msg, KFI_REMOTE_CQ_DATA);
 }
 
 /**
@@ -965,6 +964,8 @@ static inline int kfi_writedata(struct kfid_ep *ep, void *buf, size_t len,
  * @addr: remote address, 8-byte aligned
  * @key: remote key
  * @context: per-operation context
+ *
+ * kfi_compare_atomic() stores @swap if the target equals @compare.
  *
  * Context: any; never sleeps.
  * Return: 0, -EAGAIN, -ENOTCONN, -EINVAL (misaligned), -EOPNOTSUPP.
