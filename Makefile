@@ -8,6 +8,7 @@
 #   make demo         boot the VM with Soft-RoCE and show what kfabric sees
 #   make lint         checkpatch --strict, sparse (C=2) and W=1, no warnings
 #   make bench        kfabric against raw verbs in one VM run (QUICK=1: smoke)
+#   make fuzz         libFuzzer on the kfblk wire parser (FUZZ_TIME seconds)
 #   make deps         install/fetch what all of the above need (root)
 #   make vm           interactive shell in the test VM
 #   make clean
@@ -27,7 +28,7 @@ KFI_CONFIG := CONFIG_KFABRIC=m CONFIG_KFABRIC_VERBS=m CONFIG_KFABRIC_BLOCK=m \
 
 KBUILD := $(MAKE) -C $(KDIR) M=$(CURDIR) $(KFI_CONFIG)
 
-.PHONY: all modules clean deps check check-debug demo lint bench vm help
+.PHONY: all modules clean deps check check-debug demo lint bench fuzz vm help
 
 all: modules
 
@@ -57,6 +58,15 @@ bench:
 	scripts/deps.sh
 	$(MAKE) modules
 	tools/testing/bench/run --no-build $(if $(filter-out 0,$(QUICK)),--quick)
+
+FUZZ_TIME ?= 60
+fuzz:
+	@scripts/deps.sh
+	@if tools/testing/fuzz/run.sh $(FUZZ_TIME); then \
+		echo "fuzz: 1 passed, 0 failed"; \
+	else \
+		echo "fuzz: 0 passed, 1 failed"; exit 1; \
+	fi
 
 vm: deps modules
 	tools/testing/vm/run --shell

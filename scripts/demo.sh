@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # make demo: build kfabric, boot the test VM with Soft-RoCE, load the
-# project's modules and show what they see.  (It will grow into the block
-# demo: a kfblk device over the verbs provider, with fio on it.)
+# project's modules and show what they see; then the block demo: a kfblk
+# device over the verbs provider and an nvme-rdma device on the same rxe
+# device, with the same fio run on both, side by side.
 #
 #   scripts/demo.sh            on the host (installs what is missing)
 #   scripts/demo.sh --guest    the part that runs inside the VM
@@ -22,7 +23,7 @@ if [ "${1:-}" != --guest ]; then
 		cat "$out/build.log"
 		exit 1
 	fi
-	exec "$top/tools/testing/vm/run" --timeout 600 --out "$out" -- \
+	exec "$top/tools/testing/vm/run" --timeout 900 --out "$out" -- \
 		"$top/scripts/demo.sh" --guest
 fi
 
@@ -83,4 +84,7 @@ for ((i = ${#loaded[@]} - 1; i >= 0; i--)); do
 		rc=1
 	fi
 done
+
+step "kfblk against nvme-rdma, same rxe device, same fio"
+"$top/tools/testing/demo/kfblk_demo.sh" || rc=1
 exit $rc

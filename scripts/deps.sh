@@ -18,11 +18,13 @@ pkgs=(
 	make gcc "linux-headers-$KVER" flex bison bc libelf-dev libssl-dev
 	# test VM: QEMU, initramfs, in-guest tools
 	qemu-system-x86 busybox-static kmod cpio iproute2 rdma-core
-	ibverbs-utils fio nvme-cli e2fsprogs util-linux procps
+	ibverbs-utils fio nvme-cli e2fsprogs util-linux procps dmsetup coreutils
 	# lint, debug lane (checkpatch.pl and the kernel source)
 	sparse perl linux-source-6.1 xz-utils shellcheck git rsync
 	# benchmarks
 	python3 python3-matplotlib
+	# protocol fuzzing (libFuzzer)
+	clang libclang-rt-14-dev
 )
 
 missing=()

@@ -1,0 +1,207 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * kfblk target: exports local block devices over kfabric.
+ *
+ * An export (configfs item) owns the opened block device and a passive
+ * endpoint listening on addr:port.  Every accepted connection (one per
+ * client queue) gets its own domain, CQ, EQ and endpoint, and a ring of
+ * slots: a slot is a posted receive for one command and, once a command
+ * has arrived in it, everything needed to carry it out (pages, bio, RMA
+ * contexts, response buffer).  The slot's receive is posted again only
+ * when the command is finished, so the receives posted are exactly the
+ * free slots and the kfabric credits keep the client from overrunning them.
+ */
+#ifndef _KFBLK_TARGET_H
+#define _KFBLK_TARGET_H
+
+#include <linux/blkdev.h>
+#include <linux/bio.h>
+#include <linux/configfs.h>
+#include <linux/llist.h>
+#include <linux/mutex.h>
+#include <kfabric/kfi.h>
+#include "kfblk_proto.h"
+
+#define KFBLK_PATH_MAX		256
+#define KFBLK_ADDR_MAX		64
+
+/* What a slot is waiting for before it can go on. */
+enum kfblk_stage {
+	KFBLK_STAGE_EXEC,	/* command received: run it (process context) */
+	KFBLK_STAGE_RMA_READ,	/* WRITE: pull the data from the client */
+	KFBLK_STAGE_SUBMIT,	/* WRITE: data is here, submit the bio */
+	KFBLK_STAGE_BIO_DONE,	/* bio ended in hard irq: answer from io_work */
+	KFBLK_STAGE_RESPOND,	/* post RMA writes (READ) and the response */
+};
+
+struct kfblk_tconn;
+struct kfblk_slot;
+
+/* One RMA chunk's context and the way back to its slot. */
+struct kfblk_rma_ctx {
+	struct kfi_context ctx;
+	struct kfblk_slot *slot;
+};
+
+/**
+ * struct kfblk_slot - one command of a connection
+ * @conn: owner
+ * @rx_ctx: completion of the receive the command arrives in
+ * @tx_ctx: completion of the response send
+ * @rma: one per RMA chunk; kfabric needs a context per operation
+ * @cmd: receive buffer
+ * @rsp: response buffer
+ * @ci: the validated command
+ * @status: enum kfblk_status to answer with
+ * @stage: enum kfblk_stage
+ * @chunk: next RMA chunk to post (a retry after -EAGAIN resumes there)
+ * @nr_chunks: RMA chunks of the command
+ * @pending: RMA and send completions still due
+ * @node: on kfblk_tconn.work (llist) or .backlog
+ * @bio: the bio, embedded so the fast path does not allocate it
+ * @bvec: @conn->max_pages entries, the bio's and RMA's page list
+ * @pages: pages cached across commands, @nr_pages of them
+ * @nr_pages: pages in @pages
+ */
+struct kfblk_slot {
+	struct kfblk_tconn *conn;
+	struct kfi_context rx_ctx;
+	struct kfi_context tx_ctx;
+	struct kfblk_rma_ctx *rma;
+	struct kfblk_cmd cmd;
+	struct kfblk_rsp rsp;
+	struct kfblk_cmd_info ci;
+	u16 status;
+	u8 stage;
+	u16 chunk;
+	u16 nr_chunks;
+	atomic_t pending;
+	union {
+		struct llist_node node;
+		struct list_head backlog;
+	};
+	struct bio bio;
+	struct bio_vec *bvec;
+	struct page **pages;
+	u32 nr_pages;
+};
+
+#define KFBLK_TCONN_DEAD	0	/* bit of kfblk_tconn.flags */
+
+/**
+ * struct kfblk_tconn - one connection (one client queue)
+ * @export: what it serves
+ * @entry: on export->conns
+ * @domain: its own domain (protection domain), so no other connection can
+ *	reach memory registered for this one
+ * @cq: send and receive completions
+ * @eq: its connection events
+ * @ep: the endpoint
+ * @lim: what commands are checked against
+ * @slots: @nr_slots slots
+ * @nr_slots: receives posted when idle
+ * @max_pages: pages in one command
+ * @iov_limit: local entries per RMA operation
+ * @remote_inv: the client lets responses invalidate its keys
+ * @imm_rsp: a successful READ is answered by its last RMA write carrying
+ *	the tag as immediate data, instead of a response message
+ * @direct: completions run in a workqueue and the device takes REQ_NOWAIT:
+ *	READ/WRITE bios are submitted from completion handlers
+ * @busy: slots holding a command; teardown waits for zero
+ * @work: commands for @io_work, pushed from completion context
+ * @io_work: runs commands in process context (bios may sleep on tags)
+ * @backlog_lock: guards @backlog; taken from completion context
+ * @backlog: slots whose post got -EAGAIN, retried on completions and credits
+ * @release_work: tears the connection down
+ * @flags: KFBLK_TCONN_DEAD once teardown has been claimed
+ * @peer: address of the client, for messages
+ */
+struct kfblk_tconn {
+	struct kfblk_export *export;
+	struct list_head entry;
+	struct kfid_domain *domain;
+	struct kfid_cq *cq;
+	struct kfid_eq *eq;
+	struct kfid_ep *ep;
+	struct kfblk_limits lim;
+	struct kfblk_slot *slots;
+	u32 nr_slots;
+	u32 max_pages;
+	u32 iov_limit;
+	bool remote_inv;
+	bool imm_rsp;
+	bool direct;
+	atomic_t busy;
+	struct llist_head work;
+	struct work_struct io_work;
+	/* taken in completion context: irqsave; see @backlog_lock above */
+	spinlock_t backlog_lock;
+	struct list_head backlog;
+	struct work_struct release_work;
+	unsigned long flags;
+	char peer[48];
+};
+
+/**
+ * struct kfblk_export - one exported block device
+ * @group: configfs directory /sys/kernel/config/kfblk_target/<name>
+ * @lock: guards every field below against configfs writes, enable and
+ *	disable, and @conns against connection setup and release
+ * @name: export name clients ask for
+ * @path: block device path
+ * @addr: address to listen on
+ * @port: port to listen on
+ * @read_only: export read-only
+ * @enabled: listening
+ * @bdev: the opened device while enabled
+ * @mode: how it was opened
+ * @geo: what accepts tell clients
+ * @fabric: fabric of the listener
+ * @eq: connection requests
+ * @pep: the listener
+ * @conns: live connections
+ * @nr_conns: entries on @conns
+ * @conns_wait: disable waits here for @conns to empty
+ */
+struct kfblk_export {
+	struct config_group group;
+	/* configuration, enable/disable and @conns; see @lock above */
+	struct mutex lock;
+	char name[KFBLK_EXPORT_NAME_LEN];
+	char path[KFBLK_PATH_MAX];
+	char addr[KFBLK_ADDR_MAX];
+	u16 port;
+	bool read_only;
+	bool enabled;
+	struct block_device *bdev;
+	fmode_t mode;
+	struct kfblk_cm_rep_info geo;
+	struct kfid_fabric *fabric;
+	struct kfid_eq *eq;
+	struct kfid_pep *pep;
+	struct list_head conns;
+	u32 nr_conns;
+	wait_queue_head_t conns_wait;
+};
+
+extern struct workqueue_struct *kfblk_tgt_wq;
+extern unsigned int kfblk_tgt_max_io_kb;
+extern bool kfblk_tgt_direct;
+extern bool kfblk_tgt_imm_rsp;
+
+/* kfblk_target_io.c */
+void kfblk_slot_init(struct kfblk_slot *slot, struct kfblk_tconn *conn,
+		     u16 nr_rma);
+void kfblk_tconn_io_work(struct work_struct *work);
+void kfblk_tconn_credit_ready(struct kfid_ep *ep);
+void kfblk_slot_free_pages(struct kfblk_slot *slot);
+int kfblk_slot_post_recv(struct kfblk_slot *slot);
+
+/* kfblk_target_conn.c */
+void kfblk_tconn_error(struct kfblk_tconn *conn, const char *why);
+void kfblk_export_connreq(struct kfblk_export *exp,
+			  const struct kfi_eq_cm_entry *e);
+int kfblk_export_enable(struct kfblk_export *exp);
+void kfblk_export_disable(struct kfblk_export *exp);
+
+#endif /* _KFBLK_TARGET_H */

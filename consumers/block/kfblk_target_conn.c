@@ -1,0 +1,443 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * kfblk target: listening, accepting and tearing down connections.
+ *
+ * Lifetimes: an export owns its listener and its connections; a connection
+ * is torn down by its release_work only (claimed once with
+ * KFBLK_TCONN_DEAD), which shuts the endpoint down, waits until no slot
+ * holds a command (bios finish, posts then fail), and closes its objects
+ * in reverse order of opening.  Disabling an export stops the listener,
+ * kills every connection and waits for their release.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/inet.h>
+#include "kfblk_target.h"
+
+/* Commands one connection may have outstanding (the client may ask less). */
+static unsigned int kfblk_tgt_max_depth = 128;
+module_param_named(max_queue_depth, kfblk_tgt_max_depth, uint, 0444);
+MODULE_PARM_DESC(max_queue_depth, "Deepest queue granted to a client (1-1024, default 128)");
+
+/*
+ * Receives posted per connection, as a multiple of the depth: a slot comes
+ * back only when the response's send completes, which can be after the
+ * client has seen the response and reused the tag.
+ */
+#define KFBLK_SLOTS_PER_TAG	2
+
+void kfblk_tconn_error(struct kfblk_tconn *conn, const char *why)
+{
+	if (test_and_set_bit(KFBLK_TCONN_DEAD, &conn->flags))
+		return;
+	pr_info("%s: closing connection from %s: %s\n", conn->export->name,
+		conn->peer, why);
+	queue_work(kfblk_tgt_wq, &conn->release_work);
+}
+
+static void kfblk_tconn_free_slots(struct kfblk_tconn *conn)
+{
+	u32 i;
+
+	if (!conn->slots)
+		return;
+	for (i = 0; i < conn->nr_slots; i++) {
+		struct kfblk_slot *slot = &conn->slots[i];
+
+		if (slot->pages)
+			kfblk_slot_free_pages(slot);
+		kfree(slot->pages);
+		kfree(slot->bvec);
+		kfree(slot->rma);
+	}
+	kfree(conn->slots);
+}
+
+static int kfblk_tconn_alloc_slots(struct kfblk_tconn *conn)
+{
+	u16 nr_rma = DIV_ROUND_UP(conn->max_pages, conn->iov_limit);
+	u32 i;
+
+	conn->slots = kcalloc(conn->nr_slots, sizeof(*conn->slots),
+			      GFP_KERNEL);
+	if (!conn->slots)
+		return -ENOMEM;
+	for (i = 0; i < conn->nr_slots; i++) {
+		struct kfblk_slot *slot = &conn->slots[i];
+
+		slot->bvec = kcalloc(conn->max_pages, sizeof(*slot->bvec),
+				     GFP_KERNEL);
+		slot->pages = kcalloc(conn->max_pages, sizeof(*slot->pages),
+				      GFP_KERNEL);
+		slot->rma = kcalloc(nr_rma, sizeof(*slot->rma), GFP_KERNEL);
+		if (!slot->bvec || !slot->pages || !slot->rma)
+			return -ENOMEM;
+		kfblk_slot_init(slot, conn, nr_rma);
+	}
+	return 0;
+}
+
+/* Close what kfblk_tconn_open() opened, in reverse order; NULLs skipped. */
+static void kfblk_tconn_close(struct kfblk_tconn *conn)
+{
+	if (conn->ep)
+		kfi_close(&conn->ep->fid);
+	if (conn->eq)
+		kfi_close(&conn->eq->fid);
+	if (conn->cq)
+		kfi_close(&conn->cq->fid);
+	if (conn->domain)
+		kfi_close(&conn->domain->fid);
+	kfblk_tconn_free_slots(conn);
+}
+
+static void kfblk_tconn_release(struct work_struct *work)
+{
+	struct kfblk_tconn *conn = container_of(work, struct kfblk_tconn,
+						release_work);
+	struct kfblk_export *exp = conn->export;
+
+	kfi_shutdown(conn->ep, 0);
+	/*
+	 * Every post now fails, so each command still held finishes as soon
+	 * as its bio does; the backlog is retried because a slot may have
+	 * parked itself there just before the shutdown.
+	 */
+	while (!wait_var_event_timeout(&conn->busy, !atomic_read(&conn->busy),
+				       HZ / 10))
+		kfblk_tconn_credit_ready(conn->ep);
+	flush_work(&conn->io_work);
+	kfblk_tconn_close(conn);
+
+	mutex_lock(&exp->lock);
+	list_del(&conn->entry);
+	exp->nr_conns--;
+	mutex_unlock(&exp->lock);
+	wake_up(&exp->conns_wait);
+	kfree(conn);
+}
+
+static void kfblk_tconn_event(const struct kfi_eq_cm_entry *e, void *arg)
+{
+	struct kfblk_tconn *conn = arg;
+
+	switch (e->event) {
+	case KFI_CONNECTED:
+		pr_info("%s: client %s connected\n", conn->export->name,
+			conn->peer);
+		break;
+	case KFI_SHUTDOWN:
+		kfblk_tconn_error(conn, "disconnected");
+		break;
+	default:
+		kfblk_tconn_error(conn, "connection error");
+		break;
+	}
+}
+
+static int kfblk_tconn_open(struct kfblk_tconn *conn, struct kfi_info *info)
+{
+	struct kfblk_export *exp = conn->export;
+	u16 nr_rma = DIV_ROUND_UP(conn->max_pages, conn->iov_limit);
+	struct kfi_cq_attr cq_attr = {
+		.size = conn->nr_slots * (nr_rma + 2),
+		.poll_ctx = conn->direct ? KFI_POLL_WORKQUEUE :
+					   KFI_POLL_SOFTIRQ,
+		.comp_vector = -1,
+	};
+	struct kfi_eq_attr eq_attr = {
+		.size = 16,
+		.handler = kfblk_tconn_event,
+		.handler_arg = conn,
+	};
+	u32 i;
+	int ret;
+
+	ret = kfi_domain(exp->fabric, info, &conn->domain, conn);
+	if (ret)
+		return ret;
+	ret = kfi_cq_open(conn->domain, &cq_attr, &conn->cq, conn);
+	if (ret)
+		return ret;
+	ret = kfi_eq_open(exp->fabric, &eq_attr, &conn->eq, conn);
+	if (ret)
+		return ret;
+	info->tx_attr.size = conn->nr_slots * (nr_rma + 1);
+	info->rx_attr.size = conn->nr_slots;
+	ret = kfi_endpoint(conn->domain, info, &conn->ep, conn);
+	if (ret)
+		return ret;
+	conn->ep->credit_ready = kfblk_tconn_credit_ready;
+	ret = kfi_ep_bind(conn->ep, &conn->cq->fid, KFI_TRANSMIT | KFI_RECEIVE);
+	if (!ret)
+		ret = kfi_ep_bind(conn->ep, &conn->eq->fid, 0);
+	if (!ret)
+		ret = kfi_enable(conn->ep);
+	for (i = 0; !ret && i < conn->nr_slots; i++)
+		ret = kfblk_slot_post_recv(&conn->slots[i]);
+	return ret;
+}
+
+static u16 kfblk_tconn_create(struct kfblk_export *exp, struct kfi_info *info,
+			      const struct kfblk_cm_req_info *qi)
+{
+	struct kfblk_cm_rep_info ri = exp->geo;
+	struct kfblk_tconn *conn;
+	struct kfblk_cm_rep rep;
+	int ret;
+
+	lockdep_assert_held(&exp->lock);
+	conn = kzalloc(sizeof(*conn), GFP_KERNEL);
+	if (!conn)
+		return KFBLK_ST_BUSY;
+	conn->export = exp;
+	snprintf(conn->peer, sizeof(conn->peer), "%pISpc", &info->dest_addr);
+	ri.queue_depth = min_t(u32, qi->queue_depth,
+			       clamp(kfblk_tgt_max_depth, 1U,
+				     (unsigned int)KFBLK_MAX_QUEUE_DEPTH));
+	conn->nr_slots = ri.queue_depth * KFBLK_SLOTS_PER_TAG;
+	conn->max_pages = DIV_ROUND_UP(ri.max_io, PAGE_SIZE);
+	conn->iov_limit = clamp_t(u32, info->tx_attr.iov_limit, 1,
+				  conn->max_pages);
+	conn->remote_inv = qi->flags & KFBLK_CM_REMOTE_INV;
+	conn->direct = kfblk_tgt_direct && bdev_nowait(exp->bdev);
+	if (conn->remote_inv)
+		ri.caps |= KFBLK_CAP_REMOTE_INV;
+	conn->imm_rsp = kfblk_tgt_imm_rsp && qi->flags & KFBLK_CM_IMM_RSP;
+	if (conn->imm_rsp)
+		ri.caps |= KFBLK_CAP_IMM_RSP;
+	conn->lim = (struct kfblk_limits){
+		.capacity = ri.capacity,
+		.lbs = ri.logical_block_size,
+		.max_io = ri.max_io,
+		.max_discard_sectors = ri.max_discard_sectors,
+		.max_write_zeroes_sectors = ri.max_write_zeroes_sectors,
+		.queue_depth = ri.queue_depth,
+		.caps = ri.caps,
+	};
+	atomic_set(&conn->busy, 0);
+	init_llist_head(&conn->work);
+	INIT_WORK(&conn->io_work, kfblk_tconn_io_work);
+	INIT_WORK(&conn->release_work, kfblk_tconn_release);
+	spin_lock_init(&conn->backlog_lock);
+	INIT_LIST_HEAD(&conn->backlog);
+
+	ret = kfblk_tconn_alloc_slots(conn);
+	if (!ret)
+		ret = kfblk_tconn_open(conn, info);
+	kfblk_cm_rep_build(&rep, &ri);
+	if (!ret)
+		ret = kfi_accept(conn->ep, &rep, sizeof(rep));
+	if (ret) {
+		pr_err("%s: cannot accept %s: %d\n", exp->name, conn->peer, ret);
+		/* Nothing was posted that could still complete. */
+		set_bit(KFBLK_TCONN_DEAD, &conn->flags);
+		kfblk_tconn_close(conn);
+		kfree(conn);
+		return KFBLK_ST_BUSY;
+	}
+	list_add_tail(&conn->entry, &exp->conns);
+	exp->nr_conns++;
+	return KFBLK_ST_OK;
+}
+
+void kfblk_export_connreq(struct kfblk_export *exp,
+			  const struct kfi_eq_cm_entry *e)
+{
+	struct kfi_info *info = e->info;
+	struct kfblk_cm_req_info qi;
+	struct kfblk_cm_rep_info ri = {};
+	struct kfblk_cm_rep rep;
+	u16 st;
+
+	st = kfblk_cm_req_parse(e->data, e->datalen, &qi);
+	if (st == KFBLK_ST_OK && strcmp(qi.export_name, exp->name))
+		st = KFBLK_ST_NOEXPORT;
+	mutex_lock(&exp->lock);
+	if (!exp->enabled) {
+		/* The listener is being closed: kfi_freeinfo() rejects. */
+		mutex_unlock(&exp->lock);
+		kfi_freeinfo(info);
+		return;
+	}
+	if (st == KFBLK_ST_OK)
+		st = kfblk_tconn_create(exp, info, &qi);
+	if (st != KFBLK_ST_OK) {
+		pr_info("%s: rejecting a connection: %s\n", exp->name,
+			kfblk_status_str(st));
+		ri.status = st;
+		kfblk_cm_rep_build(&rep, &ri);
+		kfi_reject(exp->pep, info->handle, &rep, sizeof(rep));
+	}
+	mutex_unlock(&exp->lock);
+	kfi_freeinfo(info);
+}
+
+static void kfblk_export_event(const struct kfi_eq_cm_entry *e, void *arg)
+{
+	struct kfblk_export *exp = arg;
+
+	if (e->event == KFI_CONNREQ)
+		kfblk_export_connreq(exp, e);
+	else
+		pr_warn("%s: listener event %d (%d)\n", exp->name, e->event,
+			e->err);
+}
+
+static void kfblk_export_geometry(struct kfblk_export *exp)
+{
+	struct block_device *bdev = exp->bdev;
+	struct kfblk_cm_rep_info *g = &exp->geo;
+	u32 lbs = bdev_logical_block_size(bdev);
+
+	memset(g, 0, sizeof(*g));
+	g->logical_block_size = lbs;
+	g->physical_block_size = max(bdev_physical_block_size(bdev), lbs);
+	g->max_io = rounddown(min_t(u32, kfblk_tgt_max_io_kb << 10,
+				    KFBLK_MAX_IO), lbs);
+	g->capacity = round_down(bdev_nr_sectors(bdev), lbs >> SECTOR_SHIFT);
+	if (bdev_write_cache(bdev))
+		g->caps |= KFBLK_CAP_WRITE_CACHE;
+	if (bdev_fua(bdev))
+		g->caps |= KFBLK_CAP_FUA;
+	if (exp->read_only || bdev_read_only(bdev))
+		g->caps |= KFBLK_CAP_READ_ONLY;
+	if (bdev_max_discard_sectors(bdev)) {
+		g->caps |= KFBLK_CAP_DISCARD;
+		g->max_discard_sectors = min_t(u32,
+					       bdev_max_discard_sectors(bdev),
+					       U32_MAX >> SECTOR_SHIFT);
+	}
+	if (bdev_write_zeroes_sectors(bdev)) {
+		g->caps |= KFBLK_CAP_WRITE_ZEROES;
+		g->max_write_zeroes_sectors =
+			min_t(u32, bdev_write_zeroes_sectors(bdev),
+			      U32_MAX >> SECTOR_SHIFT);
+	}
+}
+
+static int kfblk_export_listen(struct kfblk_export *exp)
+{
+	struct kfi_info hints = {
+		.caps = KFI_MSG | KFI_RMA,
+		.ep_attr.type = KFI_EP_MSG,
+	};
+	struct kfi_eq_attr eq_attr = {
+		.size = 64,
+		.handler = kfblk_export_event,
+		.handler_arg = exp,
+	};
+	struct kfi_info *info;
+	char port[8];
+	int ret;
+
+	snprintf(port, sizeof(port), "%u", exp->port);
+	ret = kfi_getinfo(KFI_VERSION(KFI_MAJOR_VERSION, KFI_MINOR_VERSION),
+			  exp->addr, port, KFI_SOURCE, &hints, &info);
+	if (ret)
+		return ret;
+	ret = kfi_fabric(&info->fabric_attr, &exp->fabric, exp);
+	if (ret)
+		goto free_info;
+	ret = kfi_eq_open(exp->fabric, &eq_attr, &exp->eq, exp);
+	if (ret)
+		goto close_fabric;
+	ret = kfi_passive_ep(exp->fabric, info, &exp->pep, exp);
+	if (ret)
+		goto close_eq;
+	ret = kfi_pep_bind(exp->pep, exp->eq);
+	if (!ret)
+		ret = kfi_listen(exp->pep);
+	if (ret)
+		goto close_pep;
+	kfi_freeinfo(info);
+	return 0;
+
+close_pep:
+	kfi_close(&exp->pep->fid);
+	exp->pep = NULL;
+close_eq:
+	kfi_close(&exp->eq->fid);
+	exp->eq = NULL;
+close_fabric:
+	kfi_close(&exp->fabric->fid);
+	exp->fabric = NULL;
+free_info:
+	kfi_freeinfo(info);
+	return ret;
+}
+
+/**
+ * kfblk_export_enable() - open the device and listen
+ * @exp: a configured export
+ *
+ * Context: process; @exp->lock held.
+ * Return: 0 or a negative errno, with nothing left open.
+ */
+int kfblk_export_enable(struct kfblk_export *exp)
+{
+	int ret;
+
+	lockdep_assert_held(&exp->lock);
+	exp->mode = FMODE_READ | FMODE_EXCL |
+		    (exp->read_only ? 0 : FMODE_WRITE);
+	exp->bdev = blkdev_get_by_path(exp->path, exp->mode, exp);
+	if (IS_ERR(exp->bdev)) {
+		ret = PTR_ERR(exp->bdev);
+		exp->bdev = NULL;
+		pr_err("%s: cannot open %s: %d\n", exp->name, exp->path, ret);
+		return ret;
+	}
+	kfblk_export_geometry(exp);
+	if (exp->geo.logical_block_size > KFBLK_MAX_BLOCK_SIZE ||
+	    !exp->geo.capacity) {
+		pr_err("%s: %s: unsupported block size or empty device\n",
+		       exp->name, exp->path);
+		ret = -EINVAL;
+		goto put_bdev;
+	}
+	ret = kfblk_export_listen(exp);
+	if (ret) {
+		pr_err("%s: cannot listen on %s port %u: %d\n", exp->name,
+		       exp->addr, exp->port, ret);
+		goto put_bdev;
+	}
+	exp->enabled = true;
+	pr_info("%s: exporting %s on %s port %u\n", exp->name, exp->path,
+		exp->addr, exp->port);
+	return 0;
+
+put_bdev:
+	blkdev_put(exp->bdev, exp->mode);
+	exp->bdev = NULL;
+	return ret;
+}
+
+/**
+ * kfblk_export_disable() - stop listening, drop every client, close
+ * @exp: an enabled export; the caller cleared @exp->enabled under the lock
+ *
+ * Context: process; @exp->lock not held (event handlers take it).
+ */
+void kfblk_export_disable(struct kfblk_export *exp)
+{
+	struct kfblk_tconn *conn;
+
+	kfi_close(&exp->pep->fid);
+	mutex_lock(&exp->lock);
+	list_for_each_entry(conn, &exp->conns, entry)
+		kfblk_tconn_error(conn, "export disabled");
+	mutex_unlock(&exp->lock);
+	wait_event(exp->conns_wait, !READ_ONCE(exp->nr_conns));
+	kfi_close(&exp->eq->fid);
+	kfi_close(&exp->fabric->fid);
+	blkdev_put(exp->bdev, exp->mode);
+
+	mutex_lock(&exp->lock);
+	exp->pep = NULL;
+	exp->eq = NULL;
+	exp->fabric = NULL;
+	exp->bdev = NULL;
+	mutex_unlock(&exp->lock);
+	pr_info("%s: export stopped\n", exp->name);
+}

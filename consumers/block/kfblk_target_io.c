@@ -1,0 +1,527 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * kfblk target data path: one command from its receive to its response.
+ *
+ *   receive ──► parse ──► io_work ──► READ:  bio ─► RMA write(s) + response
+ *                                     WRITE: RMA read(s) ─► bio ─► response
+ *                                     FLUSH/DISCARD/WRITE_ZEROES: bio ─► response
+ *
+ * Completions arrive in softirq; bios are submitted from io_work because
+ * submit_bio() may sleep waiting for a tag.  A post that gets -EAGAIN
+ * (send queue full, no credit) parks the slot on the backlog, which is
+ * retried on every send completion and when credits arrive: a command is
+ * never dropped.  The slot's receive is posted again when the response and
+ * every RMA have completed, which returns the credit to the client.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/highmem.h>
+#include "kfblk_target.h"
+
+/* Pages a slot keeps between commands; more are freed after each use. */
+#define KFBLK_SLOT_CACHE_PAGES	32
+
+static void kfblk_slot_respond(struct kfblk_slot *slot);
+static bool kfblk_slot_submit_now(struct kfblk_slot *slot);
+static void kfblk_slot_start(struct kfblk_slot *slot);
+static void kfblk_slot_post_reads(struct kfblk_slot *slot);
+static void kfblk_rma_read_done(struct kfid_cq *cq,
+				const struct kfi_cq_entry *e);
+static void kfblk_rma_write_done(struct kfid_cq *cq,
+				 const struct kfi_cq_entry *e);
+
+void kfblk_slot_free_pages(struct kfblk_slot *slot)
+{
+	while (slot->nr_pages)
+		__free_page(slot->pages[--slot->nr_pages]);
+}
+
+int kfblk_slot_post_recv(struct kfblk_slot *slot)
+{
+	return kfi_recv(slot->conn->ep, &slot->cmd, sizeof(slot->cmd), NULL,
+			&slot->rx_ctx);
+}
+
+/* The command is over: give the receive (and the credit) back. */
+static void kfblk_slot_finish(struct kfblk_slot *slot)
+{
+	struct kfblk_tconn *conn = slot->conn;
+
+	while (slot->nr_pages > KFBLK_SLOT_CACHE_PAGES)
+		__free_page(slot->pages[--slot->nr_pages]);
+	if (!test_bit(KFBLK_TCONN_DEAD, &conn->flags) &&
+	    kfblk_slot_post_recv(slot))
+		kfblk_tconn_error(conn, "cannot repost a receive");
+	if (atomic_dec_and_test(&conn->busy))
+		wake_up_var(&conn->busy);
+}
+
+static void kfblk_slot_put(struct kfblk_slot *slot, int n)
+{
+	if (atomic_sub_and_test(n, &slot->pending))
+		kfblk_slot_finish(slot);
+}
+
+static void kfblk_slot_queue(struct kfblk_slot *slot, enum kfblk_stage stage)
+{
+	struct kfblk_tconn *conn = slot->conn;
+
+	slot->stage = stage;
+	llist_add(&slot->node, &conn->work);
+	queue_work(kfblk_tgt_wq, &conn->io_work);
+}
+
+static void kfblk_slot_backlog(struct kfblk_slot *slot)
+{
+	struct kfblk_tconn *conn = slot->conn;
+	unsigned long flags;
+
+	spin_lock_irqsave(&conn->backlog_lock, flags);
+	list_add_tail(&slot->backlog, &conn->backlog);
+	spin_unlock_irqrestore(&conn->backlog_lock, flags);
+}
+
+static void kfblk_tconn_drain_backlog(struct kfblk_tconn *conn)
+{
+	struct kfblk_slot *slot, *tmp;
+	unsigned long flags;
+	LIST_HEAD(list);
+
+	if (list_empty_careful(&conn->backlog))
+		return;
+	spin_lock_irqsave(&conn->backlog_lock, flags);
+	list_splice_init(&conn->backlog, &list);
+	spin_unlock_irqrestore(&conn->backlog_lock, flags);
+
+	list_for_each_entry_safe(slot, tmp, &list, backlog) {
+		list_del(&slot->backlog);
+		if (slot->stage == KFBLK_STAGE_RMA_READ)
+			kfblk_slot_post_reads(slot);
+		else
+			kfblk_slot_respond(slot);
+	}
+}
+
+void kfblk_tconn_credit_ready(struct kfid_ep *ep)
+{
+	kfblk_tconn_drain_backlog(ep->fid.context);
+}
+
+static u16 kfblk_blk_to_status(blk_status_t sts)
+{
+	switch (sts) {
+	case BLK_STS_OK:
+		return KFBLK_ST_OK;
+	case BLK_STS_NOTSUPP:
+		return KFBLK_ST_NOTSUPP;
+	case BLK_STS_NOSPC:
+		return KFBLK_ST_NOSPC;
+	default:
+		return KFBLK_ST_IOERR;
+	}
+}
+
+/* ---- RMA ---------------------------------------------------------------- */
+
+static void kfblk_rma_msg(struct kfblk_slot *slot, u16 chunk,
+			  struct kfi_msg_rma *msg, struct kfi_rma_iov *rma)
+{
+	struct kfblk_tconn *conn = slot->conn;
+	u32 first = chunk * conn->iov_limit;
+	u32 n = min(conn->iov_limit, slot->ci.len ?
+		    (u32)DIV_ROUND_UP(slot->ci.len, PAGE_SIZE) - first : 0);
+	u64 off = (u64)first << PAGE_SHIFT;
+
+	rma->addr = slot->ci.raddr + off;
+	rma->len = min_t(u64, slot->ci.len - off, (u64)n << PAGE_SHIFT);
+	rma->key = slot->ci.rkey;
+	*msg = (struct kfi_msg_rma){
+		.iov = KFI_IOV_INIT(KFI_IOV_BVEC, bvec, &slot->bvec[first], n),
+		.rma_iov = rma,
+		.rma_iov_count = 1,
+		.context = &slot->rma[chunk].ctx,
+	};
+}
+
+/*
+ * Post chunks from slot->chunk on.  Return 0 when all are posted, -EAGAIN
+ * when the slot went on the backlog, or another error after dropping the
+ * references of the chunks that will never complete.
+ */
+static int kfblk_slot_post_chunks(struct kfblk_slot *slot, bool write)
+{
+	struct kfblk_tconn *conn = slot->conn;
+	struct kfi_rma_iov rma;
+	struct kfi_msg_rma msg;
+	u64 flags;
+	int ret;
+
+	for (; slot->chunk < slot->nr_chunks; slot->chunk++) {
+		kfblk_rma_msg(slot, slot->chunk, &msg, &rma);
+		slot->rma[slot->chunk].ctx.done = write ? kfblk_rma_write_done :
+							  kfblk_rma_read_done;
+		flags = 0;
+		/* The last write of a READ may be its answer, too. */
+		if (write && conn->imm_rsp &&
+		    slot->chunk == slot->nr_chunks - 1) {
+			msg.data = slot->ci.tag;
+			flags = KFI_REMOTE_CQ_DATA;
+		}
+		ret = write ? kfi_writemsg(conn->ep, &msg, flags) :
+			      kfi_readmsg(conn->ep, &msg, 0);
+		if (ret == -EAGAIN) {
+			kfblk_slot_backlog(slot);
+			return ret;
+		}
+		if (ret) {
+			slot->status = KFBLK_ST_XFER;
+			return ret;
+		}
+	}
+	return 0;
+}
+
+static void kfblk_rma_read_done(struct kfid_cq *cq,
+				const struct kfi_cq_entry *e)
+{
+	struct kfblk_rma_ctx *rc = container_of(e->op_context,
+						struct kfblk_rma_ctx, ctx);
+	struct kfblk_slot *slot = rc->slot;
+
+	if (e->err) {
+		slot->status = KFBLK_ST_XFER;
+		if (e->err != -ECANCELED)
+			kfblk_tconn_error(slot->conn, "RMA read failed");
+	}
+	if (!atomic_dec_and_test(&slot->pending))
+		return;
+	if (slot->status != KFBLK_ST_OK)
+		kfblk_slot_respond(slot);
+	else if (!kfblk_slot_submit_now(slot))
+		kfblk_slot_queue(slot, KFBLK_STAGE_SUBMIT);
+	kfblk_tconn_drain_backlog(slot->conn);
+}
+
+/* A send or RMA write of the answer completed. */
+static void kfblk_answer_done(struct kfblk_slot *slot, int err)
+{
+	struct kfblk_tconn *conn = slot->conn;
+
+	if (err && err != -ECANCELED)
+		kfblk_tconn_error(conn, "send or RMA write failed");
+	kfblk_slot_put(slot, 1);
+	kfblk_tconn_drain_backlog(conn);
+}
+
+static void kfblk_rma_write_done(struct kfid_cq *cq,
+				 const struct kfi_cq_entry *e)
+{
+	kfblk_answer_done(container_of(e->op_context, struct kfblk_rma_ctx,
+				       ctx)->slot, e->err);
+}
+
+static void kfblk_rsp_done(struct kfid_cq *cq, const struct kfi_cq_entry *e)
+{
+	kfblk_answer_done(container_of(e->op_context, struct kfblk_slot,
+				       tx_ctx), e->err);
+}
+
+/* WRITE: pull the data; the last read completion moves on. */
+static void kfblk_slot_post_reads(struct kfblk_slot *slot)
+{
+	u16 left;
+	int ret;
+
+	slot->stage = KFBLK_STAGE_RMA_READ;
+	ret = kfblk_slot_post_chunks(slot, false);
+	if (!ret || ret == -EAGAIN)
+		return;
+	/* The chunks not posted will not complete: stand in for them. */
+	left = slot->nr_chunks - slot->chunk;
+	if (atomic_sub_and_test(left, &slot->pending))
+		kfblk_slot_respond(slot);
+}
+
+/* ---- Response --------------------------------------------------------- */
+
+static int kfblk_slot_send_rsp(struct kfblk_slot *slot)
+{
+	struct kfblk_tconn *conn = slot->conn;
+	struct kfblk_rsp_info ri = {
+		.opcode = slot->ci.opcode,
+		.status = slot->status,
+		.tag = slot->ci.tag,
+	};
+	struct kvec kv = { .iov_base = &slot->rsp, .iov_len = sizeof(slot->rsp) };
+	struct kfi_msg msg = {
+		.iov = KFI_IOV_INIT(KFI_IOV_KVEC, kvec, &kv, 1),
+		.context = &slot->tx_ctx,
+	};
+	u64 flags = 0;
+
+	kfblk_rsp_build(&slot->rsp, &ri);
+	/* The client's MR is done with: let the response invalidate it. */
+	if (conn->remote_inv && slot->ci.rkey &&
+	    (ri.opcode == KFBLK_OP_READ || ri.opcode == KFBLK_OP_WRITE)) {
+		msg.inv_key = slot->ci.rkey;
+		flags |= KFI_INVALIDATE;
+	}
+	return kfi_sendmsg(conn->ep, &msg, flags);
+}
+
+/*
+ * Post what is left of the answer: the RMA writes of a successful READ,
+ * then the response.  RC ordering delivers the data before the response.
+ */
+static void kfblk_slot_respond(struct kfblk_slot *slot)
+{
+	bool data = slot->ci.opcode == KFBLK_OP_READ &&
+		    slot->status == KFBLK_ST_OK;
+	bool msg = !(data && slot->conn->imm_rsp);
+	int ret;
+
+	if (slot->stage != KFBLK_STAGE_RESPOND) {
+		slot->stage = KFBLK_STAGE_RESPOND;
+		slot->chunk = 0;
+		atomic_set(&slot->pending,
+			   msg + (data ? slot->nr_chunks : 0));
+		if (!data)
+			slot->chunk = slot->nr_chunks;
+	}
+	ret = kfblk_slot_post_chunks(slot, true);
+	if (ret == -EAGAIN)
+		return;
+	if (ret) {
+		/* Nothing more will complete for this command. */
+		kfblk_slot_put(slot, slot->nr_chunks - slot->chunk + msg);
+		return;
+	}
+	if (!msg)
+		return;
+	ret = kfblk_slot_send_rsp(slot);
+	if (ret == -EAGAIN)
+		kfblk_slot_backlog(slot);
+	else if (ret)
+		kfblk_slot_put(slot, 1);
+}
+
+/* ---- Receive ---------------------------------------------------------- */
+
+static void kfblk_slot_recv_done(struct kfid_cq *cq,
+				 const struct kfi_cq_entry *e)
+{
+	struct kfblk_slot *slot = container_of(e->op_context,
+					       struct kfblk_slot, rx_ctx);
+	struct kfblk_tconn *conn = slot->conn;
+	int st;
+
+	if (e->err) {
+		if (e->err != -ECANCELED)
+			kfblk_tconn_error(conn, "receive failed");
+		return;
+	}
+	atomic_inc(&conn->busy);
+	st = kfblk_cmd_parse(&slot->cmd, e->len, &conn->lim, &slot->ci);
+	if (st < 0) {
+		/* Not even a tag to answer to: the peer is broken. */
+		kfblk_tconn_error(conn, "malformed command");
+		if (atomic_dec_and_test(&conn->busy))
+			wake_up_var(&conn->busy);
+		return;
+	}
+	slot->status = st;
+	slot->chunk = 0;
+	slot->nr_chunks = 0;
+	slot->stage = KFBLK_STAGE_EXEC;
+	if (st != KFBLK_ST_OK) {
+		kfblk_slot_respond(slot);
+		return;
+	}
+	kfblk_slot_start(slot);
+}
+
+/* ---- Block I/O -------------------------------------------------------- */
+
+static void kfblk_bio_end_io(struct bio *bio)
+{
+	struct kfblk_slot *slot = bio->bi_private;
+	bool nowait = bio->bi_opf & REQ_NOWAIT;
+	blk_status_t sts = bio->bi_status;
+
+	bio_uninit(bio);
+	if (nowait && sts == BLK_STS_AGAIN) {
+		/* The fast path would have had to wait: take the slow one. */
+		kfblk_slot_queue(slot, KFBLK_STAGE_SUBMIT);
+		return;
+	}
+	slot->status = kfblk_blk_to_status(sts);
+	/* kfabric posts are not for hard interrupt context. */
+	if (in_hardirq() || irqs_disabled())
+		kfblk_slot_queue(slot, KFBLK_STAGE_BIO_DONE);
+	else
+		kfblk_slot_respond(slot);
+}
+
+/* Have pages for the command's bytes and describe them in slot->bvec. */
+static int kfblk_slot_get_pages(struct kfblk_slot *slot, gfp_t gfp)
+{
+	u32 len = slot->ci.len, need = DIV_ROUND_UP(len, PAGE_SIZE), i;
+
+	while (slot->nr_pages < need) {
+		struct page *page = alloc_page(gfp);
+
+		if (!page)
+			return -ENOMEM;
+		slot->pages[slot->nr_pages++] = page;
+	}
+	for (i = 0; i < need; i++) {
+		slot->bvec[i].bv_page = slot->pages[i];
+		slot->bvec[i].bv_offset = 0;
+		slot->bvec[i].bv_len = min_t(u32, len, PAGE_SIZE);
+		len -= slot->bvec[i].bv_len;
+	}
+	slot->nr_chunks = DIV_ROUND_UP(need, slot->conn->iov_limit);
+	return 0;
+}
+
+static blk_opf_t kfblk_slot_opf(const struct kfblk_cmd_info *ci)
+{
+	switch (ci->opcode) {
+	case KFBLK_OP_READ:
+		return REQ_OP_READ;
+	case KFBLK_OP_WRITE:
+		return REQ_OP_WRITE | REQ_SYNC |
+			(ci->flags & KFBLK_CMD_FUA ? REQ_FUA : 0);
+	case KFBLK_OP_FLUSH:
+		return REQ_OP_WRITE | REQ_PREFLUSH;
+	case KFBLK_OP_DISCARD:
+		return REQ_OP_DISCARD;
+	default:
+		return REQ_OP_WRITE_ZEROES |
+			(ci->flags & KFBLK_CMD_NOUNMAP ? REQ_NOUNMAP : 0);
+	}
+}
+
+static void kfblk_slot_submit(struct kfblk_slot *slot, blk_opf_t extra)
+{
+	struct kfblk_tconn *conn = slot->conn;
+	const struct kfblk_cmd_info *ci = &slot->ci;
+	struct bio *bio = &slot->bio;
+	bool data = ci->opcode == KFBLK_OP_READ || ci->opcode == KFBLK_OP_WRITE;
+
+	bio_init(bio, conn->export->bdev, data ? slot->bvec : NULL,
+		 data ? conn->max_pages : 0, kfblk_slot_opf(ci) | extra);
+	bio->bi_iter.bi_sector = ci->sector;
+	bio->bi_private = slot;
+	bio->bi_end_io = kfblk_bio_end_io;
+	if (ci->opcode != KFBLK_OP_FLUSH)
+		bio->bi_iter.bi_size = ci->len;
+	if (data)
+		bio->bi_vcnt = DIV_ROUND_UP(ci->len, PAGE_SIZE);
+	submit_bio(bio);
+}
+
+static void kfblk_slot_exec(struct kfblk_slot *slot)
+{
+	u8 op = slot->ci.opcode;
+
+	if ((op == KFBLK_OP_READ || op == KFBLK_OP_WRITE) &&
+	    kfblk_slot_get_pages(slot, GFP_NOIO)) {
+		slot->status = KFBLK_ST_IOERR;
+		kfblk_slot_respond(slot);
+		return;
+	}
+	if (op != KFBLK_OP_WRITE) {
+		kfblk_slot_submit(slot, 0);
+		return;
+	}
+	slot->chunk = 0;
+	atomic_set(&slot->pending, slot->nr_chunks);
+	kfblk_slot_post_reads(slot);
+}
+
+/*
+ * Submit a READ or a WRITE whose data is here from the completion handler
+ * itself, saving the trip through io_work.  Only where that is safe: in
+ * task context (the CQ is polled from a workqueue, so no plug of an
+ * interrupted task is in the way) and with REQ_NOWAIT, so submission never
+ * sleeps; a bio that would have to wait ends with BLK_STS_AGAIN and goes
+ * the slow way (kfblk_bio_end_io()).
+ */
+static bool kfblk_slot_submit_now(struct kfblk_slot *slot)
+{
+	u8 op = slot->ci.opcode;
+
+	if (!slot->conn->direct || !in_task() ||
+	    (op != KFBLK_OP_READ && op != KFBLK_OP_WRITE))
+		return false;
+	kfblk_slot_submit(slot, REQ_NOWAIT);
+	return true;
+}
+
+/* A new command, in completion context: run it now if it cannot sleep. */
+static void kfblk_slot_start(struct kfblk_slot *slot)
+{
+	u8 op = slot->ci.opcode;
+
+	if (!slot->conn->direct || !in_task() ||
+	    (op != KFBLK_OP_READ && op != KFBLK_OP_WRITE) ||
+	    kfblk_slot_get_pages(slot, GFP_NOWAIT | __GFP_NOWARN)) {
+		kfblk_slot_queue(slot, KFBLK_STAGE_EXEC);
+		return;
+	}
+	if (op == KFBLK_OP_READ) {
+		kfblk_slot_submit_now(slot);
+		return;
+	}
+	slot->chunk = 0;
+	atomic_set(&slot->pending, slot->nr_chunks);
+	kfblk_slot_post_reads(slot);
+}
+
+void kfblk_tconn_io_work(struct work_struct *work)
+{
+	struct kfblk_tconn *conn = container_of(work, struct kfblk_tconn,
+						io_work);
+	struct llist_node *list;
+	struct kfblk_slot *slot, *tmp;
+	struct blk_plug plug;
+
+	while ((list = llist_del_all(&conn->work))) {
+		list = llist_reverse_order(list);
+		blk_start_plug(&plug);
+		llist_for_each_entry_safe(slot, tmp, list, node) {
+			switch (slot->stage) {
+			case KFBLK_STAGE_EXEC:
+				kfblk_slot_exec(slot);
+				break;
+			case KFBLK_STAGE_SUBMIT:
+				kfblk_slot_submit(slot, 0);
+				break;
+			case KFBLK_STAGE_BIO_DONE:
+				kfblk_slot_respond(slot);
+				break;
+			}
+		}
+		blk_finish_plug(&plug);
+		cond_resched();
+	}
+}
+
+/**
+ * kfblk_slot_init() - set up a slot's completion contexts
+ * @slot: the slot, its @rma array allocated
+ * @conn: its connection
+ * @nr_rma: entries of @slot->rma
+ */
+void kfblk_slot_init(struct kfblk_slot *slot, struct kfblk_tconn *conn,
+		     u16 nr_rma)
+{
+	u16 i;
+
+	slot->conn = conn;
+	slot->rx_ctx.done = kfblk_slot_recv_done;
+	slot->tx_ctx.done = kfblk_rsp_done;
+	for (i = 0; i < nr_rma; i++)
+		slot->rma[i].slot = slot;
+}

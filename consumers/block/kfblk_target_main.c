@@ -1,0 +1,344 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * kfblk target: module setup and the configfs control interface.
+ *
+ *   mkdir /sys/kernel/config/kfblk_target/<name>     (name: [A-Za-z0-9._-]{1,15})
+ *   echo /dev/nullb0 > <name>/device_path
+ *   echo 192.0.2.1   > <name>/addr
+ *   echo 4791        > <name>/port
+ *   echo 1           > <name>/enable     (0 disconnects every client)
+ *   rmdir <name>
+ *
+ * Attributes cannot change while the export is enabled.  Bad input is
+ * refused with -EINVAL and a message in the kernel log, and changes
+ * nothing.  Read-only: connections (live connection count).
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/inet.h>
+#include <linux/module.h>
+#include <linux/slab.h>
+#include "kfblk_target.h"
+
+struct workqueue_struct *kfblk_tgt_wq;
+
+unsigned int kfblk_tgt_max_io_kb = 1024;
+module_param_named(max_io_kb, kfblk_tgt_max_io_kb, uint, 0444);
+MODULE_PARM_DESC(max_io_kb, "Largest READ/WRITE in KiB (4-4096, default 1024)");
+
+bool kfblk_tgt_imm_rsp = true;
+module_param_named(imm_response, kfblk_tgt_imm_rsp, bool, 0644);
+MODULE_PARM_DESC(imm_response, "Answer READs with RMA write immediate data when the client offers it (default on)");
+
+bool kfblk_tgt_direct = true;
+module_param_named(direct_submit, kfblk_tgt_direct, bool, 0444);
+MODULE_PARM_DESC(direct_submit, "Poll completions from a workqueue and submit READ/WRITE from there (default on)");
+
+static struct kfblk_export *to_export(struct config_item *item)
+{
+	return container_of(to_config_group(item), struct kfblk_export, group);
+}
+
+/* Take the lock and refuse changes to an enabled export. */
+static int kfblk_export_lock_idle(struct kfblk_export *exp, const char *attr)
+{
+	mutex_lock(&exp->lock);
+	if (exp->enabled) {
+		mutex_unlock(&exp->lock);
+		pr_err("%s: %s cannot change while enabled\n", exp->name, attr);
+		return -EBUSY;
+	}
+	return 0;
+}
+
+static ssize_t kfblk_export_device_path_show(struct config_item *item,
+					     char *page)
+{
+	struct kfblk_export *exp = to_export(item);
+	ssize_t n;
+
+	mutex_lock(&exp->lock);
+	n = sysfs_emit(page, "%s\n", exp->path);
+	mutex_unlock(&exp->lock);
+	return n;
+}
+
+static ssize_t kfblk_export_device_path_store(struct config_item *item,
+					      const char *page, size_t count)
+{
+	struct kfblk_export *exp = to_export(item);
+	size_t len = strcspn(page, "\n");
+	int ret;
+
+	if (!len || len >= KFBLK_PATH_MAX || page[0] != '/') {
+		pr_err("device_path: need an absolute path shorter than %d bytes\n",
+		       KFBLK_PATH_MAX);
+		return -EINVAL;
+	}
+	ret = kfblk_export_lock_idle(exp, "device_path");
+	if (ret)
+		return ret;
+	memcpy(exp->path, page, len);
+	exp->path[len] = '\0';
+	mutex_unlock(&exp->lock);
+	return count;
+}
+
+static ssize_t kfblk_export_addr_show(struct config_item *item, char *page)
+{
+	struct kfblk_export *exp = to_export(item);
+	ssize_t n;
+
+	mutex_lock(&exp->lock);
+	n = sysfs_emit(page, "%s\n", exp->addr);
+	mutex_unlock(&exp->lock);
+	return n;
+}
+
+/* An IPv4 or IPv6 address, nothing else (no names, no port). */
+static bool kfblk_addr_valid(const char *s, size_t len)
+{
+	u8 buf[16];
+
+	return len && len < KFBLK_ADDR_MAX &&
+	       (in4_pton(s, len, buf, -1, NULL) ||
+		in6_pton(s, len, buf, -1, NULL));
+}
+
+static ssize_t kfblk_export_addr_store(struct config_item *item,
+				       const char *page, size_t count)
+{
+	struct kfblk_export *exp = to_export(item);
+	size_t len = strcspn(page, "\n");
+	int ret;
+
+	if (!kfblk_addr_valid(page, len)) {
+		pr_err("addr: '%.*s' is not an IPv4 or IPv6 address\n",
+		       (int)min_t(size_t, len, KFBLK_ADDR_MAX), page);
+		return -EINVAL;
+	}
+	ret = kfblk_export_lock_idle(exp, "addr");
+	if (ret)
+		return ret;
+	memcpy(exp->addr, page, len);
+	exp->addr[len] = '\0';
+	mutex_unlock(&exp->lock);
+	return count;
+}
+
+static ssize_t kfblk_export_port_show(struct config_item *item, char *page)
+{
+	return sysfs_emit(page, "%u\n", READ_ONCE(to_export(item)->port));
+}
+
+static ssize_t kfblk_export_port_store(struct config_item *item,
+				       const char *page, size_t count)
+{
+	struct kfblk_export *exp = to_export(item);
+	u16 port;
+	int ret;
+
+	if (kstrtou16(page, 0, &port) || !port) {
+		pr_err("port: need 1-65535\n");
+		return -EINVAL;
+	}
+	ret = kfblk_export_lock_idle(exp, "port");
+	if (ret)
+		return ret;
+	exp->port = port;
+	mutex_unlock(&exp->lock);
+	return count;
+}
+
+static ssize_t kfblk_export_read_only_show(struct config_item *item,
+					   char *page)
+{
+	return sysfs_emit(page, "%d\n", READ_ONCE(to_export(item)->read_only));
+}
+
+static ssize_t kfblk_export_read_only_store(struct config_item *item,
+					    const char *page, size_t count)
+{
+	struct kfblk_export *exp = to_export(item);
+	bool ro;
+	int ret;
+
+	if (kstrtobool(page, &ro)) {
+		pr_err("read_only: need 0 or 1\n");
+		return -EINVAL;
+	}
+	ret = kfblk_export_lock_idle(exp, "read_only");
+	if (ret)
+		return ret;
+	exp->read_only = ro;
+	mutex_unlock(&exp->lock);
+	return count;
+}
+
+static ssize_t kfblk_export_enable_show(struct config_item *item, char *page)
+{
+	return sysfs_emit(page, "%d\n", READ_ONCE(to_export(item)->enabled));
+}
+
+static int kfblk_export_set(struct kfblk_export *exp, bool on)
+{
+	int ret = 0;
+
+	mutex_lock(&exp->lock);
+	if (on == exp->enabled) {
+		mutex_unlock(&exp->lock);
+		return 0;
+	}
+	if (on) {
+		if (!exp->path[0] || !exp->addr[0] || !exp->port) {
+			pr_err("%s: set device_path, addr and port first\n",
+			       exp->name);
+			ret = -EINVAL;
+		} else {
+			ret = kfblk_export_enable(exp);
+		}
+		mutex_unlock(&exp->lock);
+		return ret;
+	}
+	/* New connection requests see this and are turned away. */
+	exp->enabled = false;
+	mutex_unlock(&exp->lock);
+	kfblk_export_disable(exp);
+	return 0;
+}
+
+static ssize_t kfblk_export_enable_store(struct config_item *item,
+					 const char *page, size_t count)
+{
+	bool on;
+	int ret;
+
+	if (kstrtobool(page, &on)) {
+		pr_err("enable: need 0 or 1\n");
+		return -EINVAL;
+	}
+	ret = kfblk_export_set(to_export(item), on);
+	return ret ? ret : count;
+}
+
+static ssize_t kfblk_export_connections_show(struct config_item *item,
+					     char *page)
+{
+	return sysfs_emit(page, "%u\n", READ_ONCE(to_export(item)->nr_conns));
+}
+
+CONFIGFS_ATTR(kfblk_export_, device_path);
+CONFIGFS_ATTR(kfblk_export_, addr);
+CONFIGFS_ATTR(kfblk_export_, port);
+CONFIGFS_ATTR(kfblk_export_, read_only);
+CONFIGFS_ATTR(kfblk_export_, enable);
+CONFIGFS_ATTR_RO(kfblk_export_, connections);
+
+static struct configfs_attribute *kfblk_export_attrs[] = {
+	&kfblk_export_attr_device_path,
+	&kfblk_export_attr_addr,
+	&kfblk_export_attr_port,
+	&kfblk_export_attr_read_only,
+	&kfblk_export_attr_enable,
+	&kfblk_export_attr_connections,
+	NULL,
+};
+
+static void kfblk_export_release(struct config_item *item)
+{
+	kfree(to_export(item));
+}
+
+static struct configfs_item_operations kfblk_export_item_ops = {
+	.release = kfblk_export_release,
+};
+
+static const struct config_item_type kfblk_export_type = {
+	.ct_item_ops = &kfblk_export_item_ops,
+	.ct_attrs = kfblk_export_attrs,
+	.ct_owner = THIS_MODULE,
+};
+
+static struct config_group *kfblk_export_make(struct config_group *group,
+					      const char *name)
+{
+	struct kfblk_export *exp;
+
+	if (kfblk_export_name_valid(name, strlen(name) + 1) < 0) {
+		pr_err("export name '%s': need 1-%d of [A-Za-z0-9._-]\n",
+		       name, KFBLK_EXPORT_NAME_LEN - 1);
+		return ERR_PTR(-EINVAL);
+	}
+	exp = kzalloc(sizeof(*exp), GFP_KERNEL);
+	if (!exp)
+		return ERR_PTR(-ENOMEM);
+	mutex_init(&exp->lock);
+	strscpy(exp->name, name, sizeof(exp->name));
+	INIT_LIST_HEAD(&exp->conns);
+	init_waitqueue_head(&exp->conns_wait);
+	config_group_init_type_name(&exp->group, name, &kfblk_export_type);
+	return &exp->group;
+}
+
+static void kfblk_export_drop(struct config_group *group,
+			      struct config_item *item)
+{
+	kfblk_export_set(to_export(item), false);
+	config_item_put(item);
+}
+
+static struct configfs_group_operations kfblk_tgt_group_ops = {
+	.make_group = kfblk_export_make,
+	.drop_item = kfblk_export_drop,
+};
+
+static const struct config_item_type kfblk_tgt_root_type = {
+	.ct_group_ops = &kfblk_tgt_group_ops,
+	.ct_owner = THIS_MODULE,
+};
+
+static struct configfs_subsystem kfblk_tgt_subsys = {
+	.su_group = {
+		.cg_item = {
+			.ci_namebuf = "kfblk_target",
+			.ci_type = &kfblk_tgt_root_type,
+		},
+	},
+};
+
+static int __init kfblk_target_init(void)
+{
+	int ret;
+
+	if (kfblk_tgt_max_io_kb < 4 || kfblk_tgt_max_io_kb > KFBLK_MAX_IO >> 10) {
+		pr_err("max_io_kb must be 4-%u\n", KFBLK_MAX_IO >> 10);
+		return -EINVAL;
+	}
+	/* Submits bios for block devices, possibly under memory pressure. */
+	kfblk_tgt_wq = alloc_workqueue("kfblk_target",
+				       WQ_MEM_RECLAIM | WQ_HIGHPRI, 0);
+	if (!kfblk_tgt_wq)
+		return -ENOMEM;
+	config_group_init(&kfblk_tgt_subsys.su_group);
+	mutex_init(&kfblk_tgt_subsys.su_mutex);
+	ret = configfs_register_subsystem(&kfblk_tgt_subsys);
+	if (ret)
+		goto destroy_wq;
+	return 0;
+
+destroy_wq:
+	destroy_workqueue(kfblk_tgt_wq);
+	return ret;
+}
+
+static void __exit kfblk_target_exit(void)
+{
+	configfs_unregister_subsystem(&kfblk_tgt_subsys);
+	destroy_workqueue(kfblk_tgt_wq);
+}
+
+module_init(kfblk_target_init);
+module_exit(kfblk_target_exit);
+
+MODULE_DESCRIPTION("kfblk target: block devices exported over kfabric");
+MODULE_LICENSE("GPL");

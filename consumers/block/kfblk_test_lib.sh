@@ -1,0 +1,272 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Helpers for kfblk's selftests, demo and benchmark (sourced, not run):
+# KTAP output, loading the modules, RAM-backed null_blk devices made
+# through configfs, and a target export mapped back over Soft-RoCE.
+#
+# Environment (tools/testing/vm/run sets it): KFI_TOP, KFI_KO_DIR (built
+# modules, default KFI_TOP), KFI_IPADDR, KFI_OUT.
+
+: "${KFI_TOP:=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}"
+: "${KFI_KO_DIR:=$KFI_TOP}"
+: "${KFI_IPADDR:=192.0.2.1}"
+: "${KFI_OUT:=/tmp}"
+KFBLKCTL=$KFI_TOP/consumers/block/kfblkctl
+KFBLK_PORT=${KFBLK_PORT:-4791}
+
+# ---- KTAP ----
+KT_N=0
+KT_FAIL=0
+
+kt_plan()
+{
+	echo "KTAP version 1"
+	echo "1..$1"
+}
+
+kt_diag()
+{
+	local line
+	while IFS= read -r line; do
+		echo "# $line"
+	done <<<"$*"
+}
+
+# kt_ok NAME [DIRECTIVE] / kt_fail NAME [WHY] / kt_skip NAME WHY
+kt_ok()
+{
+	KT_N=$((KT_N + 1))
+	echo "ok $KT_N $1${2:+ # $2}"
+}
+
+kt_fail()
+{
+	KT_N=$((KT_N + 1))
+	KT_FAIL=$((KT_FAIL + 1))
+	echo "not ok $KT_N $1${2:+ # $2}"
+}
+
+kt_skip()
+{
+	KT_N=$((KT_N + 1))
+	echo "ok $KT_N $1 # SKIP $2"
+}
+
+# kt_check NAME COMMAND...: ok if COMMAND succeeds; its output as diagnostics
+# when it fails.
+kt_check()
+{
+	local name=$1 out
+	shift
+	if out=$("$@" 2>&1); then
+		kt_ok "$name"
+	else
+		kt_diag "$out"
+		kt_fail "$name"
+	fi
+}
+
+kt_exit()
+{
+	[ "$KT_FAIL" = 0 ]
+	exit
+}
+
+# ---- modules ----
+KFBLK_LOADED=()
+
+kfblk_load_one()
+{
+	local name=$1 ko=$2
+	shift 2
+	[ -d "/sys/module/$name" ] && return 0
+	insmod "$KFI_KO_DIR/$ko" "$@" || return 1
+	KFBLK_LOADED+=("$name")
+}
+
+# kfblk_load [client params...]: load kfabric, the verbs provider and both
+# kfblk modules (those not loaded yet).
+kfblk_load()
+{
+	modprobe -a configfs rdma_cm ib_core ext4 2>/dev/null
+	modprobe null_blk nr_devices=0 2>/dev/null
+	mountpoint -q /sys/kernel/config ||
+		mount -t configfs configfs /sys/kernel/config
+	kfblk_load_one kfabric kfabric/kfabric.ko &&
+	kfblk_load_one kfi_verbs providers/verbs/kfi_verbs.ko &&
+	kfblk_load_one kfblk_target consumers/block/kfblk_target.ko &&
+	kfblk_load_one kfblk consumers/block/kfblk.ko "$@"
+}
+
+# kfblk_unload: unload, in reverse, what kfblk_load loaded.
+kfblk_unload()
+{
+	local i m
+	for ((i = ${#KFBLK_LOADED[@]} - 1; i >= 0; i--)); do
+		m=${KFBLK_LOADED[i]}
+		# A test may have unloaded one itself (in a subshell).
+		[ -d "/sys/module/$m" ] || continue
+		rmmod "$m" || return 1
+	done
+	KFBLK_LOADED=()
+}
+
+# ---- null_blk ----
+NULLB_CFS=/sys/kernel/config/nullb
+
+# nullb_create NAME SIZE_MB [attr=value...]: a memory-backed null_blk
+# device; prints /dev/nullbN.
+nullb_create()
+{
+	local name=$1 size=$2 d kv
+	shift 2
+	d=$NULLB_CFS/$name
+	mkdir "$d" || return 1
+	echo "$size" >"$d/size"
+	echo 1 >"$d/memory_backed"
+	for kv in "$@"; do
+		echo "${kv#*=}" >"$d/${kv%%=*}" || return 1
+	done
+	echo 1 >"$d/power" || return 1
+	# null_blk names a configfs-made disk after its directory.
+	if [ -b "/dev/$name" ]; then
+		echo "/dev/$name"
+	else
+		echo "/dev/nullb$(cat "$d/index")"
+	fi
+}
+
+nullb_remove()
+{
+	local d=$NULLB_CFS/$1
+	[ -d "$d" ] || return 0
+	echo 0 >"$d/power" 2>/dev/null
+	rmdir "$d"
+}
+
+# ---- kfblk ----
+
+# kfblk_setup NAME SIZE_MB [nullb attrs...]: export a fresh null_blk device
+# as NAME and map it; prints /dev/kfblkN.
+kfblk_setup()
+{
+	local name=$1 size=$2 nb
+	shift 2
+	nb=$(nullb_create "kfbt_$name" "$size" "$@") || return 1
+	"$KFBLKCTL" export "$name" "$nb" "$KFI_IPADDR" "$KFBLK_PORT" >&2 ||
+		return 1
+	"$KFBLKCTL" map "$KFI_IPADDR" "$KFBLK_PORT" "$name" "m_$name"
+}
+
+# kfblk_teardown NAME: undo kfblk_setup, whatever state it reached.
+kfblk_teardown()
+{
+	local name=$1
+	[ -d "/sys/kernel/config/kfblk/m_$name" ] &&
+		"$KFBLKCTL" unmap "m_$name"
+	[ -d "/sys/kernel/config/kfblk_target/$name" ] &&
+		"$KFBLKCTL" unexport "$name"
+	nullb_remove "kfbt_$name"
+}
+
+# kfblk_live_objects: the client module's count of live objects.
+kfblk_live_objects()
+{
+	cat /sys/module/kfblk/parameters/live_objects
+}
+
+# kfblk_cleanup: unmap and unexport everything, remove the null_blk and
+# device-mapper devices the tests made (kfbt_*), unload what was loaded.
+# Meant for an EXIT trap, so a failing test leaves a clean VM behind.
+kfblk_cleanup()
+{
+	local d
+	[ -d /sys/kernel/config/kfblk ] && "$KFBLKCTL" unmap --all
+	[ -d /sys/kernel/config/kfblk_target ] && "$KFBLKCTL" unexport --all
+	for d in /sys/block/dm-*/dm/name; do
+		[ -e "$d" ] || continue
+		case $(cat "$d") in
+		kfbt_*) dmsetup remove --noudevsync "$(cat "$d")" ;;
+		esac
+	done
+	for d in "$NULLB_CFS"/kfbt_*; do
+		[ -d "$d" ] && nullb_remove "${d##*/}"
+	done
+	kfblk_unload
+}
+
+# ---- nvme-rdma, the baseline ----
+NVMET_CFS=/sys/kernel/config/nvmet
+KFBLK_NQN=nqn.2014-08.org.kfabric:kfblk-baseline
+KFBLK_HOSTNQN=nqn.2014-08.org.nvmexpress:uuid:6b66626c-6b00-4000-8000-000000000001
+NVME_PORT=${NVME_PORT:-4420}
+
+# nvme_setup DEVICE: export DEVICE through nvmet-rdma and connect to it
+# with nvme-rdma on the same Soft-RoCE device; prints /dev/nvmeXnY.
+nvme_setup()
+{
+	local dev=$1 s p c i
+	modprobe -a nvmet nvmet-rdma nvme-rdma || return 1
+	s=$NVMET_CFS/subsystems/$KFBLK_NQN
+	p=$NVMET_CFS/ports/1
+	mkdir -p "$s/namespaces/1" "$p" || return 1
+	echo 1 >"$s/attr_allow_any_host"
+	echo "$dev" >"$s/namespaces/1/device_path"
+	echo 1 >"$s/namespaces/1/enable" || return 1
+	echo ipv4 >"$p/addr_adrfam"
+	echo rdma >"$p/addr_trtype"
+	echo "$KFI_IPADDR" >"$p/addr_traddr"
+	echo "$NVME_PORT" >"$p/addr_trsvcid"
+	ln -s "$s" "$p/subsystems/$KFBLK_NQN" || return 1
+	nvme connect -t rdma -a "$KFI_IPADDR" -s "$NVME_PORT" -n "$KFBLK_NQN" \
+		-q "$KFBLK_HOSTNQN" >&2 || return 1
+	# The namespace shows under its subsystem (native multipath) or
+	# under its controller.
+	for i in $(seq 50); do
+		for c in /sys/class/nvme-subsystem/* /sys/class/nvme/*; do
+			[ "$(cat "$c/subsysnqn" 2>/dev/null)" = "$KFBLK_NQN" ] ||
+				continue
+			for d in "$c"/nvme*n*; do
+				[ -b "/dev/${d##*/}" ] || continue
+				echo "/dev/${d##*/}"
+				return 0
+			done
+		done
+		sleep 0.2
+	done
+	return 1
+}
+
+nvme_teardown()
+{
+	local s=$NVMET_CFS/subsystems/$KFBLK_NQN p=$NVMET_CFS/ports/1
+	nvme disconnect -n "$KFBLK_NQN" >/dev/null 2>&1
+	[ -L "$p/subsystems/$KFBLK_NQN" ] && rm -f "$p/subsystems/$KFBLK_NQN"
+	[ -d "$p" ] && rmdir "$p"
+	if [ -d "$s" ]; then
+		echo 0 >"$s/namespaces/1/enable" 2>/dev/null
+		rmdir "$s/namespaces/1" && rmdir "$s"
+	fi
+}
+
+# ---- fio ----
+
+# fio_json NAME DEV RW BS IODEPTH RUNTIME [extra fio args]: run fio, print
+# its JSON report.
+fio_json()
+{
+	local name=$1 dev=$2 rw=$3 bs=$4 qd=$5 rt=$6
+	shift 6
+	fio --name="$name" --filename="$dev" --direct=1 --ioengine=libaio \
+		--rw="$rw" --bs="$bs" --iodepth="$qd" --size="${KFBLK_FIO_SIZE:-48M}" \
+		--time_based --runtime="$rt" --ramp_time=2 --lat_percentiles=1 \
+		--percentile_list=50:99 --output-format=json "$@"
+}
+
+# Busy and total jiffies of all CPUs, from /proc/stat.
+cpu_jiffies()
+{
+	awk '/^cpu / { t = 0; for (i = 2; i <= NF; i++) t += $i;
+		       print t - $5 - $6, t }' /proc/stat
+}

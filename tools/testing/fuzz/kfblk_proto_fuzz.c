@@ -1,0 +1,146 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * libFuzzer harness for the kfblk wire protocol parsers
+ * (consumers/block/kfblk_proto.c, built here in user space).
+ *
+ * Input layout: byte 0 picks the parser, bytes 1..8 shape the limits a
+ * command is checked against, the rest is the message.  Beyond "no crash,
+ * no sanitizer report" the harness checks properties the modules rely on:
+ * whatever a parser accepts is inside the limits, and encoding what was
+ * parsed and parsing it again gives the same thing.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include "kfblk_proto.h"
+
+#define CHECK(cond)							\
+	do {								\
+		if (!(cond)) {						\
+			fprintf(stderr, "%s:%d: %s\n", __FILE__, __LINE__, #cond); \
+			abort();					\
+		}							\
+	} while (0)
+
+static void limits_from(const uint8_t *p, struct kfblk_limits *lim)
+{
+	lim->lbs = 512U << (p[0] % 4);
+	lim->capacity = ((uint64_t)p[1] << (p[2] % 56)) &
+			~(uint64_t)((lim->lbs >> 9) - 1);
+	lim->max_io = lim->lbs * (1 + p[3] % 64);
+	lim->max_discard_sectors = p[4] * 8U;
+	lim->max_write_zeroes_sectors = p[5] * 8U;
+	lim->queue_depth = 1 + p[6] % 128;
+	lim->caps = p[7] & KFBLK_CAP_ALL;
+}
+
+static void fuzz_cmd(const uint8_t *buf, size_t len,
+		     const struct kfblk_limits *lim)
+{
+	struct kfblk_cmd_info ci, again;
+	struct kfblk_cmd cmd;
+	int st = kfblk_cmd_parse(buf, len, lim, &ci);
+
+	if (st < 0)
+		return;
+	CHECK(KFBLK_TAG_INDEX(ci.tag) < lim->queue_depth);
+	if (st == KFBLK_ST_OK) {
+		uint64_t nr = ci.len >> 9;
+
+		CHECK(ci.opcode >= KFBLK_OP_READ &&
+		      ci.opcode <= KFBLK_OP_WRITE_ZEROES);
+		CHECK(ci.sector + nr <= lim->capacity);
+		CHECK(ci.sector + nr >= ci.sector);
+		CHECK(ci.len % lim->lbs == 0);
+		if (ci.opcode == KFBLK_OP_READ || ci.opcode == KFBLK_OP_WRITE) {
+			CHECK(ci.len && ci.len <= lim->max_io);
+			CHECK(ci.raddr + ci.len - 1 >= ci.raddr);
+		}
+		if (ci.opcode != KFBLK_OP_READ)
+			CHECK(!(lim->caps & KFBLK_CAP_READ_ONLY) ||
+			      ci.opcode == KFBLK_OP_FLUSH);
+	}
+	/* A reserved field set is refused, and the encoder clears it. */
+	memcpy(&cmd, buf, sizeof(cmd));
+	if (cmd.reserved)
+		return;
+	kfblk_cmd_build(&cmd, &ci);
+	CHECK(kfblk_cmd_parse(&cmd, sizeof(cmd), lim, &again) == st);
+	CHECK(!memcmp(&ci, &again, sizeof(ci)));
+}
+
+static void fuzz_rsp(const uint8_t *buf, size_t len, uint32_t depth)
+{
+	struct kfblk_rsp_info ri, again;
+	struct kfblk_rsp rsp;
+
+	if (kfblk_rsp_parse(buf, len, depth, &ri))
+		return;
+	CHECK(KFBLK_TAG_INDEX(ri.tag) < depth && ri.status <= KFBLK_ST_MAX);
+	CHECK(kfblk_status_str(ri.status));
+	kfblk_rsp_build(&rsp, &ri);
+	CHECK(!kfblk_rsp_parse(&rsp, sizeof(rsp), depth, &again));
+	CHECK(!memcmp(&ri, &again, sizeof(ri)));
+}
+
+static void fuzz_cm_req(const uint8_t *buf, size_t len)
+{
+	struct kfblk_cm_req_info qi, again;
+	struct kfblk_cm_req req;
+
+	if (kfblk_cm_req_parse(buf, len, &qi) != KFBLK_ST_OK)
+		return;
+	CHECK(qi.qid < qi.nr_queues && qi.queue_depth);
+	CHECK(memchr(qi.export_name, 0, sizeof(qi.export_name)));
+	CHECK(!kfblk_cm_req_build(&req, &qi));
+	CHECK(kfblk_cm_req_parse(&req, sizeof(req), &again) == KFBLK_ST_OK);
+	CHECK(!memcmp(&qi, &again, sizeof(qi)));
+}
+
+static void fuzz_cm_rep(const uint8_t *buf, size_t len)
+{
+	struct kfblk_cm_rep_info pi, again;
+	struct kfblk_cm_rep rep;
+	int ret = kfblk_cm_rep_parse(buf, len, &pi);
+
+	if (ret < 0)
+		return;
+	kfblk_cm_rep_build(&rep, &pi);
+	CHECK(kfblk_cm_rep_parse(&rep, sizeof(rep), &again) == ret);
+	if (ret)
+		return;
+	CHECK(pi.logical_block_size >= 512 && pi.logical_block_size <= 4096);
+	CHECK(pi.max_io >= pi.logical_block_size);
+	CHECK(pi.max_io % pi.logical_block_size == 0);
+	CHECK(!memcmp(&pi, &again, sizeof(pi)));
+}
+
+/* libFuzzer's entry point; run.sh passes its name in. */
+int KFBLK_FUZZ_ENTRY(const uint8_t *data, size_t size)
+{
+	struct kfblk_limits lim;
+	uint8_t sel;
+
+	if (size < 9)
+		return 0;
+	sel = data[0];
+	limits_from(data + 1, &lim);
+	data += 9;
+	size -= 9;
+
+	switch (sel % 4) {
+	case 0:
+		fuzz_cmd(data, size, &lim);
+		break;
+	case 1:
+		fuzz_rsp(data, size, lim.queue_depth);
+		break;
+	case 2:
+		fuzz_cm_req(data, size);
+		break;
+	default:
+		fuzz_cm_rep(data, size);
+		break;
+	}
+	return 0;
+}
