@@ -194,8 +194,10 @@ int kfi_pep_close(struct kfid_pep *pep)
 	if (pep->fid.prov->ops->pep_close)
 		pep->fid.prov->ops->pep_close(pep);
 	pep->listening = false;
-	if (pep->eq)
+	if (pep->eq) {
+		kfi_eq_forget(pep->eq, &pep->fid);
 		kfid_child_put(&pep->eq->fid);
+	}
 	pep->eq = NULL;
 	kfid_put(&pep->fid);
 	return 0;
@@ -530,8 +532,10 @@ static void kfi_ep_unbind(struct kfid_ep *ep)
 		kfid_child_put(&ep->tx_cq->fid);
 	if (ep->rx_cq)
 		kfid_child_put(&ep->rx_cq->fid);
-	if (ep->eq)
+	if (ep->eq) {
+		kfi_eq_forget(ep->eq, &ep->fid);
 		kfid_child_put(&ep->eq->fid);
+	}
 	ep->tx_cq = NULL;
 	ep->rx_cq = NULL;
 	ep->eq = NULL;

@@ -206,6 +206,42 @@ int kfi_eq_open(struct kfid_fabric *fabric, const struct kfi_eq_attr *attr,
 }
 EXPORT_SYMBOL_GPL(kfi_eq_open);
 
+/**
+ * kfi_eq_forget() - drop the events of an object that is closing
+ * @eq: the EQ the object was bound to
+ * @fid: the endpoint or passive endpoint
+ *
+ * After this returns no event naming @fid will reach the consumer: queued
+ * ones are dropped (an unread request is rejected, as kfi_freeinfo()
+ * does) and a handler still delivering one is waited for, unless the
+ * caller is that handler, closing the object from its own event.
+ *
+ * Context: process context; may sleep.  The provider reports no more
+ * events for @fid.
+ */
+void kfi_eq_forget(struct kfid_eq *eq, struct kfid *fid)
+{
+	struct kfi_eq_node *node, *next;
+	unsigned long flags;
+	LIST_HEAD(dropped);
+
+	spin_lock_irqsave(&eq->lock, flags);
+	list_for_each_entry_safe(node, next, &eq->events, list) {
+		if (node->entry.fid != fid)
+			continue;
+		list_move_tail(&node->list, &dropped);
+		WRITE_ONCE(eq->nr_events, eq->nr_events - 1);
+	}
+	spin_unlock_irqrestore(&eq->lock, flags);
+
+	list_for_each_entry_safe(node, next, &dropped, list) {
+		kfi_freeinfo(node->entry.info);
+		kfree(node);
+	}
+	if (eq->attr.handler && current_work() != &eq->work)
+		flush_work(&eq->work);
+}
+
 int kfi_eq_close(struct kfid_eq *eq)
 {
 	struct kfi_eq_node *node;
