@@ -1,0 +1,276 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * kfabric verbs provider: domains (a PD on a device port) and CQs.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/slab.h>
+#include "kfi_verbs.h"
+
+/**
+ * kfiv_domain_open() - open the device and port named by @info
+ * @domain: the core's domain, followed by ours
+ * @info: domain_attr.name and .port select the device
+ *
+ * Context: process context.
+ * Return: 0, -ENODEV if the device is unknown or gone, -ENOMEM.
+ */
+int kfiv_domain_open(struct kfid_domain *domain, const struct kfi_info *info)
+{
+	struct kfiv_domain *dom = to_dom(domain);
+	struct kfiv_dev *dev;
+	int ret;
+
+	dev = kfiv_dev_get(info->domain_attr.name);
+	if (!dev)
+		return -ENODEV;
+	mutex_init(&dom->lock);
+	INIT_LIST_HEAD(&dom->cqs);
+	INIT_LIST_HEAD(&dom->eps);
+	INIT_LIST_HEAD(&dom->mrs);
+	xa_init(&dom->mr_keys);
+	dom->dev = dev;
+
+	mutex_lock(&dev->lock);
+	if (!dev->ibdev) {
+		ret = -ENODEV;
+		goto unlock;
+	}
+	dom->ibdev = dev->ibdev;
+	dom->port = info->domain_attr.port ?: rdma_start_port(dom->ibdev);
+	if (!rdma_is_port_valid(dom->ibdev, dom->port)) {
+		ret = -EINVAL;
+		goto unlock;
+	}
+	/* Local access only: never IB_PD_UNSAFE_GLOBAL_RKEY. */
+	dom->pd = ib_alloc_pd(dom->ibdev, 0);
+	if (IS_ERR(dom->pd)) {
+		ret = PTR_ERR(dom->pd);
+		goto unlock;
+	}
+	list_add_tail(&dom->entry, &dev->domains);
+	mutex_unlock(&dev->lock);
+	atomic_inc(&kfiv_live_objects);
+	return 0;
+
+unlock:
+	mutex_unlock(&dev->lock);
+	kfiv_dev_put(dev);
+	return ret;
+}
+
+/* Free the device resources of @dom.  Caller holds dev->lock. */
+static void kfiv_domain_release_hw(struct kfiv_domain *dom)
+{
+	lockdep_assert_held(&dom->dev->lock);
+	if (dom->pd) {
+		ib_dealloc_pd(dom->pd);
+		dom->pd = NULL;
+	}
+}
+
+/**
+ * kfiv_domain_close() - close a domain whose children are all closed
+ * @domain: the domain
+ *
+ * Context: process context.
+ */
+void kfiv_domain_close(struct kfid_domain *domain)
+{
+	struct kfiv_domain *dom = to_dom(domain);
+	struct kfiv_dev *dev = dom->dev;
+
+	mutex_lock(&dev->lock);
+	if (!dom->dead)
+		list_del(&dom->entry);
+	kfiv_domain_release_hw(dom);
+	mutex_unlock(&dev->lock);
+	WARN_ON(!xa_empty(&dom->mr_keys));
+	xa_destroy(&dom->mr_keys);
+	kfiv_dev_put(dev);
+	atomic_dec(&kfiv_live_objects);
+}
+
+/* Take the ib_cq away from direct pollers; the caller frees it. */
+static struct ib_cq *kfiv_cq_detach(struct kfiv_cq *cq)
+{
+	unsigned long flags;
+	struct ib_cq *icq;
+
+	spin_lock_irqsave(&cq->poll_lock, flags);
+	icq = cq->cq;
+	cq->cq = NULL;
+	spin_unlock_irqrestore(&cq->poll_lock, flags);
+	return icq;
+}
+
+/**
+ * kfiv_domain_remove() - the device is going away: free all it holds
+ * @dom: a domain of the device
+ *
+ * Endpoints get KFI_DEVICE_REMOVAL and their operations flush with
+ * -ECANCELED; then MRs, CQs and the PD are destroyed.  The kfabric objects
+ * stay until closed and refuse new work with -ENODEV.
+ *
+ * Context: process context; the caller holds dom->dev->lock.
+ */
+void kfiv_domain_remove(struct kfiv_domain *dom)
+{
+	struct kfiv_ep *ep;
+	struct kfiv_mr *mr;
+	struct kfiv_cq *cq;
+
+	lockdep_assert_held(&dom->dev->lock);
+	mutex_lock(&dom->lock);
+	dom->dead = true;
+	/*
+	 * Every endpoint hears of the removal before any is torn down: the
+	 * teardown of one disconnects its peer, which may be another of
+	 * them and would otherwise report a mere KFI_SHUTDOWN.
+	 */
+	list_for_each_entry(ep, &dom->eps, entry)
+		kfiv_ep_fail(ep, KFI_DEVICE_REMOVAL, -ENODEV, GFP_KERNEL);
+	list_for_each_entry(ep, &dom->eps, entry)
+		kfiv_ep_teardown(ep, true);
+	list_for_each_entry(mr, &dom->mrs, entry)
+		kfiv_mr_remove(mr);
+	list_for_each_entry(cq, &dom->cqs, entry) {
+		struct ib_cq *icq = kfiv_cq_detach(cq);
+
+		if (icq)
+			ib_free_cq(icq);
+	}
+	mutex_unlock(&dom->lock);
+	list_del(&dom->entry);
+	kfiv_domain_release_hw(dom);
+}
+
+static enum ib_poll_context kfiv_poll_ctx(enum kfi_poll_ctx ctx)
+{
+	switch (ctx) {
+	case KFI_POLL_WORKQUEUE:
+		return IB_POLL_WORKQUEUE;
+	case KFI_POLL_DIRECT:
+		return IB_POLL_DIRECT;
+	default:
+		return IB_POLL_SOFTIRQ;
+	}
+}
+
+/**
+ * kfiv_cq_open() - an ib_core CQ in the poll context the consumer chose
+ * @kcq: the core's CQ, followed by ours
+ *
+ * Each completion's wr_cqe->done runs in that context and delivers through
+ * kfi_cq_complete(); nothing busy-polls.
+ *
+ * Context: process context.
+ * Return: 0, -ENODEV, -EINVAL (size over the device's), -ENOMEM.
+ */
+int kfiv_cq_open(struct kfid_cq *kcq)
+{
+	struct kfiv_domain *dom = to_dom(kcq->domain);
+	struct kfiv_cq *cq = to_cq(kcq);
+	const struct kfi_cq_attr *attr = &kcq->attr;
+	enum ib_poll_context pc = kfiv_poll_ctx(attr->poll_ctx);
+	int ret = 0;
+
+	spin_lock_init(&cq->poll_lock);
+	if (!attr->size || attr->size > dom->ibdev->attrs.max_cqe)
+		return -EINVAL;
+
+	mutex_lock(&dom->lock);
+	if (dom->dead) {
+		ret = -ENODEV;
+		goto unlock;
+	}
+	if (attr->comp_vector < 0)
+		cq->cq = ib_alloc_cq_any(dom->ibdev, cq, attr->size, pc);
+	else
+		cq->cq = ib_alloc_cq(dom->ibdev, cq, attr->size,
+				     attr->comp_vector %
+				     dom->ibdev->num_comp_vectors, pc);
+	if (IS_ERR(cq->cq)) {
+		ret = PTR_ERR(cq->cq);
+		cq->cq = NULL;
+		goto unlock;
+	}
+	list_add_tail(&cq->entry, &dom->cqs);
+	atomic_inc(&kfiv_live_objects);
+unlock:
+	mutex_unlock(&dom->lock);
+	return ret;
+}
+
+/**
+ * kfiv_cq_close() - free the CQ; no completion is delivered afterwards
+ * @kcq: the CQ (no endpoint is bound to it any more)
+ *
+ * Context: process context.
+ */
+void kfiv_cq_close(struct kfid_cq *kcq)
+{
+	struct kfiv_domain *dom = to_dom(kcq->domain);
+	struct kfiv_cq *cq = to_cq(kcq);
+	struct ib_cq *icq;
+
+	mutex_lock(&dom->lock);
+	list_del(&cq->entry);
+	icq = kfiv_cq_detach(cq);
+	mutex_unlock(&dom->lock);
+	if (icq)
+		ib_free_cq(icq);
+	atomic_dec(&kfiv_live_objects);
+}
+
+/**
+ * kfiv_cq_poll() - process up to @budget completions of a direct CQ now
+ * @kcq: the CQ
+ * @budget: most completions to process
+ *
+ * Only KFI_POLL_DIRECT CQs are polled here: the others run in their own
+ * context already.  A poll that finds another in progress (for instance a
+ * completion handler polling again) returns 0.
+ *
+ * Context: any.
+ * Return: completions processed.
+ */
+int kfiv_cq_poll(struct kfid_cq *kcq, int budget)
+{
+	struct kfiv_cq *cq = to_cq(kcq);
+	unsigned long flags;
+	int n = 0;
+
+	if (kcq->attr.poll_ctx != KFI_POLL_DIRECT)
+		return 0;
+	if (!spin_trylock_irqsave(&cq->poll_lock, flags))
+		return 0;
+	if (cq->cq)
+		n = ib_process_cq_direct(cq->cq, budget);
+	spin_unlock_irqrestore(&cq->poll_lock, flags);
+	return n;
+}
+
+/**
+ * kfiv_cq_reserve() - promise @n entries of @cq to a queue
+ * @cq: the CQ
+ * @n: the queue's depth
+ *
+ * A CQ that overflows breaks every QP on it, so an endpoint is enabled
+ * only while its bound CQs have room for all of its queues.
+ *
+ * Context: process context, domain->lock held.
+ * Return: 0 or -ENOSPC.
+ */
+int kfiv_cq_reserve(struct kfiv_cq *cq, u32 n)
+{
+	if (!cq->cq || cq->used + n > cq->cq->cqe)
+		return -ENOSPC;
+	cq->used += n;
+	return 0;
+}
+
+void kfiv_cq_unreserve(struct kfiv_cq *cq, u32 n)
+{
+	cq->used -= n;
+}

@@ -1,0 +1,19 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * kfabric verbs provider: what it exports for its tests only.
+ */
+#ifndef _KFI_VERBS_DEBUG_H
+#define _KFI_VERBS_DEBUG_H
+
+/**
+ * kfiv_debug_live_objects() - provider objects alive now
+ *
+ * Domains, CQs, endpoints, passive endpoints, connection requests and
+ * MRs: equal before and after a test that closed all it opened.
+ *
+ * Context: any.
+ * Return: the count.
+ */
+int kfiv_debug_live_objects(void);
+
+#endif /* _KFI_VERBS_DEBUG_H */

@@ -1,0 +1,1037 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * kfabric verbs provider: the data path.
+ *
+ * Posting takes a preallocated slot, DMA-maps the consumer's buffers
+ * (kvec, bio_vec or scatterlist) into the slot's SGEs and posts one work
+ * request, all under the queue lock and without allocating.  Completions
+ * come back through ib_core's CQ API (slot->cqe.done) in the CQ's poll
+ * context, undo the mapping, free the slot and are delivered with
+ * kfi_cq_complete().
+ *
+ * Every send and receive starts with the 8-byte struct kfiv_hdr in the
+ * slot's own buffer; it carries credit grants back to the peer.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/highmem.h>
+#include "kfi_verbs.h"
+
+static void kfiv_send_done(struct ib_cq *cq, struct ib_wc *wc);
+static void kfiv_recv_done(struct ib_cq *cq, struct ib_wc *wc);
+
+/**
+ * kfiv_slot_init() - fixed parts of a slot, set once at enable
+ * @ep: owner
+ * @slot: slot with @sge and @buf set
+ * @recv: a receive slot
+ *
+ * Context: process context.
+ */
+void kfiv_slot_init(struct kfiv_ep *ep, struct kfiv_slot *slot, bool recv)
+{
+	slot->ep = ep;
+	slot->cqe.done = recv ? kfiv_recv_done : kfiv_send_done;
+	if (!recv)
+		return;
+	slot->sge[0].addr = slot->buf_dma;
+	slot->sge[0].length = KFIV_HDR_LEN;
+	slot->sge[0].lkey = ep->dom->pd->local_dma_lkey;
+	slot->rwr.wr_cqe = &slot->cqe;
+	slot->rwr.sg_list = slot->sge;
+	slot->first = 1;
+	slot->op = KFIV_OP_RECV;
+	slot->dir = DMA_FROM_DEVICE;
+}
+
+/* Errors the consumer sees, from the work completion status. */
+static int kfiv_wc_errno(enum ib_wc_status status)
+{
+	switch (status) {
+	case IB_WC_SUCCESS:
+		return 0;
+	case IB_WC_WR_FLUSH_ERR:
+		return -ECANCELED;
+	case IB_WC_REM_ACCESS_ERR:
+	case IB_WC_LOC_ACCESS_ERR:
+	case IB_WC_LOC_PROT_ERR:
+	case IB_WC_MW_BIND_ERR:
+		return -EACCES;
+	case IB_WC_LOC_LEN_ERR:
+		return -EMSGSIZE;
+	default:
+		return -EIO;
+	}
+}
+
+/* Take a free slot.  Caller holds q->lock. */
+static struct kfiv_slot *kfiv_slot_get(struct kfiv_queue *q)
+{
+	if (!q->nfree)
+		return NULL;
+	atomic_inc(&q->busy);
+	return &q->slots[q->free[--q->nfree]];
+}
+
+static void kfiv_slot_put_locked(struct kfiv_queue *q, struct kfiv_slot *s)
+{
+	if (s - q->slots < q->depth)
+		q->free[q->nfree++] = s - q->slots;
+	s->ctx = NULL;
+	s->mr = NULL;
+}
+
+/* Return a slot from completion context, waking a waiting teardown. */
+static void kfiv_slot_put(struct kfiv_queue *q, struct kfiv_slot *s)
+{
+	struct kfiv_ep *ep = s->ep;
+	unsigned long flags;
+
+	spin_lock_irqsave(&q->lock, flags);
+	kfiv_slot_put_locked(q, s);
+	spin_unlock_irqrestore(&q->lock, flags);
+	if (atomic_dec_and_test(&q->busy) && ep->dead)
+		wake_up(&ep->drain_wq);
+}
+
+/* Posting is refused on a stopped endpoint.  Caller holds the queue lock. */
+static int kfiv_ep_check(struct kfiv_ep *ep)
+{
+	if (ep->dead)
+		return ep->removed ? -ENODEV : -ENOTCONN;
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Buffer mapping */
+
+static int kfiv_map_kvec(struct ib_device *dev, struct kfiv_slot *s,
+			 const struct kfi_iov *iov, u32 lkey, u64 *len)
+{
+	struct ib_sge *sge = &s->sge[s->first];
+	u32 i;
+
+	for (i = 0; i < iov->count; i++) {
+		const struct kvec *kv = &iov->kvec[i];
+		u64 a = ib_dma_map_single(dev, kv->iov_base, kv->iov_len,
+					  s->dir);
+
+		if (ib_dma_mapping_error(dev, a))
+			return -ENOMEM;
+		sge[i].addr = a;
+		sge[i].length = kv->iov_len;
+		sge[i].lkey = lkey;
+		s->nsge = i + 1;
+		*len += kv->iov_len;
+	}
+	return 0;
+}
+
+static int kfiv_map_bvec(struct ib_device *dev, struct kfiv_slot *s,
+			 const struct kfi_iov *iov, u32 lkey, u64 *len)
+{
+	struct ib_sge *sge = &s->sge[s->first];
+	u32 i;
+
+	for (i = 0; i < iov->count; i++) {
+		const struct bio_vec *bv = &iov->bvec[i];
+		u64 a = ib_dma_map_page(dev, bv->bv_page, bv->bv_offset,
+					bv->bv_len, s->dir);
+
+		if (ib_dma_mapping_error(dev, a))
+			return -ENOMEM;
+		sge[i].addr = a;
+		sge[i].length = bv->bv_len;
+		sge[i].lkey = lkey;
+		s->nsge = i + 1;
+		*len += bv->bv_len;
+	}
+	return 0;
+}
+
+static int kfiv_map_sgl(struct ib_device *dev, struct kfiv_slot *s,
+			const struct kfi_iov *iov, u32 lkey, u64 *len)
+{
+	struct ib_sge *sge = &s->sge[s->first];
+	struct scatterlist *sg;
+	int n, i;
+
+	n = ib_dma_map_sg(dev, iov->sgl, iov->count, s->dir);
+	if (n <= 0)
+		return -ENOMEM;
+	s->sgl = iov->sgl;
+	s->sg_count = iov->count;
+	for_each_sg(iov->sgl, sg, n, i) {
+		sge[i].addr = sg_dma_address(sg);
+		sge[i].length = sg_dma_len(sg);
+		sge[i].lkey = lkey;
+		*len += sg_dma_len(sg);
+	}
+	s->nsge = n;
+	return 0;
+}
+
+/*
+ * Map the consumer's buffers after the slot's first @s->first SGEs.  The
+ * PD's local_dma_lkey covers every DMA address, so no MR is needed for
+ * local access; msg->desc is accepted and not needed.
+ */
+static int kfiv_map(struct kfiv_ep *ep, struct kfiv_slot *s,
+		    const struct kfi_iov *iov, u32 limit)
+{
+	struct ib_device *dev = ep->dom->ibdev;
+	u32 lkey = ep->dom->pd->local_dma_lkey;
+	u64 len = 0;
+	int ret;
+
+	s->nsge = 0;
+	s->sgl = NULL;
+	s->form = iov->type;
+	if (iov->count > limit)
+		return -EINVAL;
+	switch (iov->type) {
+	case KFI_IOV_KVEC:
+		ret = kfiv_map_kvec(dev, s, iov, lkey, &len);
+		break;
+	case KFI_IOV_BVEC:
+		ret = kfiv_map_bvec(dev, s, iov, lkey, &len);
+		break;
+	case KFI_IOV_SGL:
+		ret = iov->count ? kfiv_map_sgl(dev, s, iov, lkey, &len) : 0;
+		break;
+	default:
+		ret = -EINVAL;
+	}
+	s->len = len;
+	return ret;
+}
+
+static void kfiv_unmap(struct kfiv_ep *ep, struct kfiv_slot *s)
+{
+	struct ib_device *dev = ep->dom->ibdev;
+	struct ib_sge *sge = &s->sge[s->first];
+	u32 i;
+
+	if (s->sgl) {
+		ib_dma_unmap_sg(dev, s->sgl, s->sg_count, s->dir);
+		s->sgl = NULL;
+		s->nsge = 0;
+		return;
+	}
+	for (i = 0; i < s->nsge; i++) {
+		if (s->form == KFI_IOV_BVEC)
+			ib_dma_unmap_page(dev, sge[i].addr, sge[i].length,
+					  s->dir);
+		else
+			ib_dma_unmap_single(dev, sge[i].addr, sge[i].length,
+					    s->dir);
+	}
+	s->nsge = 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Credits on the wire */
+
+/*
+ * Receives posted here that the peer has not been told about.  The
+ * provider counts them itself (ep->recv_total, raised before ->recv
+ * returns) rather than reading credits.grant, which kfi_recvmsg() raises
+ * only after ->recv returned: a credit update sent from the work item
+ * queued by kfiv_recv() could otherwise run in between and miss the
+ * receive that queued it.  Caller holds ep->sq.lock or is connecting.
+ */
+static u32 kfiv_grant_pending(struct kfiv_ep *ep)
+{
+	return (u32)atomic_read(&ep->recv_total) - READ_ONCE(ep->advertised);
+}
+
+/**
+ * kfiv_grant_take() - take every pending grant for a header
+ * @ep: endpoint
+ *
+ * The core's own count (credits.grant) is drained as well, so that it
+ * shows only what is really pending; ours is the one used.
+ *
+ * Context: any; ep->sq.lock held, or the endpoint is not connected yet.
+ * Return: receives to advertise, at most KFIV_MAX_DEPTH.
+ */
+u32 kfiv_grant_take(struct kfiv_ep *ep)
+{
+	u32 grant = min_t(u32, kfiv_grant_pending(ep), KFIV_MAX_DEPTH);
+
+	kfi_credit_take_grant(&ep->base);
+	WRITE_ONCE(ep->advertised, ep->advertised + grant);
+	return grant;
+}
+
+/* Fill the header of an outgoing send with every grant pending. */
+static u32 kfiv_hdr_fill(struct kfiv_ep *ep, struct kfiv_slot *s, u8 flags)
+{
+	struct kfiv_hdr *h = s->buf;
+	u32 grant = 0;
+
+	if (ep->base.credits.enabled)
+		grant = kfiv_grant_take(ep);
+	h->version = KFIV_PROTO_VERSION;
+	h->flags = flags;
+	h->credits = cpu_to_le16(grant);
+	h->rsvd = 0;
+	return grant;
+}
+
+/* A post failed after taking grants: they are still pending. */
+static void kfiv_hdr_unfill(struct kfiv_ep *ep, u32 grant)
+{
+	WRITE_ONCE(ep->advertised, ep->advertised - grant);
+}
+
+/*
+ * When to send a header-only credit update: when at least half of the
+ * receives posted here are unknown to the peer (and at least one is).
+ * Only new receives count, so an update never calls for an answer.
+ */
+static bool kfiv_credit_wanted(struct kfiv_ep *ep)
+{
+	u32 pending = kfiv_grant_pending(ep);
+	u32 posted = atomic_read(&ep->posted);
+
+	return pending && pending >= posted / 2;
+}
+
+/**
+ * kfiv_credit_update() - send pending grants if the peer may be starving
+ * @ep: endpoint
+ *
+ * Uses the reserved credit and the send queue's extra slot, one update at
+ * a time; the next chance comes when that update completes, credits
+ * arrive or a receive is posted.
+ *
+ * Context: any.
+ */
+void kfiv_credit_update(struct kfiv_ep *ep)
+{
+	struct kfiv_slot *s = &ep->sq.slots[ep->sq.depth];
+	struct ib_send_wr wr = {};
+	unsigned long flags;
+	u32 grant;
+	int ret;
+
+	if (!ep->base.credits.enabled || !ep->sq.slots ||
+	    READ_ONCE(ep->base.state) != KFI_EP_CONNECTED ||
+	    !kfiv_credit_wanted(ep))
+		return;
+	if (test_and_set_bit(0, &ep->update_busy))
+		return;
+	if (kfi_credit_take_reserved(&ep->base)) {
+		clear_bit(0, &ep->update_busy);
+		return;
+	}
+	spin_lock_irqsave(&ep->sq.lock, flags);
+	ret = kfiv_ep_check(ep);
+	if (ret)
+		goto unlock;
+	atomic_inc(&ep->sq.busy);
+	s->op = KFIV_OP_CREDIT;
+	s->first = 1;
+	s->nsge = 0;
+	s->sgl = NULL;
+	grant = kfiv_hdr_fill(ep, s, KFIV_HDR_CREDIT);
+	s->sge[0].addr = s->buf_dma;
+	s->sge[0].length = KFIV_HDR_LEN;
+	s->sge[0].lkey = ep->dom->pd->local_dma_lkey;
+	ib_dma_sync_single_for_device(ep->dom->ibdev, s->buf_dma, KFIV_HDR_LEN,
+				      DMA_TO_DEVICE);
+	wr.wr_cqe = &s->cqe;
+	wr.sg_list = s->sge;
+	wr.num_sge = 1;
+	wr.opcode = IB_WR_SEND;
+	wr.send_flags = IB_SEND_SIGNALED;
+	ret = ib_post_send(ep->qp, &wr, NULL);
+	if (ret) {
+		atomic_dec(&ep->sq.busy);
+		kfiv_hdr_unfill(ep, grant);
+	}
+unlock:
+	spin_unlock_irqrestore(&ep->sq.lock, flags);
+	if (ret) {
+		kfi_credit_add(&ep->base, 1);
+		clear_bit(0, &ep->update_busy);
+	}
+}
+
+/**
+ * kfiv_credit_work() - credit update after a receive was posted
+ * @work: ep->credit_work
+ *
+ * Context: process context.
+ */
+void kfiv_credit_work(struct work_struct *work)
+{
+	kfiv_credit_update(container_of(work, struct kfiv_ep, credit_work));
+}
+
+/* ------------------------------------------------------------------ */
+/* Completions */
+
+static void kfiv_complete(struct kfid_cq *cq, struct kfi_context *ctx,
+			  u64 flags, u64 len, struct ib_wc *wc)
+{
+	struct kfi_cq_entry e = {
+		.op_context = ctx,
+		.flags = flags,
+		.len = len,
+		.err = kfiv_wc_errno(wc->status),
+		.prov_errno = wc->status,
+	};
+
+	kfi_cq_complete(cq, &e);
+}
+
+/* A transport error ends the connection: report it once. */
+static void kfiv_wc_error(struct kfiv_ep *ep, struct ib_wc *wc)
+{
+	if (wc->status == IB_WC_SUCCESS || wc->status == IB_WC_WR_FLUSH_ERR)
+		return;
+	pr_warn_ratelimited("QP %u: %s (%d) vendor 0x%x\n", ep->qp->qp_num,
+			    ib_wc_status_msg(wc->status), wc->status,
+			    wc->vendor_err);
+	kfiv_ep_fail(ep, KFI_SHUTDOWN, kfiv_wc_errno(wc->status), GFP_ATOMIC);
+}
+
+static void kfiv_send_done(struct ib_cq *cq, struct ib_wc *wc)
+{
+	struct kfiv_slot *s = container_of(wc->wr_cqe, struct kfiv_slot, cqe);
+	struct kfiv_ep *ep = s->ep;
+	struct kfi_context *ctx = s->ctx;
+	struct kfiv_mr *mr = s->mr;
+	u64 flags = s->flags, len = s->len;
+	u8 op = s->op;
+
+	kfiv_wc_error(ep, wc);
+	kfiv_unmap(ep, s);
+	if (op == KFIV_OP_INV && wc->status == IB_WC_SUCCESS)
+		kfiv_mr_dma_unmap(mr);
+	kfiv_slot_put(&ep->sq, s);
+
+	switch (op) {
+	case KFIV_OP_CREDIT:
+		/*
+		 * The peer reposts the receive an update used, unchanged:
+		 * the credit it took is ours again.
+		 */
+		if (wc->status == IB_WC_SUCCESS)
+			kfi_credit_add(&ep->base, 1);
+		clear_bit(0, &ep->update_busy);
+		kfiv_credit_update(ep);
+		return;
+	case KFIV_OP_INJECT:
+	case KFIV_OP_REG:
+		/* No completion: an error also ended the connection. */
+		return;
+	default:
+		break;
+	}
+	kfiv_complete(ep->base.tx_cq, ctx, flags, len, wc);
+}
+
+/* Check and apply the header of a received message. */
+static int kfiv_hdr_recv(struct kfiv_ep *ep, struct kfiv_slot *s,
+			 struct ib_wc *wc)
+{
+	const struct kfiv_hdr *h = s->buf;
+	u32 credits;
+
+	if (wc->byte_len < KFIV_HDR_LEN)
+		return -EPROTO;
+	ib_dma_sync_single_for_cpu(ep->dom->ibdev, s->buf_dma, KFIV_HDR_LEN,
+				   DMA_FROM_DEVICE);
+	if (h->version != KFIV_PROTO_VERSION)
+		return -EPROTO;
+	credits = le16_to_cpu(h->credits);
+	/* The peer cannot grant more than we can ever send. */
+	if (credits > KFIV_MAX_DEPTH ||
+	    kfi_ep_credits(&ep->base) + credits > KFIV_MAX_DEPTH * 2)
+		return -EPROTO;
+	if (credits)
+		kfi_credit_add(&ep->base, credits);
+	return h->flags & KFIV_HDR_CREDIT ? 1 : 0;
+}
+
+/*
+ * Repost the receive a credit update used, unchanged: the consumer never
+ * sees it, and the peer counts it as posted again as soon as its update
+ * completes (see kfiv_send_done()).  Credits the update brought may let
+ * our own pending grants go out.
+ */
+static bool kfiv_recv_repost(struct kfiv_ep *ep, struct kfiv_slot *s)
+{
+	unsigned long flags;
+	int ret;
+
+	spin_lock_irqsave(&ep->rq.lock, flags);
+	ret = kfiv_ep_check(ep);
+	if (!ret) {
+		ib_dma_sync_single_for_device(ep->dom->ibdev, s->buf_dma,
+					      KFIV_HDR_LEN, DMA_FROM_DEVICE);
+		ret = ib_post_recv(ep->qp, &s->rwr, NULL);
+	}
+	spin_unlock_irqrestore(&ep->rq.lock, flags);
+	if (ret)
+		return false;
+	kfiv_credit_update(ep);
+	return true;
+}
+
+static u64 kfiv_recv_flags(struct kfiv_ep *ep, struct ib_wc *wc, u64 *len,
+			   struct kfi_cq_entry *e)
+{
+	u64 flags = KFI_RECV | KFI_MSG;
+
+	if (wc->opcode == IB_WC_RECV_RDMA_WITH_IMM) {
+		flags = KFI_RMA | KFI_REMOTE_WRITE;
+		*len = wc->byte_len;
+	} else {
+		*len = wc->byte_len - KFIV_HDR_LEN;
+	}
+	if (wc->wc_flags & IB_WC_WITH_IMM) {
+		flags |= KFI_REMOTE_CQ_DATA;
+		e->data = be32_to_cpu(wc->ex.imm_data);
+	}
+	if (wc->wc_flags & IB_WC_WITH_INVALIDATE) {
+		flags |= KFI_MR_INVALIDATED;
+		e->inv_key = wc->ex.invalidate_rkey;
+		kfiv_mr_invalidated(ep->dom, wc->ex.invalidate_rkey);
+	}
+	return flags;
+}
+
+static void kfiv_recv_done(struct ib_cq *cq, struct ib_wc *wc)
+{
+	struct kfiv_slot *s = container_of(wc->wr_cqe, struct kfiv_slot, cqe);
+	struct kfiv_ep *ep = s->ep;
+	struct kfi_cq_entry e = {
+		.op_context = s->ctx,
+		.flags = KFI_RECV | KFI_MSG,
+		.err = kfiv_wc_errno(wc->status),
+		.prov_errno = wc->status,
+	};
+	int ret = 0;
+
+	kfiv_wc_error(ep, wc);
+	if (!e.err && wc->opcode == IB_WC_RECV) {
+		ret = kfiv_hdr_recv(ep, s, wc);
+		if (ret == 1 && kfiv_recv_repost(ep, s))
+			return;
+		/*
+		 * Credits came with the message: grants that found none for
+		 * an update may leave now.
+		 */
+		if (!ret)
+			kfiv_credit_update(ep);
+		if (ret == 1)
+			e.err = -ECANCELED;
+		else if (ret)
+			e.err = -EIO;
+	}
+	if (!e.err)
+		e.flags = kfiv_recv_flags(ep, wc, &e.len, &e);
+	kfiv_unmap(ep, s);
+	atomic_dec(&ep->posted);
+	kfiv_slot_put(&ep->rq, s);
+	if (ret < 0)
+		pr_warn_ratelimited("QP %u: bad header\n", ep->qp->qp_num);
+	kfi_cq_complete(ep->base.rx_cq, &e);
+}
+
+/* ------------------------------------------------------------------ */
+/* Posting */
+
+/* Undo a failed post.  Caller holds q->lock. */
+static void kfiv_post_undo(struct kfiv_ep *ep, struct kfiv_queue *q,
+			   struct kfiv_slot *s)
+{
+	kfiv_unmap(ep, s);
+	kfiv_slot_put_locked(q, s);
+	atomic_dec(&q->busy);
+}
+
+static int kfiv_post_send_wr(struct kfiv_ep *ep, struct kfiv_slot *s,
+			     struct ib_send_wr *wr)
+{
+	int ret;
+
+	wr->wr_cqe = &s->cqe;
+	wr->sg_list = s->sge;
+	wr->num_sge = s->first + s->nsge;
+	wr->send_flags |= IB_SEND_SIGNALED;
+	ret = ib_post_send(ep->qp, wr, NULL);
+	return ret == -ENOMEM ? -EAGAIN : ret;
+}
+
+/*
+ * An inject is copied behind the header in the slot's own buffer, so the
+ * caller's buffer is free at return; inline when the QP allows.
+ */
+static int kfiv_inject_copy(struct kfiv_ep *ep, struct kfiv_slot *s,
+			    const struct kfi_iov *iov)
+{
+	void *dst = s->buf + KFIV_HDR_LEN;
+	struct scatterlist *sg;
+	struct iov_iter it;
+	size_t len = 0;
+	u32 i;
+
+	switch (iov->type) {
+	case KFI_IOV_KVEC:
+		for (i = 0; i < iov->count; i++)
+			len += iov->kvec[i].iov_len;
+		iov_iter_kvec(&it, WRITE, iov->kvec, iov->count, len);
+		break;
+	case KFI_IOV_BVEC:
+		for (i = 0; i < iov->count; i++)
+			len += iov->bvec[i].bv_len;
+		iov_iter_bvec(&it, WRITE, iov->bvec, iov->count, len);
+		break;
+	case KFI_IOV_SGL:
+		for_each_sg(iov->sgl, sg, iov->count, i)
+			len += sg->length;
+		break;
+	default:
+		return -EINVAL;
+	}
+	if (len > ep->inject_size)
+		return -EMSGSIZE;
+	if (iov->type == KFI_IOV_SGL) {
+		if (sg_copy_to_buffer(iov->sgl, iov->count, dst, len) != len)
+			return -EFAULT;
+	} else if (copy_from_iter(dst, len, &it) != len) {
+		return -EFAULT;
+	}
+	s->len = len;
+	s->sge[0].length = KFIV_HDR_LEN + len;
+	return 0;
+}
+
+static int kfiv_send_prep(struct kfiv_ep *ep, struct kfiv_slot *s,
+			  const struct kfi_msg *msg, u64 flags,
+			  struct ib_send_wr *wr)
+{
+	const struct kfi_info *info = &ep->base.info;
+	int ret;
+
+	s->first = 1;
+	s->dir = DMA_TO_DEVICE;
+	s->sge[0].addr = s->buf_dma;
+	s->sge[0].length = KFIV_HDR_LEN;
+	s->sge[0].lkey = ep->dom->pd->local_dma_lkey;
+	if (flags & KFI_INJECT) {
+		s->op = KFIV_OP_INJECT;
+		s->nsge = 0;
+		s->sgl = NULL;
+		ret = kfiv_inject_copy(ep, s, &msg->iov);
+		if (!ret && s->sge[0].length <= ep->inline_max) {
+			/* Inline takes a CPU address: the HCA copies now. */
+			s->sge[0].addr = (uintptr_t)s->buf;
+			wr->send_flags |= IB_SEND_INLINE;
+		}
+	} else {
+		s->op = KFIV_OP_SEND;
+		ret = kfiv_map(ep, s, &msg->iov, info->tx_attr.iov_limit);
+		if (!ret && s->len > info->ep_attr.max_msg_size)
+			ret = -EMSGSIZE;
+	}
+	if (ret)
+		return ret;
+
+	wr->opcode = IB_WR_SEND;
+	if (flags & KFI_REMOTE_CQ_DATA) {
+		if (msg->data > U32_MAX || flags & KFI_INVALIDATE)
+			return -EINVAL;
+		wr->opcode = IB_WR_SEND_WITH_IMM;
+		wr->ex.imm_data = cpu_to_be32(msg->data);
+	} else if (flags & KFI_INVALIDATE) {
+		if (msg->inv_key > U32_MAX)
+			return -EINVAL;
+		wr->opcode = IB_WR_SEND_WITH_INV;
+		wr->ex.invalidate_rkey = msg->inv_key;
+	}
+	if (flags & KFI_FENCE)
+		wr->send_flags |= IB_SEND_FENCE;
+	s->ctx = msg->context;
+	s->flags = KFI_SEND | KFI_MSG;
+	return 0;
+}
+
+/**
+ * kfiv_send() - post a send, senddata, inject or send with invalidate
+ * @kep: connected endpoint (the core took a send credit)
+ * @msg: buffers, context, immediate data (32 bits), key to invalidate
+ * @flags: KFI_INJECT, KFI_REMOTE_CQ_DATA, KFI_INVALIDATE, KFI_FENCE
+ *
+ * Context: any; never sleeps, never allocates.
+ * Return: 0, -EAGAIN (queue full), -ENOTCONN, -ENODEV, -EINVAL, -EMSGSIZE.
+ */
+int kfiv_send(struct kfid_ep *kep, const struct kfi_msg *msg, u64 flags)
+{
+	struct kfiv_ep *ep = to_ep(kep);
+	struct ib_send_wr wr = {};
+	struct kfiv_slot *s;
+	unsigned long irq;
+	u32 grant;
+	int ret;
+
+	spin_lock_irqsave(&ep->sq.lock, irq);
+	ret = kfiv_ep_check(ep);
+	if (ret)
+		goto unlock;
+	s = kfiv_slot_get(&ep->sq);
+	if (!s) {
+		ret = -EAGAIN;
+		goto unlock;
+	}
+	ret = kfiv_send_prep(ep, s, msg, flags, &wr);
+	if (ret)
+		goto undo;
+	grant = kfiv_hdr_fill(ep, s, 0);
+	if (!(wr.send_flags & IB_SEND_INLINE))
+		ib_dma_sync_single_for_device(ep->dom->ibdev, s->buf_dma,
+					      s->sge[0].length, DMA_TO_DEVICE);
+	ret = kfiv_post_send_wr(ep, s, &wr);
+	if (!ret)
+		goto unlock;
+	kfiv_hdr_unfill(ep, grant);
+undo:
+	kfiv_post_undo(ep, &ep->sq, s);
+unlock:
+	spin_unlock_irqrestore(&ep->sq.lock, irq);
+	return ret;
+}
+
+/**
+ * kfiv_recv() - post a receive
+ * @kep: enabled endpoint
+ * @msg: buffers and context
+ * @flags: none used
+ *
+ * The provider's header lands in the slot's buffer, the payload in the
+ * consumer's; the receive counts as a credit to grant to the peer.
+ *
+ * Context: any; never sleeps, never allocates.
+ * Return: 0, -EAGAIN (queue full), -ENOTCONN, -ENODEV, -EINVAL.
+ */
+int kfiv_recv(struct kfid_ep *kep, const struct kfi_msg *msg, u64 flags)
+{
+	struct kfiv_ep *ep = to_ep(kep);
+	struct kfiv_slot *s;
+	unsigned long irq;
+	int ret;
+
+	spin_lock_irqsave(&ep->rq.lock, irq);
+	ret = kfiv_ep_check(ep);
+	if (ret)
+		goto unlock;
+	s = kfiv_slot_get(&ep->rq);
+	if (!s) {
+		ret = -EAGAIN;
+		goto unlock;
+	}
+	ret = kfiv_map(ep, s, &msg->iov, kep->info.rx_attr.iov_limit);
+	if (ret)
+		goto undo;
+	s->ctx = msg->context;
+	s->rwr.num_sge = 1 + s->nsge;
+	ret = ib_post_recv(ep->qp, &s->rwr, NULL);
+	if (ret)
+		goto undo;
+	atomic_inc(&ep->posted);
+	atomic_inc(&ep->recv_total);
+	spin_unlock_irqrestore(&ep->rq.lock, irq);
+	/*
+	 * The caller may hold locks of its own (kfi_recvmsg() counts the
+	 * receive in credits.grant only after we return): the update that
+	 * may be needed is sent from a work item.
+	 */
+	if (kfiv_credit_wanted(ep))
+		queue_work(system_highpri_wq, &ep->credit_work);
+	return 0;
+
+undo:
+	kfiv_post_undo(ep, &ep->rq, s);
+	if (ret == -ENOMEM)
+		ret = -EAGAIN;
+unlock:
+	spin_unlock_irqrestore(&ep->rq.lock, irq);
+	return ret;
+}
+
+/* Check one remote buffer against the local length. */
+static int kfiv_rma_check(const struct kfi_msg_rma *msg, u64 len)
+{
+	const struct kfi_rma_iov *r = msg->rma_iov;
+
+	if (msg->rma_iov_count != 1 || !r || r->key > U32_MAX ||
+	    len > r->len || r->addr + len < r->addr || len > U32_MAX)
+		return -EINVAL;
+	return 0;
+}
+
+static int kfiv_rma(struct kfiv_ep *ep, const struct kfi_msg_rma *msg,
+		    u64 flags, bool write)
+{
+	struct ib_rdma_wr wr = {};
+	struct kfiv_slot *s;
+	unsigned long irq;
+	int ret;
+
+	spin_lock_irqsave(&ep->sq.lock, irq);
+	ret = kfiv_ep_check(ep);
+	if (ret)
+		goto unlock;
+	s = kfiv_slot_get(&ep->sq);
+	if (!s) {
+		ret = -EAGAIN;
+		goto unlock;
+	}
+	s->first = 0;
+	s->dir = write ? DMA_TO_DEVICE : DMA_FROM_DEVICE;
+	ret = kfiv_map(ep, s, &msg->iov, ep->base.info.tx_attr.iov_limit);
+	if (!ret)
+		ret = kfiv_rma_check(msg, s->len);
+	if (ret)
+		goto undo;
+	s->op = write ? KFIV_OP_WRITE : KFIV_OP_READ;
+	s->ctx = msg->context;
+	s->flags = KFI_RMA | (write ? KFI_WRITE : KFI_READ);
+	wr.remote_addr = msg->rma_iov->addr;
+	wr.rkey = msg->rma_iov->key;
+	wr.wr.opcode = write ? IB_WR_RDMA_WRITE : IB_WR_RDMA_READ;
+	if (write && (flags & KFI_REMOTE_CQ_DATA)) {
+		ret = -EINVAL;
+		if (msg->data > U32_MAX)
+			goto undo;
+		wr.wr.opcode = IB_WR_RDMA_WRITE_WITH_IMM;
+		wr.wr.ex.imm_data = cpu_to_be32(msg->data);
+	}
+	if (flags & KFI_FENCE)
+		wr.wr.send_flags |= IB_SEND_FENCE;
+	ret = kfiv_post_send_wr(ep, s, &wr.wr);
+	if (!ret)
+		goto unlock;
+undo:
+	kfiv_post_undo(ep, &ep->sq, s);
+unlock:
+	spin_unlock_irqrestore(&ep->sq.lock, irq);
+	return ret;
+}
+
+/**
+ * kfiv_read() - post an RMA read into local buffers
+ * @kep: connected endpoint
+ * @msg: local buffers, one remote buffer at least as long
+ * @flags: KFI_FENCE
+ *
+ * Context: any; never sleeps, never allocates.
+ * Return: 0, -EAGAIN, -ENOTCONN, -ENODEV, -EINVAL.
+ */
+int kfiv_read(struct kfid_ep *kep, const struct kfi_msg_rma *msg, u64 flags)
+{
+	return kfiv_rma(to_ep(kep), msg, flags, false);
+}
+
+/**
+ * kfiv_write() - post an RMA write, or a write with immediate data
+ * @kep: connected endpoint
+ * @msg: local buffers, one remote buffer, 32-bit immediate data
+ * @flags: KFI_REMOTE_CQ_DATA (consumes a receive at the peer), KFI_FENCE
+ *
+ * Context: any; never sleeps, never allocates.
+ * Return: 0, -EAGAIN, -ENOTCONN, -ENODEV, -EINVAL.
+ */
+int kfiv_write(struct kfid_ep *kep, const struct kfi_msg_rma *msg, u64 flags)
+{
+	return kfiv_rma(to_ep(kep), msg, flags, true);
+}
+
+static void kfiv_atomic_wr(const struct kfi_msg_atomic *msg,
+			   struct ib_atomic_wr *wr)
+{
+	wr->remote_addr = msg->rma_iov.addr;
+	wr->rkey = msg->rma_iov.key;
+	if (msg->op == KFI_SUM) {
+		wr->wr.opcode = IB_WR_ATOMIC_FETCH_AND_ADD;
+		wr->compare_add = msg->operand;
+	} else {
+		wr->wr.opcode = IB_WR_ATOMIC_CMP_AND_SWP;
+		wr->compare_add = msg->compare;
+		wr->swap = msg->operand;
+	}
+}
+
+/*
+ * The old value lands in the consumer's result buffer, or in the slot's
+ * own buffer when the consumer does not want it.
+ */
+static int kfiv_atomic_result(struct kfiv_ep *ep, struct kfiv_slot *s,
+			      const struct kfi_msg_atomic *msg)
+{
+	struct kvec kv = { .iov_base = msg->result, .iov_len = sizeof(u64) };
+	struct kfi_iov iov = KFI_IOV_INIT(KFI_IOV_KVEC, kvec, &kv, 1);
+
+	s->first = 0;
+	s->dir = DMA_FROM_DEVICE;
+	if (msg->result)
+		return kfiv_map(ep, s, &iov, 1);
+	s->nsge = 0;
+	s->sgl = NULL;
+	s->sge[0].addr = s->buf_dma;
+	s->sge[0].length = sizeof(u64);
+	s->sge[0].lkey = ep->dom->pd->local_dma_lkey;
+	s->first = 1;	/* the scratch entry is not the consumer's */
+	return 0;
+}
+
+/**
+ * kfiv_atomic() - post a 64-bit fetch-and-add or compare-and-swap
+ * @kep: connected endpoint
+ * @msg: operation, operands, result buffer, 8-byte aligned remote target
+ * @flags: KFI_FENCE
+ *
+ * Operands and target are in the device's byte order for atomics (host
+ * order on the software devices).
+ *
+ * Context: any; never sleeps, never allocates.
+ * Return: 0, -EAGAIN, -ENOTCONN, -ENODEV, -EINVAL, -EOPNOTSUPP.
+ */
+int kfiv_atomic(struct kfid_ep *kep, const struct kfi_msg_atomic *msg,
+		u64 flags)
+{
+	struct kfiv_ep *ep = to_ep(kep);
+	struct ib_atomic_wr wr = {};
+	struct kfiv_slot *s;
+	unsigned long irq;
+	int ret;
+
+	if (ep->dom->ibdev->attrs.atomic_cap == IB_ATOMIC_NONE)
+		return -EOPNOTSUPP;
+	if ((msg->op != KFI_SUM && msg->op != KFI_CSWAP) ||
+	    msg->rma_iov.addr & 7 || msg->rma_iov.len < sizeof(u64) ||
+	    msg->rma_iov.key > U32_MAX || (uintptr_t)msg->result & 7)
+		return -EINVAL;
+
+	spin_lock_irqsave(&ep->sq.lock, irq);
+	ret = kfiv_ep_check(ep);
+	if (ret)
+		goto unlock;
+	s = kfiv_slot_get(&ep->sq);
+	if (!s) {
+		ret = -EAGAIN;
+		goto unlock;
+	}
+	ret = kfiv_atomic_result(ep, s, msg);
+	if (ret)
+		goto undo;
+	s->op = KFIV_OP_ATOMIC;
+	s->ctx = msg->context;
+	s->flags = KFI_ATOMIC | (msg->op == KFI_SUM ? KFI_WRITE : KFI_READ);
+	s->len = sizeof(u64);
+	kfiv_atomic_wr(msg, &wr);
+	if (flags & KFI_FENCE)
+		wr.wr.send_flags |= IB_SEND_FENCE;
+	ret = kfiv_post_send_wr(ep, s, &wr.wr);
+	if (!ret)
+		goto unlock;
+undo:
+	kfiv_post_undo(ep, &ep->sq, s);
+unlock:
+	spin_unlock_irqrestore(&ep->sq.lock, irq);
+	return ret;
+}
+
+/**
+ * kfiv_post_reg() - post a fast registration of @mr on @ep's send queue
+ * @ep: endpoint
+ * @mr: MR with its pages mapped (ib_map_mr_sg done)
+ * @access: IB_ACCESS_* flags
+ *
+ * Ordered before everything posted after it on @ep.  No completion goes
+ * to the consumer; a failure breaks the connection and is reported so.
+ *
+ * Context: any; never sleeps.
+ * Return: 0, -EAGAIN, -ENOTCONN, -ENODEV.
+ */
+int kfiv_post_reg(struct kfiv_ep *ep, struct kfiv_mr *mr, int access)
+{
+	struct ib_reg_wr wr = {};
+	struct kfiv_slot *s;
+	unsigned long irq;
+	int ret;
+
+	spin_lock_irqsave(&ep->sq.lock, irq);
+	ret = kfiv_ep_check(ep);
+	if (ret)
+		goto unlock;
+	s = kfiv_slot_get(&ep->sq);
+	if (!s) {
+		ret = -EAGAIN;
+		goto unlock;
+	}
+	s->op = KFIV_OP_REG;
+	s->first = 0;
+	s->nsge = 0;
+	s->sgl = NULL;
+	s->mr = mr;
+	wr.wr.opcode = IB_WR_REG_MR;
+	wr.mr = mr->ibmr;
+	wr.key = mr->ibmr->rkey;
+	wr.access = access;
+	ret = kfiv_post_send_wr(ep, s, &wr.wr);
+	if (ret)
+		kfiv_post_undo(ep, &ep->sq, s);
+unlock:
+	spin_unlock_irqrestore(&ep->sq.lock, irq);
+	return ret;
+}
+
+/**
+ * kfiv_post_inv() - post a local invalidation of @mr
+ * @ep: endpoint
+ * @mr: mapped fast-registration MR
+ * @ctx: where its completion (KFI_MR_OP) goes
+ *
+ * Context: any; never sleeps.
+ * Return: 0, -EAGAIN, -ENOTCONN, -ENODEV.
+ */
+int kfiv_post_inv(struct kfiv_ep *ep, struct kfiv_mr *mr,
+		  struct kfi_context *ctx)
+{
+	struct ib_send_wr wr = {};
+	struct kfiv_slot *s;
+	unsigned long irq;
+	int ret;
+
+	spin_lock_irqsave(&ep->sq.lock, irq);
+	ret = kfiv_ep_check(ep);
+	if (ret)
+		goto unlock;
+	s = kfiv_slot_get(&ep->sq);
+	if (!s) {
+		ret = -EAGAIN;
+		goto unlock;
+	}
+	s->op = KFIV_OP_INV;
+	s->first = 0;
+	s->nsge = 0;
+	s->sgl = NULL;
+	s->mr = mr;
+	s->ctx = ctx;
+	s->flags = KFI_MR_OP;
+	s->len = 0;
+	wr.opcode = IB_WR_LOCAL_INV;
+	wr.ex.invalidate_rkey = mr->ibmr->rkey;
+	ret = kfiv_post_send_wr(ep, s, &wr);
+	if (ret)
+		kfiv_post_undo(ep, &ep->sq, s);
+unlock:
+	spin_unlock_irqrestore(&ep->sq.lock, irq);
+	return ret;
+}

@@ -1,0 +1,1666 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Tests of the verbs provider over a real RDMA device: a client and a
+ * server endpoint in this kernel connect to each other through rdma_cm on
+ * @ipaddr and move pattern-filled buffers, checked byte for byte.
+ *
+ * Every wait is bounded (T_TIMEOUT_MS) and no assertion depends on
+ * timing: a send that finds no credit is retried until the peer's grant
+ * arrives, and a count that must be exact is only taken when nothing can
+ * change it.
+ *
+ * mode=traffic: instead of the cases, keep one connection busy from
+ * softirq context until unload, for verbs_removal.sh to pull the device
+ * from under it; what the endpoints saw is published as read-only module
+ * parameters (t_*).  mode=smoke: run one connection and a send, result in
+ * t_smoke (0 or the error).
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/module.h>
+#include <linux/slab.h>
+#include <linux/delay.h>
+#include <linux/timer.h>
+#include <linux/workqueue.h>
+#include <rdma/ib_verbs.h>
+#include <rdma/restrack.h>
+#include <kfabric/kfi.h>
+
+#include "kfi_ktap.h"
+#include "../../../../../providers/verbs/kfi_verbs_debug.h"
+
+static char *ipaddr = "192.0.2.1";
+module_param(ipaddr, charp, 0444);
+MODULE_PARM_DESC(ipaddr, "IPv4 address of the RDMA device's netdev");
+
+static int port = 7471;
+module_param(port, int, 0444);
+MODULE_PARM_DESC(port, "first TCP-space port to listen on");
+
+static char *mode = "";
+module_param(mode, charp, 0444);
+MODULE_PARM_DESC(mode, "\"traffic\" or \"smoke\" (see the file's header)");
+
+#define T_TIMEOUT_MS	20000		/* any single wait; TCG is slow */
+#define T_MAX_LEN	(1024 * 1024)	/* largest message */
+
+struct treq {
+	struct kfi_context kctx;
+	void *buf;
+	size_t len;
+	struct scatterlist sg[2];
+	struct kvec kv;
+	struct bio_vec bv;
+};
+
+struct tside {
+	struct kfid_ep *ep;
+	struct kfid_cq *cq;
+	struct kfid_eq *eq;
+	struct tside *peer;
+	struct treq *spare;
+};
+
+struct topts {
+	u32 depth;
+	enum kfi_poll_ctx poll;
+	void (*cq_handler)(struct kfid_cq *cq, const struct kfi_cq_entry *e,
+			   void *arg);
+	int (*prepost)(struct tside *side, bool server);
+	const char *cdata;
+	const char *sdata;
+	bool reject;
+};
+
+struct tconn {
+	struct kfi_info *info;
+	struct kfid_fabric *fab;
+	struct kfid_domain *dom;
+	struct kfid_pep *pep;
+	struct kfid_eq *peq;
+	struct tside c;
+	struct tside s;
+	struct kfi_eq_cm_entry ev;
+	int port;
+};
+
+static int next_port;
+static bool t_failed;
+
+/* Run a setup step unless one failed already; log the one that fails. */
+#define STEP(ret, expr)							\
+	do {								\
+		int *__r = &(ret);					\
+		if (!*__r) {						\
+			*__r = (expr);					\
+			if (*__r)					\
+				pr_info("    # %s: %s: %d\n", __func__,	\
+					#expr, *__r);			\
+		}							\
+	} while (0)
+
+static void fill(void *buf, size_t len, u32 seed)
+{
+	u8 *p = buf;
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		p[i] = (u8)(seed + i * 7 + (i >> 8));
+}
+
+static int check(const void *buf, size_t len, u32 seed)
+{
+	const u8 *p = buf;
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		if (p[i] != (u8)(seed + i * 7 + (i >> 8))) {
+			pr_info("    # byte %zu of %zu: %#x\n", i, len, p[i]);
+			return -EILSEQ;
+		}
+	}
+	return 0;
+}
+
+static unsigned long t_deadline(void)
+{
+	return jiffies + msecs_to_jiffies(T_TIMEOUT_MS);
+}
+
+/* Describe @r's buffer in @form; returns the iov. */
+static struct kfi_iov treq_iov(struct treq *r, enum kfi_iov_type form)
+{
+	size_t half = r->len / 2;
+
+	switch (form) {
+	case KFI_IOV_BVEC:
+		r->bv.bv_page = virt_to_page(r->buf);
+		r->bv.bv_offset = offset_in_page(r->buf);
+		r->bv.bv_len = r->len;
+		return KFI_IOV_INIT(KFI_IOV_BVEC, bvec, &r->bv, 1);
+	case KFI_IOV_SGL:
+		/* Two entries when there is room, to test several SGEs. */
+		if (half && PAGE_ALIGNED(half) && PAGE_ALIGNED(r->buf)) {
+			sg_init_table(r->sg, 2);
+			sg_set_buf(&r->sg[0], r->buf, half);
+			sg_set_buf(&r->sg[1], r->buf + half, r->len - half);
+			return KFI_IOV_INIT(KFI_IOV_SGL, sgl, r->sg, 2);
+		}
+		sg_init_one(r->sg, r->buf, r->len);
+		return KFI_IOV_INIT(KFI_IOV_SGL, sgl, r->sg, 1);
+	default:
+		r->kv.iov_base = r->buf;
+		r->kv.iov_len = r->len;
+		return KFI_IOV_INIT(KFI_IOV_KVEC, kvec, &r->kv, 1);
+	}
+}
+
+static struct treq *treq_alloc(size_t len)
+{
+	struct treq *r = kzalloc(sizeof(*r), GFP_KERNEL);
+
+	if (!r)
+		return NULL;
+	r->len = len;
+	r->buf = kmalloc(max_t(size_t, len, 8), GFP_KERNEL);
+	if (!r->buf) {
+		kfree(r);
+		return NULL;
+	}
+	return r;
+}
+
+static void treq_free(struct treq *r)
+{
+	/*
+	 * After a failed check the request may still be posted: leak it
+	 * rather than let a late completion find freed memory.
+	 */
+	if (t_failed)
+		return;
+	if (r)
+		kfree(r->buf);
+	kfree(r);
+}
+
+static struct treq *treq_of(const struct kfi_cq_entry *e)
+{
+	return container_of(e->op_context, struct treq, kctx);
+}
+
+/* Direct CQs progress only when polled: poll both sides of @s. */
+static void kick(struct tside *s)
+{
+	if (s->cq && s->cq->attr.poll_ctx == KFI_POLL_DIRECT)
+		kfi_cq_poll(s->cq, 0);
+	if (s->peer && s->peer->cq &&
+	    s->peer->cq->attr.poll_ctx == KFI_POLL_DIRECT)
+		kfi_cq_poll(s->peer->cq, 0);
+}
+
+static int post_recv(struct tside *s, struct treq *r, enum kfi_iov_type form)
+{
+	struct kfi_msg m = { .iov = treq_iov(r, form), .context = &r->kctx };
+
+	return kfi_recvmsg(s->ep, &m, 0);
+}
+
+static int post_send_once(struct tside *s, struct treq *r,
+			  enum kfi_iov_type form, u64 flags, u64 data)
+{
+	struct kfi_msg m = { .iov = treq_iov(r, form), .context = &r->kctx,
+			     .data = data, .inv_key = data };
+
+	return kfi_sendmsg(s->ep, &m, flags);
+}
+
+/* A send waits (process context) for the credit or slot it needs. */
+static int post_send(struct tside *s, struct treq *r, enum kfi_iov_type form,
+		     u64 flags, u64 data)
+{
+	unsigned long end = t_deadline();
+	int ret;
+
+	for (;;) {
+		ret = post_send_once(s, r, form, flags, data);
+		if (ret != -EAGAIN || time_after(jiffies, end))
+			return ret;
+		kick(s);
+		usleep_range(200, 500);
+	}
+}
+
+static int post_rma_once(struct tside *s, struct treq *r,
+			 enum kfi_iov_type form, bool write, u64 addr, u64 key,
+			 u64 flags, u64 data)
+{
+	struct kfi_rma_iov rma = { .addr = addr, .len = r->len, .key = key };
+	struct kfi_msg_rma m = { .iov = treq_iov(r, form), .rma_iov = &rma,
+				 .rma_iov_count = 1, .context = &r->kctx,
+				 .data = data };
+
+	return write ? kfi_writemsg(s->ep, &m, flags) :
+		       kfi_readmsg(s->ep, &m, flags);
+}
+
+static int post_rma(struct tside *s, struct treq *r, enum kfi_iov_type form,
+		    bool write, u64 addr, u64 key, u64 flags, u64 data)
+{
+	unsigned long end = t_deadline();
+	int ret;
+
+	for (;;) {
+		ret = post_rma_once(s, r, form, write, addr, key, flags, data);
+		if (ret != -EAGAIN || time_after(jiffies, end))
+			return ret;
+		kick(s);
+		usleep_range(200, 500);
+	}
+}
+
+/* One completion from @s's CQ, errors included (e->err). */
+static int wait_cq(struct tside *s, struct kfi_cq_entry *e)
+{
+	bool direct = s->cq->attr.poll_ctx == KFI_POLL_DIRECT;
+	unsigned long end = t_deadline();
+	int ret;
+
+	for (;;) {
+		kick(s);
+		/* Direct CQs are polled here; the others wake us. */
+		ret = direct ? kfi_cq_read(s->cq, e, 1) :
+			       kfi_cq_sread(s->cq, e, 1, 100);
+		if (ret == 1)
+			return 0;
+		if (ret == -EIO)
+			return kfi_cq_readerr(s->cq, e);
+		if (ret != -EAGAIN && ret != -ETIMEDOUT)
+			return ret;
+		if (time_after(jiffies, end))
+			return -ETIMEDOUT;
+		if (direct)
+			usleep_range(200, 500);
+	}
+}
+
+/* A successful completion from @s's CQ. */
+static int wait_ok(struct tside *s, struct kfi_cq_entry *e)
+{
+	int ret = wait_cq(s, e);
+
+	if (!ret && e->err) {
+		pr_info("    # completion error %d (status %llu)\n", e->err,
+			(unsigned long long)e->prov_errno);
+		ret = e->err;
+	}
+	return ret;
+}
+
+/* Wait for @want on @eq; other events are logged and skipped. */
+static int wait_ev(struct kfid_eq *eq, enum kfi_eq_event want,
+		   struct kfi_eq_cm_entry *e)
+{
+	int ret, n;
+
+	for (n = 0; n < 8; n++) {
+		ret = kfi_eq_sread(eq, e, T_TIMEOUT_MS);
+		if (ret < 0)
+			return ret;
+		if (e->event == want)
+			return 0;
+		pr_info("    # event %d (err %d) while waiting for %d\n",
+			e->event, e->err, want);
+		if (e->event == KFI_CONNREQ)
+			kfi_freeinfo(e->info);
+		if (want == KFI_CONNECTED)
+			return -ECONNREFUSED;
+	}
+	return -EPROTO;
+}
+
+static struct kfi_info *get_info(const char *node, int p, u64 flags)
+{
+	struct kfi_info *hints, *info = NULL;
+	char svc[8];
+	int ret;
+
+	hints = kfi_allocinfo();
+	if (!hints)
+		return NULL;
+	hints->caps = KFI_MSG | KFI_RMA;
+	hints->ep_attr.type = KFI_EP_MSG;
+	strscpy(hints->fabric_attr.prov_name, "verbs", KFI_NAME_MAX);
+	snprintf(svc, sizeof(svc), "%d", p);
+	ret = kfi_getinfo(KFI_VERSION(1, 0), node, svc, flags, hints, &info);
+	kfi_freeinfo(hints);
+	return ret ? NULL : info;
+}
+
+/* Open one side's EQ, CQ and endpoint from @fi (sizes set here). */
+static int side_open(struct tconn *tc, struct tside *s, struct kfi_info *fi,
+		     const struct topts *o)
+{
+	struct kfi_cq_attr ca = { .size = 2 * o->depth + 8,
+				  .poll_ctx = o->poll, .comp_vector = -1,
+				  .handler = o->cq_handler, .handler_arg = s };
+	struct kfi_eq_attr ea = { .size = 32 };
+	int ret = 0;
+
+	s->peer = s == &tc->c ? &tc->s : &tc->c;
+	fi->tx_attr.size = o->depth;
+	fi->rx_attr.size = o->depth;
+	fi->tx_attr.iov_limit = 4;
+	fi->rx_attr.iov_limit = 4;
+	STEP(ret, kfi_eq_open(tc->fab, &ea, &s->eq, NULL));
+	STEP(ret, kfi_cq_open(tc->dom, &ca, &s->cq, NULL));
+	STEP(ret, kfi_endpoint(tc->dom, fi, &s->ep, NULL));
+	STEP(ret, kfi_ep_bind(s->ep, &s->cq->fid, KFI_TRANSMIT | KFI_RECEIVE));
+	STEP(ret, kfi_ep_bind(s->ep, &s->eq->fid, 0));
+	STEP(ret, kfi_enable(s->ep));
+	if (!ret && o->prepost)
+		ret = o->prepost(s, s == &tc->s);
+	return ret;
+}
+
+static void side_close(struct tside *s)
+{
+	if (s->ep)
+		kfi_close(&s->ep->fid);
+	if (s->cq)
+		kfi_close(&s->cq->fid);
+	if (s->eq)
+		kfi_close(&s->eq->fid);
+	treq_free(s->spare);
+	memset(s, 0, sizeof(*s));
+}
+
+static void conn_close(struct tconn *tc)
+{
+	side_close(&tc->c);
+	side_close(&tc->s);
+	if (tc->pep)
+		kfi_close(&tc->pep->fid);
+	if (tc->peq)
+		kfi_close(&tc->peq->fid);
+	if (tc->dom)
+		kfi_close(&tc->dom->fid);
+	if (tc->fab)
+		kfi_close(&tc->fab->fid);
+	kfi_freeinfo(tc->info);
+	memset(tc, 0, sizeof(*tc));
+}
+
+static int conn_listen(struct tconn *tc)
+{
+	struct kfi_eq_attr ea = { .size = 32 };
+	struct kfi_info *srv;
+	int ret;
+
+	tc->port = port + next_port++ % 1000;
+	srv = get_info(ipaddr, tc->port, KFI_SOURCE);
+	if (!srv)
+		return -ENODEV;
+	ret = kfi_fabric(&srv->fabric_attr, &tc->fab, NULL);
+	STEP(ret, kfi_domain(tc->fab, srv, &tc->dom, NULL));
+	STEP(ret, kfi_passive_ep(tc->fab, srv, &tc->pep, NULL));
+	STEP(ret, kfi_eq_open(tc->fab, &ea, &tc->peq, NULL));
+	STEP(ret, kfi_pep_bind(tc->pep, tc->peq));
+	STEP(ret, kfi_listen(tc->pep));
+	if (!ret)
+		tc->info = get_info(ipaddr, tc->port, 0);
+	if (!ret && !tc->info)
+		ret = -ENODEV;
+	kfi_freeinfo(srv);
+	return ret;
+}
+
+/* Server side of a connection: take the request, accept or reject it. */
+static int conn_server(struct tconn *tc, const struct topts *o)
+{
+	struct kfi_eq_cm_entry *e = &tc->ev;
+	int ret;
+
+	ret = wait_ev(tc->peq, KFI_CONNREQ, e);
+	if (ret)
+		return ret;
+	ret = -EBADMSG;
+	if (o->cdata && (e->datalen != strlen(o->cdata) ||
+			 memcmp(e->data, o->cdata, e->datalen)))
+		goto free;
+	if (o->reject) {
+		ret = kfi_reject(tc->pep, e->info->handle, o->sdata,
+				 o->sdata ? strlen(o->sdata) : 0);
+		goto free;
+	}
+	ret = side_open(tc, &tc->s, e->info, o);
+	if (!ret)
+		ret = kfi_accept(tc->s.ep, o->sdata,
+				 o->sdata ? strlen(o->sdata) : 0);
+free:
+	kfi_freeinfo(e->info);
+	return ret;
+}
+
+static int conn_open(struct tconn *tc, const struct topts *o)
+{
+	struct kfi_eq_cm_entry *e = &tc->ev;
+	int ret;
+
+	ret = conn_listen(tc);
+	STEP(ret, side_open(tc, &tc->c, tc->info, o));
+	STEP(ret, kfi_connect(tc->c.ep, o->cdata,
+			      o->cdata ? strlen(o->cdata) : 0));
+	STEP(ret, conn_server(tc, o));
+	if (ret || o->reject)
+		return ret;
+	ret = wait_ev(tc->c.eq, KFI_CONNECTED, e);
+	if (!ret && o->sdata && (e->datalen != strlen(o->sdata) ||
+				 memcmp(e->data, o->sdata, e->datalen)))
+		ret = -EBADMSG;
+	STEP(ret, wait_ev(tc->s.eq, KFI_CONNECTED, e));
+	return ret;
+}
+
+/*
+ * The provider's rule: post at least one receive before connecting.  Each
+ * side posts one spare of the largest size; receives complete in the
+ * order posted, so a message lands in the oldest one and the test keeps
+ * whichever is left as the new spare.
+ */
+static int prepost_spare(struct tside *s, bool server)
+{
+	s->spare = treq_alloc(T_MAX_LEN);
+	if (!s->spare)
+		return -ENOMEM;
+	return post_recv(s, s->spare, KFI_IOV_KVEC);
+}
+
+static const struct topts def_opts = { .depth = 16,
+				       .prepost = prepost_spare };
+
+/* ------------------------------------------------------------------ */
+
+static int getinfo_limits(void)
+{
+	struct kfi_info *fi = get_info(ipaddr, port, KFI_SOURCE);
+
+	KT_EXPECT(fi);
+	pr_info("    # %s port %u: tx %u rx %u sge %u inject %u msg %llu mr_segs %u rd_atomic %u cm_data %u cq_data %u\n",
+		fi->domain_attr.name, fi->domain_attr.port, fi->tx_attr.size,
+		fi->rx_attr.size, fi->tx_attr.iov_limit, fi->tx_attr.inject_size,
+		fi->ep_attr.max_msg_size, fi->domain_attr.max_mr_segs,
+		fi->ep_attr.max_rd_atomic, fi->ep_attr.cm_data_size,
+		fi->domain_attr.cq_data_size);
+	KT_EXPECT(fi->caps & KFI_MSG);
+	KT_EXPECT(fi->caps & KFI_RMA);
+	KT_EXPECT(fi->caps & KFI_ATOMIC);
+	KT_EXPECT_EQ(fi->domain_attr.mr_key_size, 4);
+	KT_EXPECT_EQ(fi->domain_attr.cq_data_size, 4);
+	KT_EXPECT(fi->tx_attr.size >= 1024 && fi->rx_attr.size >= 1024);
+	KT_EXPECT(fi->tx_attr.inject_size > 0);
+	KT_EXPECT(fi->ep_attr.max_msg_size >= T_MAX_LEN);
+	KT_EXPECT(!fi->next);
+	kfi_freeinfo(fi);
+	return 0;
+}
+
+static int getinfo_unreachable(void)
+{
+	struct kfi_info *fi;
+
+	/* TEST-NET-2: no route, no device; the bounded resolve says so. */
+	fi = get_info("198.51.100.7", port, 0);
+	KT_EXPECT(!fi);
+	return 0;
+}
+
+static int connect_private_data(void)
+{
+	struct topts o = { .depth = 4, .cdata = "hello server",
+			   .sdata = "hello client", .prepost = prepost_spare };
+	struct tconn tc = {};
+	int ret;
+
+	ret = conn_open(&tc, &o);
+	conn_close(&tc);
+	return ret;
+}
+
+static int reject_private_data(void)
+{
+	struct topts o = { .depth = 4, .cdata = "may I", .sdata = "no thanks",
+			   .reject = true };
+	struct tconn tc = {};
+	int ret;
+
+	ret = conn_open(&tc, &o);
+	if (!ret)
+		ret = wait_ev(tc.c.eq, KFI_REJECTED, &tc.ev);
+	if (!ret && (tc.ev.datalen != strlen(o.sdata) ||
+		     memcmp(tc.ev.data, o.sdata, tc.ev.datalen)))
+		ret = -EBADMSG;
+	conn_close(&tc);
+	return ret;
+}
+
+/* Send @len bytes client -> server in @form, check them and the entry. */
+static int xfer_one(struct tconn *tc, size_t len, enum kfi_iov_type form,
+		    u64 flags, u64 data)
+{
+	struct treq *rr = treq_alloc(T_MAX_LEN), *sr = treq_alloc(len), *got;
+	struct kfi_cq_entry e;
+	int ret = -ENOMEM;
+
+	if (!rr || !sr)
+		goto out;
+	fill(sr->buf, len, len + form);
+	ret = post_recv(&tc->s, rr, form);
+	if (!ret)
+		ret = post_send(&tc->c, sr, form, flags, data);
+	if (ret)
+		goto out;
+	if (!(flags & KFI_INJECT)) {
+		ret = wait_ok(&tc->c, &e);
+		if (!ret && (e.op_context != &sr->kctx ||
+			     !(e.flags & KFI_SEND)))
+			ret = -EPROTO;
+		if (ret)
+			goto out;
+	}
+	ret = wait_ok(&tc->s, &e);
+	if (!ret && (!(e.flags & KFI_RECV) || e.len != len))
+		ret = -EPROTO;
+	if (!ret && !!(flags & KFI_REMOTE_CQ_DATA) !=
+	    !!(e.flags & KFI_REMOTE_CQ_DATA))
+		ret = -EPROTO;
+	if (!ret && (flags & KFI_REMOTE_CQ_DATA) && e.data != data)
+		ret = -EPROTO;
+	if (ret)
+		goto out;
+	got = treq_of(&e);
+	ret = check(got->buf, len, len + form);
+	/* The one still posted is the new spare. */
+	if (got != rr) {
+		tc->s.spare = rr;
+		rr = got;
+	}
+out:
+	if (ret) {
+		pr_info("    # len %zu form %d flags %#llx: %d\n", len, form,
+			flags, ret);
+		t_failed = true;
+	}
+	treq_free(rr);
+	treq_free(sr);
+	return ret;
+}
+
+static const size_t sizes[] = { 1, 63, 4095, 4096, 4097, 65536, T_MAX_LEN };
+
+static int send_recv_all_forms(void)
+{
+	struct tconn tc = {};
+	int ret, f, i;
+
+	ret = conn_open(&tc, &def_opts);
+	for (f = KFI_IOV_KVEC; !ret && f <= KFI_IOV_SGL; f++)
+		for (i = 0; !ret && i < ARRAY_SIZE(sizes); i++)
+			ret = xfer_one(&tc, sizes[i], f, 0, 0);
+	conn_close(&tc);
+	return ret;
+}
+
+static int senddata_immediate(void)
+{
+	static const u64 vals[] = { 0, 1, 0x80000000, 0xffffffff };
+	struct treq *r = treq_alloc(8), *rr = treq_alloc(16);
+	struct tconn tc = {};
+	int ret, f, i;
+
+	ret = r && rr ? conn_open(&tc, &def_opts) : -ENOMEM;
+	for (f = KFI_IOV_KVEC; !ret && f <= KFI_IOV_SGL; f++)
+		for (i = 0; !ret && i < ARRAY_SIZE(vals); i++)
+			ret = xfer_one(&tc, i ? 4096 + i : 1, f,
+				       KFI_REMOTE_CQ_DATA, vals[i]);
+	/*
+	 * 64-bit immediate data does not fit the wire: refused.  The server
+	 * posts a receive first, so the send is refused for its data and
+	 * not for want of a credit.
+	 */
+	if (!ret)
+		ret = post_recv(&tc.s, rr, KFI_IOV_KVEC);
+	if (!ret) {
+		ret = post_send(&tc.c, r, KFI_IOV_KVEC, KFI_REMOTE_CQ_DATA,
+				1ULL << 32);
+		ret = ret == -EINVAL ? 0 : -EPROTO;
+	}
+	conn_close(&tc);
+	treq_free(r);
+	treq_free(rr);
+	return ret;
+}
+
+static int inject_all_forms(void)
+{
+	struct tconn tc = {};
+	struct treq *r;
+	int ret, f;
+	u32 max;
+
+	ret = conn_open(&tc, &def_opts);
+	max = ret ? 0 : tc.c.ep->info.tx_attr.inject_size;
+	for (f = KFI_IOV_KVEC; !ret && f <= KFI_IOV_SGL; f++) {
+		ret = xfer_one(&tc, 1, f, KFI_INJECT, 0);
+		if (!ret)
+			ret = xfer_one(&tc, max, f, KFI_INJECT, 0);
+	}
+	r = ret ? NULL : treq_alloc(max + 1);
+	if (!ret && !r)
+		ret = -ENOMEM;
+	if (r && post_send(&tc.c, r, KFI_IOV_KVEC, KFI_INJECT, 0) !=
+	    -EMSGSIZE)
+		ret = -EPROTO;
+	treq_free(r);
+	conn_close(&tc);
+	return ret;
+}
+
+/* A server buffer registered for remote access through @tc's server EP. */
+struct tmr {
+	struct kfid_mr *mr;
+	struct treq *r;
+};
+
+/*
+ * The server tells the client its key with a message posted after the
+ * registration on the same send queue, as a consumer would: once the
+ * client has it, the registration is in effect (the device runs the
+ * server's queue in order, and may run the registration only after
+ * kfi_mr_map() returned).
+ */
+static int key_msg(struct tconn *tc)
+{
+	struct treq *rk = treq_alloc(T_MAX_LEN), *sk = treq_alloc(16), *got;
+	struct kfi_cq_entry e;
+	int ret = -ENOMEM;
+
+	if (!rk || !sk)
+		goto out;
+	fill(sk->buf, 16, 21);
+	ret = post_recv(&tc->c, rk, KFI_IOV_KVEC);
+	if (!ret)
+		ret = post_send(&tc->s, sk, KFI_IOV_KVEC, 0, 0);
+	if (!ret)
+		ret = wait_ok(&tc->s, &e);
+	if (!ret)
+		ret = wait_ok(&tc->c, &e);
+	if (!ret && e.len != 16)
+		ret = -EPROTO;
+	if (ret)
+		goto out;
+	got = treq_of(&e);
+	ret = check(got->buf, 16, 21);
+	/* The one still posted is the client's new spare. */
+	if (got != rk) {
+		tc->c.spare = rk;
+		rk = got;
+	}
+out:
+	if (ret) {
+		pr_info("    # key message: %d\n", ret);
+		t_failed = true;
+	}
+	treq_free(rk);
+	treq_free(sk);
+	return ret;
+}
+
+static int tmr_map(struct tconn *tc, struct tmr *m, size_t len)
+{
+	struct kfi_iov iov;
+	int ret;
+
+	m->r = treq_alloc(len);
+	if (!m->r)
+		return -ENOMEM;
+	ret = kfi_mr_alloc(tc->dom, DIV_ROUND_UP(len, PAGE_SIZE) + 1,
+			   KFI_REMOTE_READ | KFI_REMOTE_WRITE, &m->mr, NULL);
+	if (ret)
+		return ret;
+	iov = treq_iov(m->r, KFI_IOV_KVEC);
+	ret = kfi_mr_map(tc->s.ep, m->mr, &iov);
+	return ret ?: key_msg(tc);
+}
+
+static void tmr_free(struct tmr *m)
+{
+	if (m->mr)
+		kfi_close(&m->mr->fid);
+	treq_free(m->r);
+	m->mr = NULL;
+	m->r = NULL;
+}
+
+static int rma_one(struct tconn *tc, struct tmr *m, size_t len,
+		   enum kfi_iov_type form, bool write, u64 flags, u64 data)
+{
+	struct treq *lr = treq_alloc(len), *rr = NULL;
+	struct kfi_cq_entry e;
+	int ret = -ENOMEM;
+
+	if (!lr)
+		goto out;
+	if (write) {
+		fill(lr->buf, len, 3 * len + form);
+		memset(m->r->buf, 0, len);
+	} else {
+		fill(m->r->buf, len, 3 * len + form);
+		memset(lr->buf, 0, len);
+	}
+	if (flags & KFI_REMOTE_CQ_DATA) {
+		rr = treq_alloc(16);
+		ret = rr ? post_recv(&tc->s, rr, KFI_IOV_KVEC) : -ENOMEM;
+		if (ret)
+			goto out;
+	}
+	ret = post_rma(&tc->c, lr, form, write, m->mr->iova, m->mr->key,
+		       flags, data);
+	if (!ret)
+		ret = wait_ok(&tc->c, &e);
+	if (!ret && (e.op_context != &lr->kctx || !(e.flags & KFI_RMA)))
+		ret = -EPROTO;
+	if (!ret && rr) {
+		ret = wait_ok(&tc->s, &e);
+		if (!ret && (!(e.flags & KFI_REMOTE_CQ_DATA) ||
+			     e.data != data || e.len != len))
+			ret = -EPROTO;
+		/* It may have used the spare: keep posted what is posted. */
+		if (!ret && treq_of(&e) != rr) {
+			tc->s.spare = rr;
+			rr = treq_of(&e);
+		}
+	}
+	if (!ret)
+		ret = check(write ? m->r->buf : lr->buf, len, 3 * len + form);
+out:
+	if (ret) {
+		pr_info("    # rma len %zu form %d write %d: %d\n", len, form,
+			write, ret);
+		t_failed = true;
+	}
+	treq_free(lr);
+	treq_free(rr);
+	return ret;
+}
+
+static int rma_all_forms(bool write, u64 flags)
+{
+	struct tconn tc = {};
+	struct tmr m = {};
+	int ret, f, i;
+
+	ret = conn_open(&tc, &def_opts);
+	if (!ret)
+		ret = tmr_map(&tc, &m, T_MAX_LEN);
+	for (f = KFI_IOV_KVEC; !ret && f <= KFI_IOV_SGL; f++)
+		for (i = 0; !ret && i < ARRAY_SIZE(sizes); i++)
+			ret = rma_one(&tc, &m, sizes[i], f, write, flags,
+				      flags ? 0xffffffff - i : 0);
+	side_close(&tc.c);
+	side_close(&tc.s);
+	tmr_free(&m);
+	conn_close(&tc);
+	return ret;
+}
+
+static int rma_write_all_forms(void)
+{
+	return rma_all_forms(true, 0);
+}
+
+static int rma_read_all_forms(void)
+{
+	return rma_all_forms(false, 0);
+}
+
+static int rma_writedata_all_forms(void)
+{
+	return rma_all_forms(true, KFI_REMOTE_CQ_DATA);
+}
+
+static int atomic_one(struct tconn *tc, struct tmr *m, enum kfi_atomic_op op,
+		      u64 operand, u64 compare, u64 expect_old, u64 expect_new)
+{
+	struct treq *r = treq_alloc(sizeof(u64));
+	struct kfi_msg_atomic msg = {
+		.op = op, .operand = operand, .compare = compare,
+		.rma_iov = { .addr = m->mr->iova, .len = 8, .key = m->mr->key },
+	};
+	struct kfi_cq_entry e;
+	u64 *result;
+	int ret;
+
+	if (!r)
+		return -ENOMEM;
+	result = r->buf;
+	*result = 0xdead;
+	msg.result = result;
+	msg.context = &r->kctx;
+	ret = kfi_atomicmsg(tc->c.ep, &msg, 0);
+	if (!ret)
+		ret = wait_ok(&tc->c, &e);
+	if (!ret && (e.op_context != &r->kctx || !(e.flags & KFI_ATOMIC)))
+		ret = -EPROTO;
+	if (!ret && (*result != expect_old ||
+		     *(u64 *)m->r->buf != expect_new)) {
+		pr_info("    # atomic %d: old %llx new %llx\n", op, *result,
+			*(u64 *)m->r->buf);
+		ret = -EPROTO;
+	}
+	if (ret)
+		t_failed = true;
+	treq_free(r);
+	return ret;
+}
+
+static int atomics(void)
+{
+	struct tconn tc = {};
+	struct tmr m = {};
+	int ret;
+
+	ret = conn_open(&tc, &def_opts);
+	if (!ret)
+		ret = tmr_map(&tc, &m, PAGE_SIZE);
+	if (!ret) {
+		*(u64 *)m.r->buf = 40;
+		ret = atomic_one(&tc, &m, KFI_SUM, 2, 0, 40, 42);
+	}
+	if (!ret)	/* wraps: adds -1 */
+		ret = atomic_one(&tc, &m, KFI_SUM, ~0ULL, 0, 42, 41);
+	if (!ret)
+		ret = atomic_one(&tc, &m, KFI_CSWAP, 7, 41, 41, 7);
+	if (!ret)	/* compare fails: unchanged */
+		ret = atomic_one(&tc, &m, KFI_CSWAP, 9, 41, 7, 7);
+	if (!ret)
+		ret = atomic_one(&tc, &m, KFI_CSWAP, ~0ULL, 7, 7, ~0ULL);
+	side_close(&tc.c);
+	side_close(&tc.s);
+	tmr_free(&m);
+	conn_close(&tc);
+	return ret;
+}
+
+/* Post receives @reqs[0..@n) on @s. */
+static int post_n(struct tside *s, struct treq **reqs, int n)
+{
+	int i, ret = 0;
+
+	for (i = 0; !ret && i < n; i++)
+		ret = post_recv(s, reqs[i], KFI_IOV_KVEC);
+	return ret;
+}
+
+static struct treq **treqs_alloc(int n, size_t len)
+{
+	struct treq **r = kcalloc(n, sizeof(*r), GFP_KERNEL);
+	int i;
+
+	for (i = 0; r && i < n; i++) {
+		r[i] = treq_alloc(len);
+		if (!r[i]) {
+			while (i--)
+				treq_free(r[i]);
+			kfree(r);
+			return NULL;
+		}
+	}
+	return r;
+}
+
+static void treqs_free(struct treq **r, int n)
+{
+	int i;
+
+	for (i = 0; r && i < n; i++)
+		treq_free(r[i]);
+	if (!t_failed)
+		kfree(r);
+}
+
+#define T_CREDITS	8
+
+static struct treq **credit_reqs;
+
+/* The server posts T_CREDITS receives, the client its one spare. */
+static int prepost_credit(struct tside *s, bool server)
+{
+	return server ? post_n(s, credit_reqs, T_CREDITS) : prepost_spare(s,
+									  false);
+}
+
+/* Take @n messages at the server, check them and post them again. */
+static int credit_drain(struct tconn *tc, int n, u32 seed)
+{
+	struct kfi_cq_entry e;
+	int i, ret = 0;
+
+	for (i = 0; !ret && i < n; i++) {
+		ret = wait_ok(&tc->s, &e);
+		if (!ret && e.len != 32)
+			ret = -EPROTO;
+		if (!ret)
+			ret = check(treq_of(&e)->buf, 32, seed);
+		if (!ret)
+			ret = post_recv(&tc->s, treq_of(&e), KFI_IOV_KVEC);
+	}
+	return ret;
+}
+
+/*
+ * The server grants T_CREDITS receives at accept and posts nothing more:
+ * the client may send exactly T_CREDITS - 1 (one credit stays in reserve
+ * for the provider's updates), then gets -EAGAIN.  Once the server has
+ * posted the receives again, the grants come back and the client sends
+ * another window, after which -EAGAIN comes again.
+ */
+static int credit_exhaustion(void)
+{
+	struct topts o = { .depth = 16, .prepost = prepost_credit };
+	struct treq *sr = treq_alloc(32);
+	struct kfi_cq_entry e;
+	struct tconn tc = {};
+	int ret = -ENOMEM, i, round;
+
+	credit_reqs = treqs_alloc(T_CREDITS, 32);
+	if (!credit_reqs || !sr)
+		goto out;
+	fill(sr->buf, 32, 5);
+	ret = conn_open(&tc, &o);
+	for (round = 0; !ret && round < 2; round++) {
+		for (i = 0; !ret && i < T_CREDITS - 1; i++) {
+			/* The first round has its credits from the accept. */
+			ret = round ? post_send(&tc.c, sr, KFI_IOV_KVEC, 0, 0) :
+				      post_send_once(&tc.c, sr, KFI_IOV_KVEC,
+						     0, 0);
+			if (!ret)
+				ret = wait_ok(&tc.c, &e);
+		}
+		/* The window is used up: nothing can add a credit now. */
+		if (!ret && post_send_once(&tc.c, sr, KFI_IOV_KVEC, 0, 0) !=
+		    -EAGAIN) {
+			pr_info("    # round %d: send %d not refused\n", round,
+				T_CREDITS);
+			ret = -EPROTO;
+		}
+		if (!ret && kfi_ep_credits(tc.c.ep) != 1)
+			ret = -EPROTO;
+		if (!ret)
+			ret = credit_drain(&tc, T_CREDITS - 1, 5);
+	}
+out:
+	conn_close(&tc);
+	treqs_free(credit_reqs, T_CREDITS);
+	credit_reqs = NULL;
+	treq_free(sr);
+	return ret;
+}
+
+/* One-way traffic far beyond the window: explicit updates must flow. */
+static int credit_one_way(void)
+{
+	struct topts o = { .depth = 16, .prepost = prepost_credit };
+	struct treq *sr = treq_alloc(32);
+	struct kfi_cq_entry e;
+	struct tconn tc = {};
+	int ret = -ENOMEM, i;
+
+	credit_reqs = treqs_alloc(T_CREDITS, 32);
+	if (!credit_reqs || !sr)
+		goto out;
+	ret = conn_open(&tc, &o);
+	for (i = 0; !ret && i < 20 * T_CREDITS; i++) {
+		fill(sr->buf, 32, i);
+		ret = post_send(&tc.c, sr, KFI_IOV_KVEC, 0, 0);
+		if (!ret)
+			ret = wait_ok(&tc.c, &e);
+		if (!ret)
+			ret = credit_drain(&tc, 1, i);
+	}
+	if (ret)
+		pr_info("    # message %d: %d\n", i, ret);
+out:
+	conn_close(&tc);
+	treqs_free(credit_reqs, T_CREDITS);
+	credit_reqs = NULL;
+	treq_free(sr);
+	return ret;
+}
+
+/*
+ * 1024-deep queues on direct CQs, where nothing completes unless polled:
+ * the 1025th receive and the 1025th RMA write are refused with -EAGAIN;
+ * then 1023 sends (the whole window) go through and are checked.
+ */
+#define T_DEPTH		1024
+
+static int depth_writes(struct tconn *tc, struct tmr *m)
+{
+	struct kfi_context *ctx = kcalloc(T_DEPTH + 1, sizeof(*ctx),
+					  GFP_KERNEL);
+	struct kvec *kv = kcalloc(T_DEPTH + 1, sizeof(*kv), GFP_KERNEL);
+	struct treq *src = treq_alloc(PAGE_SIZE);
+	struct kfi_rma_iov rma = { .len = 4, .key = m->mr->key };
+	struct kfi_msg_rma msg = { .rma_iov = &rma, .rma_iov_count = 1 };
+	struct kfi_cq_entry e;
+	int i, ret = -ENOMEM;
+
+	BUILD_BUG_ON(T_DEPTH * 4 > PAGE_SIZE);
+	if (!ctx || !kv || !src)
+		goto out;
+	fill(src->buf, PAGE_SIZE, 11);
+	memset(m->r->buf, 0, PAGE_SIZE);
+	ret = 0;
+	for (i = 0; !ret && i <= T_DEPTH; i++) {
+		struct kfi_iov iov = KFI_IOV_INIT(KFI_IOV_KVEC, kvec, &kv[i], 1);
+
+		kv[i].iov_base = src->buf + 4 * (i % T_DEPTH);
+		kv[i].iov_len = 4;
+		msg.iov = iov;
+		msg.context = &ctx[i];
+		rma.addr = m->mr->iova + 4 * (i % T_DEPTH);
+		ret = kfi_writemsg(tc->c.ep, &msg, 0);
+		if (i == T_DEPTH)
+			ret = ret == -EAGAIN ? 0 : -EPROTO;
+	}
+	if (ret)
+		pr_info("    # write %d: %d\n", i - 1, ret);
+	for (i = 0; !ret && i < T_DEPTH; i++) {
+		ret = wait_ok(&tc->c, &e);
+		if (!ret && e.op_context != &ctx[i])
+			ret = -EPROTO;
+	}
+	if (!ret)
+		ret = check(m->r->buf, PAGE_SIZE, 11);
+out:
+	if (ret)
+		t_failed = true;
+	kfree(ctx);
+	kfree(kv);
+	treq_free(src);
+	return ret;
+}
+
+static int queue_depth_large(void)
+{
+	struct topts o = { .depth = T_DEPTH, .poll = KFI_POLL_DIRECT,
+			   .prepost = prepost_spare };
+	struct treq **rr, *sr = treq_alloc(64), *got;
+	struct kfi_cq_entry e;
+	struct tconn tc = {};
+	struct tmr m = {};
+	int ret = -ENOMEM, i;
+
+	rr = treqs_alloc(T_DEPTH, 64);
+	if (!rr || !sr)
+		goto out;
+	fill(sr->buf, 64, 9);
+	ret = conn_open(&tc, &o);
+	if (!ret)
+		ret = tmr_map(&tc, &m, PAGE_SIZE);
+	/* The spare and T_DEPTH - 1 more fill the receive queue. */
+	if (!ret)
+		ret = post_n(&tc.s, rr, T_DEPTH - 1);
+	if (!ret && post_recv(&tc.s, rr[T_DEPTH - 1], KFI_IOV_KVEC) != -EAGAIN)
+		ret = -EPROTO;
+	if (!ret)
+		ret = depth_writes(&tc, &m);
+	/* The whole window: every receive but one is granted and used. */
+	for (i = 0; !ret && i < T_DEPTH - 1; i++)
+		ret = post_send(&tc.c, sr, KFI_IOV_KVEC, 0, 0);
+	for (i = 0; !ret && i < T_DEPTH - 1; i++)
+		ret = wait_ok(&tc.c, &e);
+	for (i = 0; !ret && i < T_DEPTH - 1; i++) {
+		ret = wait_ok(&tc.s, &e);
+		got = ret ? NULL : treq_of(&e);
+		if (got && got != tc.s.spare)
+			ret = e.len == 64 ? check(got->buf, 64, 9) : -EPROTO;
+	}
+	if (ret) {
+		pr_info("    # %d: %d\n", i, ret);
+		t_failed = true;
+	}
+out:
+	side_close(&tc.c);
+	side_close(&tc.s);
+	tmr_free(&m);
+	conn_close(&tc);
+	treqs_free(rr, T_DEPTH);
+	treq_free(sr);
+	return ret;
+}
+
+/*
+ * A fast-registered MR works (a write lands), then is invalidated by the
+ * peer's send with invalidate (@remote) or locally; an RMA write to the
+ * dead key then fails with an error completion.
+ */
+static int invalidate_common(bool remote)
+{
+	struct treq *rr = treq_alloc(16), *sr = treq_alloc(16);
+	struct kfi_context ictx = {};
+	struct kfi_cq_entry e;
+	struct tconn tc = {};
+	struct tmr m = {};
+	u64 key;
+	int ret = -ENOMEM;
+
+	if (!rr || !sr)
+		goto out;
+	ret = conn_open(&tc, &def_opts);
+	if (!ret)
+		ret = tmr_map(&tc, &m, PAGE_SIZE);
+	if (ret)
+		goto out;
+	key = m.mr->key;
+	fill(sr->buf, 16, 77);
+	memset(m.r->buf, 0, 16);
+	ret = post_rma(&tc.c, sr, KFI_IOV_KVEC, true, m.mr->iova, key, 0, 0);
+	if (!ret)
+		ret = wait_ok(&tc.c, &e);
+	if (!ret)
+		ret = check(m.r->buf, 16, 77);
+	if (ret)
+		goto out;
+	if (remote) {
+		ret = post_recv(&tc.s, rr, KFI_IOV_KVEC);
+		if (!ret)
+			ret = post_send(&tc.c, sr, KFI_IOV_KVEC, KFI_INVALIDATE,
+					key);
+		if (!ret)
+			ret = wait_ok(&tc.c, &e);
+		if (!ret)
+			ret = wait_ok(&tc.s, &e);
+		if (!ret && (!(e.flags & KFI_MR_INVALIDATED) ||
+			     e.inv_key != key))
+			ret = -EPROTO;
+	} else {
+		ret = kfi_mr_unmap(tc.s.ep, m.mr, &ictx);
+		if (!ret)
+			ret = wait_ok(&tc.s, &e);
+		if (!ret && (e.op_context != &ictx || !(e.flags & KFI_MR_OP)))
+			ret = -EPROTO;
+	}
+	if (!ret && READ_ONCE(m.mr->mapped))
+		ret = -EPROTO;
+	if (ret)
+		goto out;
+	ret = post_rma(&tc.c, sr, KFI_IOV_KVEC, true, m.mr->iova, key, 0, 0);
+	if (!ret)
+		ret = wait_cq(&tc.c, &e);
+	if (!ret) {
+		pr_info("    # write after invalidation: %d (status %llu)\n",
+			e.err, (unsigned long long)e.prov_errno);
+		/* An access error, not a flush of something else. */
+		if (e.op_context != &sr->kctx || !e.err || e.err == -ECANCELED)
+			ret = -EPROTO;
+	}
+out:
+	side_close(&tc.c);
+	side_close(&tc.s);
+	tmr_free(&m);
+	conn_close(&tc);
+	treq_free(rr);
+	treq_free(sr);
+	return ret;
+}
+
+static int send_with_invalidate(void)
+{
+	return invalidate_common(true);
+}
+
+static int local_invalidate(void)
+{
+	return invalidate_common(false);
+}
+
+/*
+ * Ping-pong driven from softirq: a timer posts the first send, each send
+ * completion (softirq CQ handler) posts the next; the server's handler
+ * checks each message and posts its receive again.  A send that finds no
+ * credit is posted again from the endpoint's credit_ready callback.
+ */
+#define T_SIRQ_MSGS	200
+
+static struct tside *sirq_client;
+static struct treq *sirq_req, **sirq_rr;
+static atomic_t sirq_sent, sirq_got, sirq_bad, sirq_want, sirq_ctx_bad;
+static DECLARE_COMPLETION(sirq_done);
+static struct timer_list sirq_timer;
+
+static void sirq_fail(void)
+{
+	atomic_inc(&sirq_bad);
+	complete(&sirq_done);
+}
+
+/* Post the next message if one is wanted.  Softirq context. */
+static void sirq_next(void)
+{
+	struct kfid_ep *ep = sirq_client->ep;
+	int ret;
+
+	if (!in_softirq())
+		atomic_inc(&sirq_ctx_bad);
+	while (atomic_xchg(&sirq_want, 0)) {
+		fill(sirq_req->buf, 64, atomic_read(&sirq_sent));
+		ret = post_send_once(sirq_client, sirq_req, KFI_IOV_KVEC, 0,
+				     0);
+		if (!ret)
+			return;
+		if (ret != -EAGAIN) {
+			sirq_fail();
+			return;
+		}
+		/*
+		 * No credit: credit_ready will run when some arrive, unless
+		 * they came before we said we want one; look again.
+		 */
+		atomic_set(&sirq_want, 1);
+		if (kfi_ep_credits(ep) <= ep->credits.reserve)
+			return;
+	}
+}
+
+static void sirq_credit_ready(struct kfid_ep *ep)
+{
+	sirq_next();
+}
+
+static void sirq_handler(struct kfid_cq *cq, const struct kfi_cq_entry *e,
+			 void *arg)
+{
+	struct tside *s = arg;
+
+	if (e->err) {
+		/* Flushes at close are expected once the test is over. */
+		if (atomic_read(&sirq_got) < T_SIRQ_MSGS)
+			sirq_fail();
+		return;
+	}
+	if (e->flags & KFI_RECV) {
+		if (e->len != 64 ||
+		    check(treq_of(e)->buf, 64, atomic_read(&sirq_got)))
+			sirq_fail();
+		if (atomic_inc_return(&sirq_got) == T_SIRQ_MSGS) {
+			complete(&sirq_done);
+			return;
+		}
+		if (post_recv(s, treq_of(e), KFI_IOV_KVEC))
+			sirq_fail();
+		return;
+	}
+	if (atomic_inc_return(&sirq_sent) < T_SIRQ_MSGS) {
+		atomic_set(&sirq_want, 1);
+		sirq_next();
+	}
+}
+
+static int prepost_sirq(struct tside *s, bool server)
+{
+	/* Four receives at the server, one (for updates) at the client. */
+	return server ? post_n(s, sirq_rr, 4) : post_n(s, sirq_rr + 4, 1);
+}
+
+static void sirq_timer_fn(struct timer_list *t)
+{
+	atomic_set(&sirq_want, 1);
+	sirq_next();
+}
+
+static int post_from_softirq(void)
+{
+	struct topts o = { .depth = 8, .poll = KFI_POLL_SOFTIRQ,
+			   .cq_handler = sirq_handler,
+			   .prepost = prepost_sirq };
+	struct tconn tc = {};
+	int ret = -ENOMEM;
+
+	sirq_rr = treqs_alloc(5, 64);
+	sirq_req = treq_alloc(64);
+	if (!sirq_rr || !sirq_req)
+		goto out;
+	atomic_set(&sirq_sent, 0);
+	atomic_set(&sirq_got, 0);
+	atomic_set(&sirq_bad, 0);
+	atomic_set(&sirq_ctx_bad, 0);
+	atomic_set(&sirq_want, 0);
+	reinit_completion(&sirq_done);
+	ret = conn_open(&tc, &o);
+	if (ret)
+		goto out;
+	sirq_client = &tc.c;
+	tc.c.ep->credit_ready = sirq_credit_ready;
+	timer_setup(&sirq_timer, sirq_timer_fn, 0);
+	mod_timer(&sirq_timer, jiffies + 1);
+	if (!wait_for_completion_timeout(&sirq_done,
+					 msecs_to_jiffies(3 * T_TIMEOUT_MS)))
+		ret = -ETIMEDOUT;
+	del_timer_sync(&sirq_timer);
+	if (!ret && (atomic_read(&sirq_bad) || atomic_read(&sirq_ctx_bad) ||
+		     atomic_read(&sirq_got) != T_SIRQ_MSGS))
+		ret = -EPROTO;
+	if (ret)
+		pr_info("    # sent %d got %d bad %d ctx %d\n",
+			atomic_read(&sirq_sent), atomic_read(&sirq_got),
+			atomic_read(&sirq_bad), atomic_read(&sirq_ctx_bad));
+out:
+	conn_close(&tc);
+	treqs_free(sirq_rr, 5);
+	treq_free(sirq_req);
+	sirq_rr = NULL;
+	sirq_req = NULL;
+	return ret;
+}
+
+/* Objects of the device that carries @ipaddr, as `rdma res` counts them. */
+struct tres {
+	int qp, mr, cq, pd, live;
+};
+
+static int res_count(struct tres *t)
+{
+	struct kfi_info *fi = get_info(ipaddr, port, KFI_SOURCE);
+	struct ib_device *dev;
+
+	if (!fi)
+		return -ENODEV;
+	dev = ib_device_get_by_name(fi->domain_attr.name, RDMA_DRIVER_UNKNOWN);
+	kfi_freeinfo(fi);
+	if (!dev)
+		return -ENODEV;
+	t->qp = rdma_restrack_count(dev, RDMA_RESTRACK_QP, true);
+	t->mr = rdma_restrack_count(dev, RDMA_RESTRACK_MR, true);
+	t->cq = rdma_restrack_count(dev, RDMA_RESTRACK_CQ, true);
+	t->pd = rdma_restrack_count(dev, RDMA_RESTRACK_PD, true);
+	t->live = kfiv_debug_live_objects();
+	ib_device_put(dev);
+	return 0;
+}
+
+#define T_CYCLES	100
+
+static int connect_cycles_no_leak(void)
+{
+	struct tres before, after;
+	int i, ret;
+
+	ret = res_count(&before);
+	for (i = 0; !ret && i < T_CYCLES; i++) {
+		struct tconn tc = {};
+		struct tmr m = {};
+
+		ret = conn_open(&tc, &def_opts);
+		if (!ret)
+			ret = tmr_map(&tc, &m, PAGE_SIZE);
+		if (!ret)
+			ret = xfer_one(&tc, 128, i % 3, 0, 0);
+		side_close(&tc.c);
+		side_close(&tc.s);
+		tmr_free(&m);
+		conn_close(&tc);
+	}
+	if (ret) {
+		pr_info("    # cycle %d: %d\n", i, ret);
+		return ret;
+	}
+	ret = res_count(&after);
+	if (ret)
+		return ret;
+	pr_info("    # qp %d/%d mr %d/%d cq %d/%d pd %d/%d objects %d/%d\n",
+		before.qp, after.qp, before.mr, after.mr, before.cq, after.cq,
+		before.pd, after.pd, before.live, after.live);
+	KT_EXPECT(!memcmp(&before, &after, sizeof(before)));
+	return 0;
+}
+
+static int poll_direct(void)
+{
+	struct topts o = { .depth = 8, .poll = KFI_POLL_DIRECT,
+			   .prepost = prepost_spare };
+	struct tconn tc = {};
+	int ret, f;
+
+	ret = conn_open(&tc, &o);
+	for (f = KFI_IOV_KVEC; !ret && f <= KFI_IOV_SGL; f++)
+		ret = xfer_one(&tc, 8192, f, 0, 0);
+	conn_close(&tc);
+	return ret;
+}
+
+static int poll_workqueue(void)
+{
+	struct topts o = { .depth = 8, .poll = KFI_POLL_WORKQUEUE,
+			   .prepost = prepost_spare };
+	struct tconn tc = {};
+	int ret, f;
+
+	ret = conn_open(&tc, &o);
+	for (f = KFI_IOV_KVEC; !ret && f <= KFI_IOV_SGL; f++)
+		ret = xfer_one(&tc, 8192, f, 0, 0);
+	conn_close(&tc);
+	return ret;
+}
+
+/* The client disconnects: the server sees KFI_SHUTDOWN, its receive flushes. */
+static int peer_disconnect(void)
+{
+	struct treq *rr = treq_alloc(16);
+	struct kfi_cq_entry e;
+	struct tconn tc = {};
+	int ret, n = 0;
+
+	ret = rr ? conn_open(&tc, &def_opts) : -ENOMEM;
+	if (!ret)
+		ret = post_recv(&tc.s, rr, KFI_IOV_KVEC);
+	if (!ret)
+		ret = kfi_shutdown(tc.c.ep, 0);
+	if (!ret)
+		ret = wait_ev(tc.s.eq, KFI_SHUTDOWN, &tc.ev);
+	/* Both of the server's receives (spare and rr) flush. */
+	while (!ret && n < 2) {
+		ret = wait_cq(&tc.s, &e);
+		if (!ret && e.err != -ECANCELED)
+			ret = -EPROTO;
+		n++;
+	}
+	if (!ret && kfi_send(tc.s.ep, rr->buf, 16, NULL, &rr->kctx) !=
+	    -ENOTCONN)
+		ret = -EPROTO;
+	conn_close(&tc);
+	treq_free(rr);
+	return ret;
+}
+
+static const struct kt_case verbs_cases[] = {
+	KT_CASE(getinfo_limits),
+	KT_CASE(getinfo_unreachable),
+	KT_CASE(connect_private_data),
+	KT_CASE(reject_private_data),
+	KT_CASE(send_recv_all_forms),
+	KT_CASE(senddata_immediate),
+	KT_CASE(inject_all_forms),
+	KT_CASE(rma_write_all_forms),
+	KT_CASE(rma_read_all_forms),
+	KT_CASE(rma_writedata_all_forms),
+	KT_CASE(atomics),
+	KT_CASE(credit_exhaustion),
+	KT_CASE(credit_one_way),
+	KT_CASE(queue_depth_large),
+	KT_CASE(send_with_invalidate),
+	KT_CASE(local_invalidate),
+	KT_CASE(post_from_softirq),
+	KT_CASE(poll_direct),
+	KT_CASE(poll_workqueue),
+	KT_CASE(peer_disconnect),
+	KT_CASE(connect_cycles_no_leak),
+};
+
+/* ------------------------------------------------------------------ */
+/* mode=traffic: keep sending until the device goes away */
+
+static int t_ok;		/* successful completions */
+static int t_canceled;		/* completions with -ECANCELED */
+static int t_errors;		/* other completion errors */
+static int t_removal;		/* KFI_DEVICE_REMOVAL events */
+static int t_shutdown;		/* KFI_SHUTDOWN events */
+static int t_other_events;
+static int t_smoke = -EINPROGRESS;
+module_param(t_ok, int, 0444);
+module_param(t_canceled, int, 0444);
+module_param(t_errors, int, 0444);
+module_param(t_removal, int, 0444);
+module_param(t_shutdown, int, 0444);
+module_param(t_other_events, int, 0444);
+module_param(t_smoke, int, 0444);
+
+static struct tconn traffic;
+static struct treq **traffic_rr, *traffic_sr;
+static struct delayed_work traffic_work;
+static DEFINE_SPINLOCK(traffic_lock);	/* guards the t_* counters */
+
+static void traffic_count(int *what)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&traffic_lock, flags);
+	WRITE_ONCE(*what, *what + 1);
+	spin_unlock_irqrestore(&traffic_lock, flags);
+}
+
+static void traffic_handler(struct kfid_cq *cq, const struct kfi_cq_entry *e,
+			    void *arg)
+{
+	struct tside *s = arg;
+
+	if (e->err == -ECANCELED) {
+		traffic_count(&t_canceled);
+		return;
+	}
+	if (e->err) {
+		pr_info("traffic: completion error %d\n", e->err);
+		traffic_count(&t_errors);
+		return;
+	}
+	traffic_count(&t_ok);
+	if (e->flags & KFI_RECV)
+		post_recv(s, treq_of(e), KFI_IOV_KVEC);
+}
+
+static int prepost_traffic(struct tside *s, bool server)
+{
+	return server ? post_n(s, traffic_rr, 8) : post_n(s, traffic_rr + 8, 1);
+}
+
+static void traffic_events(struct kfid_eq *eq)
+{
+	struct kfi_eq_cm_entry e;
+
+	while (!kfi_eq_read(eq, &e)) {
+		pr_info("traffic: event %d err %d\n", e.event, e.err);
+		if (e.event == KFI_DEVICE_REMOVAL)
+			traffic_count(&t_removal);
+		else if (e.event == KFI_SHUTDOWN)
+			traffic_count(&t_shutdown);
+		else
+			traffic_count(&t_other_events);
+	}
+}
+
+static void traffic_fn(struct work_struct *w)
+{
+	int i;
+
+	/* Best effort: -EAGAIN (no credit yet) and -ENOTCONN are fine. */
+	for (i = 0; i < 4; i++)
+		post_send_once(&traffic.c, traffic_sr, KFI_IOV_KVEC, 0, 0);
+	traffic_events(traffic.c.eq);
+	traffic_events(traffic.s.eq);
+	schedule_delayed_work(&traffic_work, 1);
+}
+
+static int traffic_start(void)
+{
+	struct topts o = { .depth = 32, .poll = KFI_POLL_SOFTIRQ,
+			   .cq_handler = traffic_handler,
+			   .prepost = prepost_traffic };
+	int ret;
+
+	traffic_rr = treqs_alloc(9, 256);
+	traffic_sr = treq_alloc(256);
+	if (!traffic_rr || !traffic_sr)
+		return -ENOMEM;
+	fill(traffic_sr->buf, 256, 1);
+	ret = conn_open(&traffic, &o);
+	if (ret)
+		return ret;
+	INIT_DELAYED_WORK(&traffic_work, traffic_fn);
+	schedule_delayed_work(&traffic_work, 1);
+	pr_info("traffic: running\n");
+	return 0;
+}
+
+static void traffic_stop(void)
+{
+	cancel_delayed_work_sync(&traffic_work);
+	conn_close(&traffic);
+	treqs_free(traffic_rr, 9);
+	treq_free(traffic_sr);
+	pr_info("traffic: stopped, live objects %d\n",
+		kfiv_debug_live_objects());
+}
+
+/* mode=smoke: a connection and one checked send, result in t_smoke. */
+static void smoke(void)
+{
+	struct tconn tc = {};
+	int ret;
+
+	ret = conn_open(&tc, &def_opts);
+	if (!ret)
+		ret = xfer_one(&tc, 4096, KFI_IOV_BVEC, 0, 0);
+	conn_close(&tc);
+	t_smoke = ret;
+	pr_info("%s: %d\n", __func__, ret);
+}
+
+static int __init kfi_test_verbs_init(void)
+{
+	if (!strcmp(mode, "traffic")) {
+		INIT_DELAYED_WORK(&traffic_work, traffic_fn);
+		if (traffic_start()) {
+			traffic_stop();
+			return -EIO;
+		}
+		return 0;
+	}
+	if (!strcmp(mode, "smoke")) {
+		smoke();
+		return 0;
+	}
+	kt_run(verbs_cases, ARRAY_SIZE(verbs_cases));
+	return 0;
+}
+
+static void __exit kfi_test_verbs_exit(void)
+{
+	if (!strcmp(mode, "traffic"))
+		traffic_stop();
+}
+
+module_init(kfi_test_verbs_init);
+module_exit(kfi_test_verbs_exit);
+
+MODULE_DESCRIPTION("kfabric verbs provider tests over a real RDMA device");
+MODULE_LICENSE("GPL");
