@@ -32,9 +32,14 @@ static unsigned int kfblk_connect_timeout_ms = 5000;
 module_param_named(connect_timeout_ms, kfblk_connect_timeout_ms, uint, 0644);
 MODULE_PARM_DESC(connect_timeout_ms, "Milliseconds to wait for each connection (default 5000)");
 
-static bool kfblk_imm_response = true;
+/*
+ * Off by default: an immediate-data answer leaves the MR to a local
+ * invalidation, which Soft-RoCE in 6.1 can lose when it races the send
+ * before it; a response message invalidates remotely instead.
+ */
+static bool kfblk_imm_response;
 module_param_named(imm_response, kfblk_imm_response, bool, 0644);
-MODULE_PARM_DESC(imm_response, "Let the target answer READs with RMA write immediate data, saving a message (default on)");
+MODULE_PARM_DESC(imm_response, "Let the target answer READs with RMA write immediate data, saving a message (default off)");
 
 static unsigned int kfblk_max_io_kb = 1024;
 module_param_named(max_io_kb, kfblk_max_io_kb, uint, 0644);
