@@ -50,7 +50,7 @@ if [ $lane = debug ]; then
 	boot_timeout=600
 else
 	kdir=${KDIR:-/usr/src/linux-headers-$KVER}
-	timeout=${KFI_TIMEOUT:-900}
+	timeout=${KFI_TIMEOUT:-1800}
 	boot_timeout=240
 fi
 t1=$SECONDS
