@@ -52,7 +52,11 @@ demo:
 	scripts/demo.sh
 
 lint:
-	scripts/lint.sh
+	@if scripts/lint.sh; then \
+		echo "lint: 1 passed, 0 failed"; \
+	else \
+		echo "lint: 0 passed, 1 failed"; exit 1; \
+	fi
 
 bench:
 	scripts/deps.sh
