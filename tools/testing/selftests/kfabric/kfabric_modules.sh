@@ -131,24 +131,29 @@ kfi_project_modules()
 	[ ${#order[@]} = 0 ] || printf '%s\n' "${order[@]}"
 }
 
+# kfi_selected NAME: true if $KFI_TESTS is unset or one of its space
+# separated shell patterns matches NAME.
+kfi_selected()
+{
+	local pat
+	[ -n "${KFI_TESTS:-}" ] || return 0
+	for pat in $KFI_TESTS; do
+		# shellcheck disable=SC2053
+		[[ $1 == $pat ]] && return 0
+	done
+	return 1
+}
+
 # kfi_test_modules: the test modules, filtered by $KFI_TESTS (space
 # separated shell patterns on the module name, e.g. "kfi_test_core*").
 kfi_test_modules()
 {
-	local ko name pat matched
+	local ko
 	for ko in "$KFI_KO_DIR"/tools/testing/selftests/kfabric/modules/kfi_test_*.ko; do
 		[ -e "$ko" ] || continue
-		name=$(kfi_modname "$ko")
-		if [ -n "${KFI_TESTS:-}" ]; then
-			matched=0
-			for pat in $KFI_TESTS; do
-				# shellcheck disable=SC2053
-				[[ $name == $pat ]] && { matched=1; break; }
-			done
-			[ $matched = 1 ] || continue
-		fi
-		echo "$ko"
+		kfi_selected "$(kfi_modname "$ko")" && echo "$ko"
 	done
+	return 0
 }
 
 # kfi_insmod FILE.ko: load a module after the kernel modules it needs;
@@ -255,21 +260,14 @@ kfi_run_test_module()
 # runner's own kfabric_*.sh, filtered by $KFI_TESTS like the modules.
 kfi_test_scripts()
 {
-	local f name pat matched
+	local f name
 	for f in "$KFI_SELFTESTS"/*.sh; do
 		name=${f##*/}
 		name=${name%.sh}
 		case $name in kfabric_*) continue ;; esac
-		if [ -n "${KFI_TESTS:-}" ]; then
-			matched=0
-			for pat in $KFI_TESTS; do
-				# shellcheck disable=SC2053
-				[[ $name == $pat ]] && { matched=1; break; }
-			done
-			[ $matched = 1 ] || continue
-		fi
-		echo "$f"
+		kfi_selected "$name" && echo "$f"
 	done
+	return 0
 }
 
 # kfi_run_test_script FILE.sh: run a standalone KTAP producer (with a
