@@ -73,7 +73,8 @@ ln -sfn "${res##*/}" "${res%/*}/latest-$lane"
 rc=0
 KFI_KO_DIR=$kodir KFI_KDIR=$kdir \
 	"$top/tools/testing/vm/run" --kernel "$kernel" --out "$res" \
-	--timeout "$timeout" --boot-timeout "$boot_timeout" -- \
+	--timeout "$timeout" --boot-timeout "$boot_timeout" \
+	--append log_buf_len=16M -- \
 	"$top/tools/testing/selftests/kfabric/kfabric_tests.sh" || rc=$?
 t3=$SECONDS
 

@@ -9,11 +9,15 @@
 # kfi_test_*.ko, whose KTAP lines in the kernel log become tests named
 # <module>.<case>; unloads everything; runs each script test (the other
 # *.sh here, standalone KTAP producers) as <script>.<case>; checks that the
-# kernel log stayed clean.  See Documentation/testing.rst.  Prints one flat KTAP stream on stdout (progress on stderr) and
-# saves it as $KFI_OUT/ktap.txt.  Exit status 0 when no test failed.
+# kernel log stayed clean.  What must run is in ./expected: a test missing
+# from the run or the list, or a selection that runs nothing, fails.  See
+# Documentation/testing.rst.  Prints one flat KTAP stream on stdout
+# (progress on stderr) and saves it as $KFI_OUT/ktap.txt.  Exit status 0
+# when no test failed.
 #
 # Environment: KFI_KO_DIR (where the built .ko files are; default the
-# repository), KFI_TESTS (only the test modules matching these patterns).
+# repository), KFI_TESTS (only the tests whose names match these shell
+# patterns), KFI_EXPECTED (the expected list; default ./expected).
 
 set -u
 
@@ -33,62 +37,78 @@ KT_PARTIAL=$KFI_OUT/ktap.partial
 
 [ "$(id -u)" = 0 ] || { echo "# kfabric_tests.sh must run as root" >&2; exit 4; }
 
+# What must run: the expected list, the KFI_TESTS selection in it, and no
+# test left out of it.
+kfi_read_expected
+kfi_check_selection
+mapfile -t tests < <(kfi_selected_tests module)
+mapfile -t scripts < <(kfi_selected_tests script)
+mapfile -t warns < <(kfi_selected_tests warn)
+if [ $((${#tests[@]} + ${#scripts[@]} + ${#warns[@]})) = 0 ]; then
+	kt_result fail suite.selection "KFI_TESTS='${KFI_TESTS:-}' selects no test"
+fi
+kfi_kmemleak_clear
+
 # The rig: the fabric every test below assumes.
 if rdma link show "$KFI_RXE_DEV/1" 2>/dev/null | grep -q 'state ACTIVE'; then
-	kt_result ok rig.rxe_active
+	kt_step ok rig.rxe_active
 else
 	kt_diag "$(rdma link show 2>&1)"
-	kt_result fail rig.rxe_active "$KFI_RXE_DEV is not ACTIVE"
+	kt_step fail rig.rxe_active "$KFI_RXE_DEV is not ACTIVE"
 fi
 
 # Every project module loads.
 kfi_project_modules >/dev/null	# not in a subshell: keep KFI_PROJECT
 project=("${KFI_PROJECT[@]}")
+[ ${#project[@]} -gt 0 ] ||
+	kt_step fail rig.project_modules "no project module under $KFI_KO_DIR (make first?)"
 loaded=()
 for ko in "${project[@]}"; do
 	name=$(kfi_modname "$ko")
 	if err=$(kfi_insmod "$ko"); then
 		loaded+=("$name")
-		kt_result ok "load.$name"
+		kt_step ok "load.$name"
 	else
-		kt_result fail "load.$name" "$err"
+		kt_step fail "load.$name" "$err"
 	fi
 done
 
-# Each test module runs its cases.
-mapfile -t tests < <(kfi_test_modules)
-for ko in "${tests[@]}"; do
-	kfi_run_test_module "$ko"
+# Each test module runs its cases, at least as many as listed.
+for name in "${tests[@]}"; do
+	kfi_run_test_module "$name"
+	kfi_check_ran module "$name"
 done
-[ ${#tests[@]} -gt 0 ] || kt_diag "no test modules in $KFI_KO_DIR (make first?)"
 
 # Every project module unloads, in reverse order.
 for ((i = ${#loaded[@]} - 1; i >= 0; i--)); do
 	name=${loaded[i]}
 	if err=$(kfi_rmmod "$name"); then
-		kt_result ok "unload.$name"
+		kt_step ok "unload.$name"
 	else
-		kt_result fail "unload.$name" "$err"
+		kt_step fail "unload.$name" "$err"
 	fi
 done
 
 # Each script test loads what it needs itself, on a kernel without our
 # modules, and unloads it.
-mapfile -t scripts < <(kfi_test_scripts)
-for f in "${scripts[@]}"; do
-	kfi_run_test_script "$f"
+for name in "${scripts[@]}"; do
+	kfi_run_test_script "$name"
+	kfi_check_ran script "$name"
 done
 
 # Nothing of ours is left behind.
 left=()
-for ko in "${project[@]}" "${tests[@]}"; do
+for ko in "${project[@]}"; do
 	name=$(kfi_modname "$ko")
 	kfi_loaded "$name" && left+=("$name")
 done
+for name in "${tests[@]}" "${warns[@]}"; do
+	kfi_loaded "$name" && left+=("$name")
+done
 if [ ${#left[@]} = 0 ]; then
-	kt_result ok rig.no_modules_left
+	kt_step ok rig.no_modules_left
 else
-	kt_result fail rig.no_modules_left "still loaded: ${left[*]}"
+	kt_step fail rig.no_modules_left "still loaded: ${left[*]}"
 fi
 
 # The kernel log since boot has no splat, the kernel took no bad taint, and
@@ -98,26 +118,22 @@ kfi_check_log rig.kernel_log_clean
 tainted=$(cat /proc/sys/kernel/tainted)
 bad=$((tainted & (32 | 128 | 512 | 16384)))	# B, D, W, L
 if [ $bad = 0 ]; then
-	kt_result ok rig.kernel_not_tainted
+	kt_step ok rig.kernel_not_tainted
 else
-	kt_result fail rig.kernel_not_tainted "taint $tainted (B=32 D=128 W=512 L=16384)"
+	kt_step fail rig.kernel_not_tainted "taint $tainted (B=32 D=128 W=512 L=16384)"
 fi
 
-if [ -e /sys/kernel/debug/kmemleak ]; then
-	export KFI_LAST_UNLOAD; KFI_LAST_UNLOAD=$(date +%s)
-	leaks=$(kfi_kmemleak_scan)
-	if [ -z "$leaks" ]; then
-		kt_result ok rig.kmemleak_clean
-	else
-		printf '%s\n' "$leaks" >"$KFI_OUT/kmemleak.txt"
-		while IFS= read -r line; do
-			kt_diag "$line"
-		done < <(printf '%s\n' "$leaks" | head -n 40)
-		kt_result fail rig.kmemleak_clean "see kmemleak.txt"
-	fi
-else
-	kt_result skip rig.kmemleak_clean "kernel without kmemleak"
-fi
+export KFI_LAST_UNLOAD; KFI_LAST_UNLOAD=$(date +%s)
+kfi_check_kmemleak rig.kmemleak_clean
+
+# Last, after the checks above: the cases that make the kernel WARN on
+# purpose (a warning taints the kernel for good).  Each must warn once.
+for name in "${warns[@]}"; do
+	kfi_load_project_for "$name.warn"
+	kfi_run_test_module "$name" warn
+	kfi_check_ran warn "$name"
+	kfi_unload_project "$name.warn"
+done
 
 kt_print | tee "$KFI_OUT/ktap.txt"
 [ "$KT_FAIL" = 0 ]

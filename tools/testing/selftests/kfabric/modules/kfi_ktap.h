@@ -9,6 +9,8 @@
  *
  * A case is a function returning 0 on success or a negative errno; the
  * KT_EXPECT_*() macros report where a check failed and make the case fail.
+ * A case skips only through kt_skip(); any other positive return is a bug
+ * in the case and fails it.
  */
 #ifndef _KFI_KTAP_H
 #define _KFI_KTAP_H
@@ -44,14 +46,15 @@ struct kt_case {
 		}							\
 	} while (0)
 
-/* Return value meaning "skip this case"; give the reason with kt_skip(). */
+/* What kt_skip() returns: "skip this case", once it has said why. */
 #define KT_SKIP 1
 
+/* Set by kt_skip(); a case that returns KT_SKIP without it fails. */
 static const char *kt_skip_reason;
 
 static inline int kt_skip(const char *why)
 {
-	kt_skip_reason = why;
+	kt_skip_reason = why ?: "no reason given";
 	return KT_SKIP;
 }
 
@@ -72,11 +75,16 @@ static inline int kt_run(const struct kt_case *cases, int n)
 	for (i = 0; i < n; i++) {
 		int ret;
 
-		kt_skip_reason = "";
+		kt_skip_reason = NULL;
 		ret = cases[i].run();
-		if (ret == KT_SKIP) {
+		if (ret == KT_SKIP && kt_skip_reason) {
 			pr_info("ok %d %s # SKIP %s\n", i + 1, cases[i].name,
 				kt_skip_reason);
+		} else if (ret > 0) {
+			/* Not an errno, and not a skip: the case is wrong. */
+			failed++;
+			pr_info("not ok %d %s # ret %d, positive without kt_skip()\n",
+				i + 1, cases[i].name, ret);
 		} else if (ret) {
 			failed++;
 			pr_info("not ok %d %s # ret %d\n", i + 1,
