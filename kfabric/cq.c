@@ -17,6 +17,7 @@
 #include <linux/sched/signal.h>
 
 #include "kfi_priv.h"
+#include "kfi_compat.h"
 #include "trace.h"
 
 /* Largest CQ a consumer may ask for, whatever the device says. */
@@ -528,7 +529,12 @@ int kfi_cq_close(struct kfid_cq *cq)
 
 int kfi_cq_init(void)
 {
-	kfi_cq_wq = alloc_workqueue("kfi_cq", WQ_MEM_RECLAIM | WQ_HIGHPRI, 0);
+	/*
+	 * Per-CPU, as ib_core's completion queue: completions are reaped on
+	 * the CPU whose interrupt queued the work, where their data is hot.
+	 */
+	kfi_cq_wq = alloc_workqueue("kfi_cq",
+				    WQ_MEM_RECLAIM | WQ_HIGHPRI | WQ_PERCPU, 0);
 	return kfi_cq_wq ? 0 : -ENOMEM;
 }
 

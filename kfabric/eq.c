@@ -14,6 +14,7 @@
 #include <linux/sched/signal.h>
 
 #include "kfi_priv.h"
+#include "kfi_compat.h"
 
 /* Largest EQ a consumer may ask for. */
 #define KFI_EQ_MAX_SIZE		4096
@@ -262,7 +263,11 @@ int kfi_eq_close(struct kfid_eq *eq)
 
 int kfi_eq_init(void)
 {
-	kfi_eq_wq = alloc_workqueue("kfi_eq", WQ_MEM_RECLAIM, 0);
+	/*
+	 * Event handlers set up and tear down connections and may sleep;
+	 * nothing gains from running them on the CPU that reported the event.
+	 */
+	kfi_eq_wq = alloc_workqueue("kfi_eq", WQ_MEM_RECLAIM | WQ_UNBOUND, 0);
 	return kfi_eq_wq ? 0 : -ENOMEM;
 }
 

@@ -14,6 +14,7 @@
 #include <linux/idr.h>
 #include <linux/module.h>
 #include <linux/blkdev.h>
+#include "kfi_compat.h"
 #include "kfblk_client.h"
 
 static unsigned int kfblk_nr_queues;
@@ -242,7 +243,7 @@ static blk_status_t kfblk_map_data(struct kfblk_queue *q,
 
 	/* A retry after -EAGAIN finds its pages still mapped. */
 	if (!test_bit(KFBLK_REQ_MAPPED, &req->flags)) {
-		iov.count = blk_rq_map_sg(rq->q, rq, req->sgl);
+		iov.count = kfi_blk_rq_map_sg(rq, req->sgl);
 		ret = kfi_mr_map(q->ep, req->mr, &iov);
 		if (ret == -EAGAIN)
 			return BLK_STS_RESOURCE;
@@ -357,7 +358,7 @@ static int kfblk_init_hctx(struct blk_mq_hw_ctx *hctx, void *data,
 }
 
 static int kfblk_init_request(struct blk_mq_tag_set *set, struct request *rq,
-			      unsigned int hctx_idx, unsigned int numa_node)
+			      unsigned int hctx_idx, kfi_numa_node_t numa_node)
 {
 	struct kfblk_dev *dev = set->driver_data;
 	struct kfblk_req *req = blk_mq_rq_to_pdu(rq);
@@ -674,48 +675,66 @@ const char *kfblk_dev_state_str(struct kfblk_dev *dev)
 	}
 }
 
-static void kfblk_set_limits(struct kfblk_dev *dev, struct request_queue *q)
+/*
+ * The disk's limits from the target's geometry.  The block layer needs at
+ * least a page and a logical block per request; anything less from the
+ * target is refused here rather than handed to blk_validate_limits().
+ */
+static int kfblk_fill_limits(struct kfblk_dev *dev, struct queue_limits *lim)
 {
 	const struct kfblk_cm_rep_info *g = &dev->geo;
 	u32 max_io = min_t(u32, g->max_io, (dev->max_segs - 1) << PAGE_SHIFT);
 
-	blk_queue_logical_block_size(q, g->logical_block_size);
-	blk_queue_physical_block_size(q, g->physical_block_size);
-	blk_queue_io_min(q, g->physical_block_size);
-	blk_queue_max_hw_sectors(q, max_io >> SECTOR_SHIFT);
-	blk_queue_max_segments(q, dev->max_segs);
+	if (max_io < PAGE_SIZE || max_io < g->logical_block_size) {
+		pr_err("target's max_io %u is below a page or a block\n",
+		       g->max_io);
+		return -EINVAL;
+	}
+	lim->logical_block_size = g->logical_block_size;
+	lim->physical_block_size = g->physical_block_size;
+	lim->io_min = g->physical_block_size;
+	lim->max_hw_sectors = max_io >> SECTOR_SHIFT;
+	lim->max_segments = dev->max_segs;
 	/* Fast registration maps pages: no gaps inside a request. */
-	blk_queue_virt_boundary(q, PAGE_SIZE - 1);
-	blk_queue_write_cache(q, g->caps & KFBLK_CAP_WRITE_CACHE,
-			      g->caps & KFBLK_CAP_FUA);
+	lim->virt_boundary_mask = PAGE_SIZE - 1;
 	if (g->caps & KFBLK_CAP_DISCARD) {
-		blk_queue_max_discard_sectors(q, g->max_discard_sectors);
-		q->limits.discard_granularity = g->logical_block_size;
+		lim->max_hw_discard_sectors = g->max_discard_sectors;
+		lim->discard_granularity = g->logical_block_size;
 	}
 	if (g->caps & KFBLK_CAP_WRITE_ZEROES)
-		blk_queue_max_write_zeroes_sectors(q,
-						   g->max_write_zeroes_sectors);
-	blk_queue_flag_set(QUEUE_FLAG_NONROT, q);
+		lim->max_write_zeroes_sectors = g->max_write_zeroes_sectors;
+	return 0;
+}
+
+static unsigned int kfblk_disk_flags(const struct kfblk_cm_rep_info *g)
+{
+	return (g->caps & KFBLK_CAP_WRITE_CACHE ? KFI_DISK_WRITE_CACHE : 0) |
+	       (g->caps & KFBLK_CAP_FUA ? KFI_DISK_FUA : 0);
 }
 
 static int kfblk_disk_add(struct kfblk_dev *dev)
 {
 	struct blk_mq_tag_set *set = &dev->tag_set;
+	struct queue_limits lim = {};
 	struct gendisk *disk;
 	int ret;
 
+	ret = kfblk_fill_limits(dev, &lim);
+	if (ret)
+		return ret;
 	set->ops = &kfblk_mq_ops;
 	set->nr_hw_queues = dev->nr_queues;
 	set->queue_depth = dev->depth;
 	set->cmd_size = sizeof(struct kfblk_req);
 	set->numa_node = NUMA_NO_NODE;
-	set->flags = BLK_MQ_F_SHOULD_MERGE;
+	set->flags = KFI_BLK_MQ_F_MERGE;
 	set->timeout = kfblk_io_timeout * HZ;
 	set->driver_data = dev;
 	ret = blk_mq_alloc_tag_set(set);
 	if (ret)
 		return ret;
-	disk = blk_mq_alloc_disk(set, dev);
+	disk = kfi_blk_mq_alloc_disk(set, &lim, kfblk_disk_flags(&dev->geo),
+				     dev);
 	if (IS_ERR(disk)) {
 		ret = PTR_ERR(disk);
 		goto free_tag_set;
@@ -727,7 +746,6 @@ static int kfblk_disk_add(struct kfblk_dev *dev)
 	disk->private_data = dev;
 	snprintf(disk->disk_name, sizeof(disk->disk_name), "kfblk%d",
 		 dev->index);
-	kfblk_set_limits(dev, disk->queue);
 	set_capacity(disk, dev->geo.capacity);
 	if (dev->geo.caps & KFBLK_CAP_READ_ONLY)
 		set_disk_ro(disk, true);

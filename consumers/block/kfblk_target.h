@@ -20,6 +20,7 @@
 #include <linux/llist.h>
 #include <linux/mutex.h>
 #include <kfabric/kfi.h>
+#include "kfi_compat.h"
 #include "kfblk_proto.h"
 
 #define KFBLK_PATH_MAX		256
@@ -154,7 +155,7 @@ struct kfblk_tconn {
  * @read_only: export read-only
  * @enabled: listening
  * @bdev: the opened device while enabled
- * @mode: how it was opened
+ * @bdev_handle: what closing @bdev takes
  * @geo: what accepts tell clients
  * @fabric: fabric of the listener
  * @eq: connection requests
@@ -174,7 +175,7 @@ struct kfblk_export {
 	bool read_only;
 	bool enabled;
 	struct block_device *bdev;
-	fmode_t mode;
+	struct kfi_bdev_handle bdev_handle;
 	struct kfblk_cm_rep_info geo;
 	struct kfid_fabric *fabric;
 	struct kfid_eq *eq;

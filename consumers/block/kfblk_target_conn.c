@@ -379,9 +379,8 @@ int kfblk_export_enable(struct kfblk_export *exp)
 	int ret;
 
 	lockdep_assert_held(&exp->lock);
-	exp->mode = FMODE_READ | FMODE_EXCL |
-		    (exp->read_only ? 0 : FMODE_WRITE);
-	exp->bdev = blkdev_get_by_path(exp->path, exp->mode, exp);
+	exp->bdev = kfi_bdev_open(exp->path, !exp->read_only, exp,
+				  &exp->bdev_handle);
 	if (IS_ERR(exp->bdev)) {
 		ret = PTR_ERR(exp->bdev);
 		exp->bdev = NULL;
@@ -408,7 +407,7 @@ int kfblk_export_enable(struct kfblk_export *exp)
 	return 0;
 
 put_bdev:
-	blkdev_put(exp->bdev, exp->mode);
+	kfi_bdev_close(&exp->bdev_handle);
 	exp->bdev = NULL;
 	return ret;
 }
@@ -431,7 +430,7 @@ void kfblk_export_disable(struct kfblk_export *exp)
 	wait_event(exp->conns_wait, !READ_ONCE(exp->nr_conns));
 	kfi_close(&exp->eq->fid);
 	kfi_close(&exp->fabric->fid);
-	blkdev_put(exp->bdev, exp->mode);
+	kfi_bdev_close(&exp->bdev_handle);
 
 	mutex_lock(&exp->lock);
 	exp->pep = NULL;

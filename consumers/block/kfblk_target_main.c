@@ -314,9 +314,13 @@ static int __init kfblk_target_init(void)
 		pr_err("max_io_kb must be 4-%u\n", KFBLK_MAX_IO >> 10);
 		return -EINVAL;
 	}
-	/* Submits bios for block devices, possibly under memory pressure. */
+	/*
+	 * Submits bios for block devices, possibly under memory pressure.
+	 * Per-CPU: a connection's I/O work runs where its completions came in.
+	 */
 	kfblk_tgt_wq = alloc_workqueue("kfblk_target",
-				       WQ_MEM_RECLAIM | WQ_HIGHPRI, 0);
+				       WQ_MEM_RECLAIM | WQ_HIGHPRI | WQ_PERCPU,
+				       0);
 	if (!kfblk_tgt_wq)
 		return -ENOMEM;
 	config_group_init(&kfblk_tgt_subsys.su_group);

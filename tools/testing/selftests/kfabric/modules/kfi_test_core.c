@@ -31,6 +31,7 @@
 #include <kfabric/kfi.h>
 #include <kfabric/kfi_provider.h>
 
+#include "kfi_compat.h"
 #include "kfi_ktap.h"
 
 static bool warn_tests;
@@ -2418,7 +2419,7 @@ static void eq_rec_handler(const struct kfi_eq_cm_entry *entry, void *arg)
 
 static void eq_rec_timer(struct timer_list *timer)
 {
-	struct eq_rec *r = from_timer(r, timer, timer);
+	struct eq_rec *r = timer_container_of(r, timer, timer);
 
 	/* Reported from softirq: the handler must still run in a task. */
 	r->report = kfi_eq_report(r->eq, &r->ev, GFP_ATOMIC);
@@ -2449,7 +2450,7 @@ static int eq_handler_context(void)
 	T_CHECK(r->may_sleep);
 	T_EQ(kfi_eq_read(r->eq, &ev), -EINVAL);	/* it has a handler */
 out:
-	del_timer_sync(&r->timer);
+	timer_delete_sync(&r->timer);
 	if (r->eq)
 		ret = t_close(&r->eq->fid, ret);
 	kfree(r);

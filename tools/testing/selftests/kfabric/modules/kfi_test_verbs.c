@@ -22,10 +22,13 @@
 #include <linux/delay.h>
 #include <linux/timer.h>
 #include <linux/workqueue.h>
+#include <linux/inet.h>
+#include <linux/inetdevice.h>
 #include <rdma/ib_verbs.h>
 #include <rdma/restrack.h>
 #include <kfabric/kfi.h>
 
+#include "kfi_compat.h"
 #include "kfi_ktap.h"
 #include "../../../../../providers/verbs/kfi_verbs_debug.h"
 
@@ -1347,7 +1350,7 @@ static int post_from_softirq(void)
 	if (!wait_for_completion_timeout(&sirq_done,
 					 msecs_to_jiffies(3 * T_TIMEOUT_MS)))
 		ret = -ETIMEDOUT;
-	del_timer_sync(&sirq_timer);
+	timer_delete_sync(&sirq_timer);
 	if (!ret && (atomic_read(&sirq_bad) || atomic_read(&sirq_ctx_bad) ||
 		     atomic_read(&sirq_got) != T_SIRQ_MSGS))
 		ret = -EPROTO;
@@ -1369,15 +1372,38 @@ struct tres {
 	int qp, mr, cq, pd, live;
 };
 
-static int res_count(struct tres *t)
+/*
+ * The device is found through its netdev: ib_device_get_by_name() is not
+ * exported on every kernel, ib_device_get_by_netdev() is.  Its name must be
+ * the domain kfi_getinfo() picks for @ipaddr.
+ */
+static struct ib_device *res_device(void)
 {
 	struct kfi_info *fi = get_info(ipaddr, port, KFI_SOURCE);
-	struct ib_device *dev;
+	struct ib_device *dev = NULL;
+	struct net_device *ndev;
 
 	if (!fi)
-		return -ENODEV;
-	dev = ib_device_get_by_name(fi->domain_attr.name, RDMA_DRIVER_UNKNOWN);
+		return NULL;
+	ndev = ip_dev_find(&init_net, in_aton(ipaddr));
+	if (ndev) {
+		dev = ib_device_get_by_netdev(ndev, RDMA_DRIVER_UNKNOWN);
+		dev_put(ndev);
+	}
+	if (dev && strcmp(dev_name(&dev->dev), fi->domain_attr.name)) {
+		pr_info("    # %s carries %s, not %s\n", dev_name(&dev->dev),
+			ipaddr, fi->domain_attr.name);
+		ib_device_put(dev);
+		dev = NULL;
+	}
 	kfi_freeinfo(fi);
+	return dev;
+}
+
+static int res_count(struct tres *t)
+{
+	struct ib_device *dev = res_device();
+
 	if (!dev)
 		return -ENODEV;
 	t->qp = rdma_restrack_count(dev, RDMA_RESTRACK_QP, true);

@@ -1,0 +1,224 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * kfi_compat.h - one API over every kernel kfabric builds for (6.1 onward).
+ *
+ * The KFI_HAVE_* macros come from the feature probes in compat/probes/,
+ * which the top-level Kbuild compiles against the target kernel: what the
+ * headers offer decides, never LINUX_VERSION_CODE, so distribution kernels
+ * with backported changes get the right branch.  This is the only file that
+ * tests them; the modules call what is below and nothing else differs.
+ *
+ * Private to this tree: the probes' results exist only inside its build, so
+ * nothing here belongs to the API in include/kfabric/.
+ *
+ * Where a kernel only renamed something, the new name is provided for older
+ * kernels, so the code reads like current kernel code.  Where an interface
+ * changed shape, a kfi_ helper takes the newest shape.
+ */
+#ifndef _KFI_COMPAT_H
+#define _KFI_COMPAT_H
+
+#include <linux/blk-mq.h>
+#include <linux/blkdev.h>
+#include <linux/err.h>
+#include <linux/fs.h>
+#include <linux/timer.h>
+#include <linux/workqueue.h>
+
+/* ---- Timers (renamed in 6.2 and 6.16) --------------------------------- */
+
+#ifndef KFI_HAVE_TIMER_DELETE_SYNC
+#define timer_delete_sync(t)	del_timer_sync(t)
+#endif
+
+#ifndef KFI_HAVE_TIMER_CONTAINER_OF
+#define timer_container_of(var, t, field)	from_timer(var, t, field)
+#endif
+
+/* ---- Workqueues -------------------------------------------------------- */
+
+/*
+ * From 7.2 a workqueue must say whether it is per-CPU or unbound; before
+ * 6.17 per-CPU was simply the default, which WQ_PERCPU = 0 keeps.
+ */
+#ifndef KFI_HAVE_WQ_PERCPU
+#define WQ_PERCPU	0
+#endif
+
+/* ---- blk-mq ------------------------------------------------------------ */
+
+/* Merging became unconditional in 6.14 and its flag went away. */
+#ifdef KFI_HAVE_BLK_MQ_F_SHOULD_MERGE
+#define KFI_BLK_MQ_F_MERGE	BLK_MQ_F_SHOULD_MERGE
+#else
+#define KFI_BLK_MQ_F_MERGE	0
+#endif
+
+/*
+ * The NUMA node argument of blk_mq_ops.init_request(): an int since 6.15
+ * (NUMA_NO_NODE is -1), unsigned before.
+ */
+#ifdef KFI_HAVE_INIT_REQUEST_INT_NODE
+#define kfi_numa_node_t		int
+#else
+#define kfi_numa_node_t		unsigned int
+#endif
+
+static inline int kfi_blk_rq_map_sg(struct request *rq,
+				    struct scatterlist *sgl)
+{
+#ifdef KFI_HAVE_BLK_RQ_MAP_SG_NO_QUEUE
+	return blk_rq_map_sg(rq, sgl);
+#else
+	return blk_rq_map_sg(rq->q, rq, sgl);
+#endif
+}
+
+/* ---- Disk allocation with its limits --------------------------------- */
+
+/* Flags for kfi_blk_mq_alloc_disk(); without ROTATIONAL the disk is an SSD. */
+#define KFI_DISK_WRITE_CACHE	BIT(0)	/* volatile cache: honours flushes */
+#define KFI_DISK_FUA		BIT(1)	/* forced unit access; needs the above */
+#define KFI_DISK_ROTATIONAL	BIT(2)
+
+#ifndef KFI_HAVE_BLK_MQ_ALLOC_DISK_LIMITS
+/*
+ * Before 6.9 the limits were set one by one on the live queue.  Only the
+ * fields kfabric's drivers fill are carried over: add one here when a
+ * driver starts to set another.
+ */
+static inline void kfi_queue_apply_limits(struct request_queue *q,
+					  const struct queue_limits *lim)
+{
+	blk_queue_logical_block_size(q, lim->logical_block_size);
+	blk_queue_physical_block_size(q, lim->physical_block_size);
+	blk_queue_io_min(q, lim->io_min);
+	blk_queue_max_hw_sectors(q, lim->max_hw_sectors);
+	blk_queue_max_segments(q, lim->max_segments);
+	if (lim->virt_boundary_mask)
+		blk_queue_virt_boundary(q, lim->virt_boundary_mask);
+	blk_queue_max_discard_sectors(q, lim->max_hw_discard_sectors);
+	q->limits.discard_granularity = lim->discard_granularity;
+	blk_queue_max_write_zeroes_sectors(q, lim->max_write_zeroes_sectors);
+}
+#endif
+
+#ifndef KFI_HAVE_BLK_FEAT
+/* Before 6.11 cache and rotational were queue flags, set after allocation. */
+static inline void kfi_queue_apply_features(struct request_queue *q,
+					    unsigned int flags)
+{
+	bool wc = flags & KFI_DISK_WRITE_CACHE;
+
+	blk_queue_write_cache(q, wc, wc && (flags & KFI_DISK_FUA));
+	if (!(flags & KFI_DISK_ROTATIONAL))
+		blk_queue_flag_set(QUEUE_FLAG_NONROT, q);
+}
+#endif
+
+/**
+ * kfi_blk_mq_alloc_disk() - allocate a blk-mq disk with its limits
+ * @set: an allocated tag set
+ * @lim: the queue limits; may be adjusted (defaults, rounding) as
+ *	 blk_validate_limits() does, which checks them on 6.9 and later
+ * @flags: KFI_DISK_*
+ * @queuedata: the request queue's queuedata
+ *
+ * The 6.9+ shape, where the limits go in at allocation and are validated
+ * once, whatever the kernel: older kernels get them through the old setters
+ * right after allocation, before the disk can be seen.
+ *
+ * Context: process, may sleep.
+ * Return: the disk or an ERR_PTR().
+ */
+static inline struct gendisk *kfi_blk_mq_alloc_disk(struct blk_mq_tag_set *set,
+						    struct queue_limits *lim,
+						    unsigned int flags,
+						    void *queuedata)
+{
+	struct gendisk *disk;
+
+#ifdef KFI_HAVE_BLK_FEAT
+	if (flags & KFI_DISK_WRITE_CACHE) {
+		lim->features |= BLK_FEAT_WRITE_CACHE;
+		if (flags & KFI_DISK_FUA)
+			lim->features |= BLK_FEAT_FUA;
+	}
+	if (flags & KFI_DISK_ROTATIONAL)
+		lim->features |= BLK_FEAT_ROTATIONAL;
+#endif
+#ifdef KFI_HAVE_BLK_MQ_ALLOC_DISK_LIMITS
+	disk = blk_mq_alloc_disk(set, lim, queuedata);
+#else
+	disk = blk_mq_alloc_disk(set, queuedata);
+	if (!IS_ERR(disk))
+		kfi_queue_apply_limits(disk->queue, lim);
+#endif
+#ifndef KFI_HAVE_BLK_FEAT
+	if (!IS_ERR(disk))
+		kfi_queue_apply_features(disk->queue, flags);
+#endif
+	return disk;
+}
+
+/* ---- Opening a block device exclusively -------------------------------- */
+
+/**
+ * struct kfi_bdev_handle - what closing an opened block device needs
+ * @file: the device opened as a file (6.9+)
+ * @bdev: the device (before 6.9)
+ * @mode: how it was opened (before 6.9)
+ */
+struct kfi_bdev_handle {
+#ifdef KFI_HAVE_BDEV_FILE_OPEN_BY_PATH
+	struct file *file;
+#else
+	struct block_device *bdev;
+	fmode_t mode;
+#endif
+};
+
+/**
+ * kfi_bdev_open() - open a block device by path for exclusive use
+ * @path: the device node
+ * @write: also for writing
+ * @holder: the exclusive holder; nobody else may open it exclusively
+ * @h: filled in, for kfi_bdev_close()
+ *
+ * Context: process, may sleep.
+ * Return: the block device or an ERR_PTR(); on error @h is not to be closed.
+ */
+static inline struct block_device *kfi_bdev_open(const char *path, bool write,
+						 void *holder,
+						 struct kfi_bdev_handle *h)
+{
+#ifdef KFI_HAVE_BDEV_FILE_OPEN_BY_PATH
+	h->file = bdev_file_open_by_path(path, BLK_OPEN_READ |
+					 (write ? BLK_OPEN_WRITE : 0),
+					 holder, NULL);
+	if (IS_ERR(h->file))
+		return ERR_CAST(h->file);
+	return file_bdev(h->file);
+#else
+	h->mode = FMODE_READ | FMODE_EXCL | (write ? FMODE_WRITE : 0);
+	h->bdev = blkdev_get_by_path(path, h->mode, holder);
+	return h->bdev;
+#endif
+}
+
+/**
+ * kfi_bdev_close() - close what kfi_bdev_open() opened
+ * @h: its handle
+ *
+ * Context: process, may sleep.
+ */
+static inline void kfi_bdev_close(struct kfi_bdev_handle *h)
+{
+#ifdef KFI_HAVE_BDEV_FILE_OPEN_BY_PATH
+	fput(h->file);
+#else
+	blkdev_put(h->bdev, h->mode);
+#endif
+}
+
+#endif /* _KFI_COMPAT_H */
