@@ -50,9 +50,13 @@ setup()
 	mount -t debugfs debugfs /sys/kernel/debug
 	ip link set lo up
 
-	# rdma_rxe needs crc32 through the crypto API; Debian builds the
-	# generic implementation as a module that nothing pulls in.
-	modprobe -a crc32_generic dummy configfs || return 1
+	# Up to 6.x rdma_rxe needs crc32 through the crypto API, and Debian
+	# builds the generic implementation as a module that nothing pulls
+	# in; later kernels have crc32 as a library and no such module.
+	if modprobe -n crc32_generic 2>/dev/null; then
+		modprobe crc32_generic || return 1
+	fi
+	modprobe -a dummy configfs || return 1
 	mountpoint -q /sys/kernel/config ||
 		mount -t configfs configfs /sys/kernel/config
 	ip link add dummy0 type dummy 2>/dev/null
