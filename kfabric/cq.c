@@ -511,20 +511,14 @@ put_cq:
 }
 EXPORT_SYMBOL_GPL(kfi_cq_open);
 
-int kfi_cq_close(struct kfid_cq *cq)
+void kfi_cq_close(struct kfid_cq *cq)
 {
-	int ret;
-
-	ret = kfid_close_begin(&cq->fid);
-	if (ret)
-		return ret;
 	cq->fid.prov->ops->cq_close(cq);
 	/* Stop the pollers; what is still pending has no one to go to. */
 	irq_poll_disable(&cq->iop);
 	cancel_work_sync(&cq->work);
 	kfi_cq_free_rings(cq);
 	kfid_put(&cq->fid);
-	return 0;
 }
 
 int kfi_cq_init(void)

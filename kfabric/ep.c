@@ -184,13 +184,8 @@ int kfi_listen(struct kfid_pep *pep)
 }
 EXPORT_SYMBOL_GPL(kfi_listen);
 
-int kfi_pep_close(struct kfid_pep *pep)
+void kfi_pep_close(struct kfid_pep *pep)
 {
-	int ret;
-
-	ret = kfid_close_begin(&pep->fid);
-	if (ret)
-		return ret;
 	if (pep->fid.prov->ops->pep_close)
 		pep->fid.prov->ops->pep_close(pep);
 	pep->listening = false;
@@ -200,7 +195,6 @@ int kfi_pep_close(struct kfid_pep *pep)
 	}
 	pep->eq = NULL;
 	kfid_put(&pep->fid);
-	return 0;
 }
 
 /**
@@ -336,9 +330,16 @@ static int kfi_ep_bind_eq(struct kfid_ep *ep, struct kfid_eq *eq, u64 flags)
 		return -EINVAL;
 	if (ep->eq)
 		return -EBUSY;
+	/* The endpoint's last word is never lost for want of memory or room. */
+	ep->final_event = kfi_eq_node_alloc();
+	if (!ep->final_event)
+		return -ENOMEM;
 	ret = kfid_child_get(&eq->fid);
-	if (ret)
+	if (ret) {
+		kfree(ep->final_event);
+		ep->final_event = NULL;
 		return ret;
+	}
 	ep->eq = eq;
 	return 0;
 }
@@ -536,18 +537,16 @@ static void kfi_ep_unbind(struct kfid_ep *ep)
 		kfi_eq_forget(ep->eq, &ep->fid);
 		kfid_child_put(&ep->eq->fid);
 	}
+	/* Unused, or taken by a final event the EQ has freed by now. */
+	kfree(ep->final_event);
+	ep->final_event = NULL;
 	ep->tx_cq = NULL;
 	ep->rx_cq = NULL;
 	ep->eq = NULL;
 }
 
-int kfi_ep_close(struct kfid_ep *ep)
+void kfi_ep_close(struct kfid_ep *ep)
 {
-	int ret;
-
-	ret = kfid_close_begin(&ep->fid);
-	if (ret)
-		return ret;
 	kfi_ep_set_state(ep, KFI_EP_SHUTDOWN);
 	/* The provider flushes what is in flight with error completions. */
 	ep->fid.prov->ops->ep_close(ep);
@@ -559,5 +558,4 @@ int kfi_ep_close(struct kfid_ep *ep)
 		kfi_connreq_put(ep->info.handle);
 	kfi_ep_unbind(ep);
 	kfid_put(&ep->fid);
-	return 0;
 }

@@ -69,6 +69,39 @@ static int kfi_eq_claim_connreq(const struct kfi_eq_cm_entry *entry)
 }
 
 /**
+ * kfi_eq_node_alloc() - a queue node for one event
+ *
+ * Context: process context, may sleep.
+ * Return: the node, or NULL without memory.
+ */
+struct kfi_eq_node *kfi_eq_node_alloc(void)
+{
+	return kmalloc(sizeof(struct kfi_eq_node), GFP_KERNEL);
+}
+
+/* Events after which an endpoint reports nothing more. */
+static bool kfi_eq_event_final(enum kfi_eq_event event)
+{
+	return event == KFI_SHUTDOWN || event == KFI_REJECTED ||
+	       event == KFI_UNREACHABLE || event == KFI_DEVICE_REMOVAL;
+}
+
+/*
+ * The node kept for an endpoint's final event, taken once: a second final
+ * event (none should come) is queued like any other.
+ */
+static struct kfi_eq_node *kfi_eq_final_node(const struct kfi_eq_cm_entry *e)
+{
+	struct kfid_ep *ep;
+
+	if (!e->fid || e->fid->fclass != KFI_CLASS_EP ||
+	    !kfi_eq_event_final(e->event))
+		return NULL;
+	ep = container_of(e->fid, struct kfid_ep, fid);
+	return xchg(&ep->final_event, NULL);
+}
+
+/**
  * kfi_eq_report() - report a connection event
  * @eq: the EQ (ep->eq or pep->eq)
  * @entry: the event (copied).  For KFI_CONNREQ, @entry->info is a
@@ -76,7 +109,12 @@ static int kfi_eq_claim_connreq(const struct kfi_eq_cm_entry *entry)
  *	pass to the consumer on success
  * @gfp: allocation flags for the caller's context
  *
- * Context: any; allocates with @gfp.
+ * An endpoint's first final event (KFI_SHUTDOWN, KFI_REJECTED,
+ * KFI_UNREACHABLE or KFI_DEVICE_REMOVAL, with @entry->fid the endpoint)
+ * takes the node kfi_ep_bind() set aside for it: it allocates nothing,
+ * does not count against attr.size and cannot fail for a valid @entry.
+ *
+ * Context: any; allocates with @gfp, except for a final event.
  * Return: 0; -EINVAL (bad argument);
  * -ENOMEM; -ENOSPC (the EQ holds attr.size unread events).  On error the
  * caller still owns @entry->info and its request.
@@ -91,9 +129,11 @@ int kfi_eq_report(struct kfid_eq *eq, const struct kfi_eq_cm_entry *entry,
 	if (!KFI_VALID(eq, KFI_CLASS_EQ) || !entry ||
 	    entry->datalen > KFI_CM_DATA_MAX)
 		return -EINVAL;
-	if (READ_ONCE(eq->nr_events) >= eq->attr.size)
+	node = kfi_eq_final_node(entry);
+	if (!node && READ_ONCE(eq->nr_events) >= eq->attr.size)
 		return -ENOSPC;
-	node = kmalloc(sizeof(*node), gfp);
+	if (!node)
+		node = kmalloc(sizeof(*node), gfp);
 	if (!node)
 		return -ENOMEM;
 	node->entry = *entry;
@@ -243,14 +283,10 @@ void kfi_eq_forget(struct kfid_eq *eq, struct kfid *fid)
 		flush_work(&eq->work);
 }
 
-int kfi_eq_close(struct kfid_eq *eq)
+void kfi_eq_close(struct kfid_eq *eq)
 {
 	struct kfi_eq_node *node;
-	int ret;
 
-	ret = kfid_close_begin(&eq->fid);
-	if (ret)
-		return ret;
 	cancel_work_sync(&eq->work);
 	/* Unread requests are rejected, as kfi_freeinfo() does. */
 	while ((node = kfi_eq_pop(eq))) {
@@ -258,7 +294,6 @@ int kfi_eq_close(struct kfid_eq *eq)
 		kfree(node);
 	}
 	kfid_put(&eq->fid);
-	return 0;
 }
 
 int kfi_eq_init(void)

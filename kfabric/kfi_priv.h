@@ -48,28 +48,28 @@ void kfid_put(struct kfid *fid);
 int kfid_child_get(struct kfid *parent);
 void kfid_child_put(struct kfid *parent);
 int kfid_close_begin(struct kfid *fid);
-void kfid_close_abort(struct kfid *fid);
 const char *kfid_class_name(enum kfi_fclass fclass);
 
 /* ep.c */
-int kfi_ep_close(struct kfid_ep *ep);
-int kfi_pep_close(struct kfid_pep *pep);
+void kfi_ep_close(struct kfid_ep *ep);
+void kfi_pep_close(struct kfid_pep *pep);
 const char *kfi_ep_state_name(enum kfi_ep_state state);
 
 /* cq.c */
-int kfi_cq_close(struct kfid_cq *cq);
+void kfi_cq_close(struct kfid_cq *cq);
 void kfi_cq_sw_flush(struct kfid_cq *cq);
 int kfi_cq_init(void);
 void kfi_cq_exit(void);
 
 /* eq.c */
-int kfi_eq_close(struct kfid_eq *eq);
+void kfi_eq_close(struct kfid_eq *eq);
 void kfi_eq_forget(struct kfid_eq *eq, struct kfid *fid);
+struct kfi_eq_node *kfi_eq_node_alloc(void);
 int kfi_eq_init(void);
 void kfi_eq_exit(void);
 
 /* mr.c */
-int kfi_mr_close(struct kfid_mr *mr);
+void kfi_mr_close(struct kfid_mr *mr);
 
 /* credit.c */
 int kfi_credit_take(struct kfid_ep *ep);

@@ -155,24 +155,32 @@ static int kfi_mr_ep_check(struct kfid_ep *ep, struct kfid_mr *mr)
 	state = READ_ONCE(ep->state);
 	if (state == KFI_EP_IDLE)
 		return -EINVAL;
-	if (state == KFI_EP_SHUTDOWN)
+	/* Posted on the send queue, so only where a send could go. */
+	if (state != KFI_EP_CONNECTED)
 		return -ENOTCONN;
 	return 0;
 }
 
 /**
  * kfi_mr_map() - post a fast registration of @iov into @mr on @ep
- * @ep: enabled endpoint of @mr's domain
+ * @ep: connected endpoint of @mr's domain
  * @mr: unmapped MR from kfi_mr_alloc()
  * @iov: buffers, at most @mr->max_segs entries
  *
- * Ordered before the operations posted on @ep after it; mr->key,
- * mr->iova and mr->len are valid on return.
+ * mr->key, mr->iova and mr->len are set when this returns 0; the
+ * registration itself is posted on @ep's send queue and is ordered before
+ * every operation posted on @ep after it, so the key may be sent to the
+ * peer in the next message on @ep.  The key is the domain's: it works
+ * for RMA arriving on any endpoint of the domain once the registration
+ * has executed.  A registration the device refuses gives no completion
+ * of its own: the endpoint fails (KFI_SHUTDOWN with the error on its EQ)
+ * and everything posted after it is flushed.
  *
  * Context: any; never sleeps.
  * Return: 0; -EINVAL (bad argument, MR from kfi_mr_reg(), too many
- * entries, endpoint not enabled); -EBUSY (mapped already); -ENOTCONN;
- * -EAGAIN; -EOPNOTSUPP.
+ * entries, endpoint never enabled); -EBUSY (mapped already); -ENOTCONN
+ * (endpoint not connected); -EAGAIN (send queue full); -EIO (the buffers
+ * could not be DMA-mapped); -EOPNOTSUPP.
  */
 int kfi_mr_map(struct kfid_ep *ep, struct kfid_mr *mr,
 	       const struct kfi_iov *iov)
@@ -197,13 +205,17 @@ EXPORT_SYMBOL_GPL(kfi_mr_map);
 
 /**
  * kfi_mr_unmap() - post the invalidation of a mapped MR
- * @ep: enabled endpoint of @mr's domain
+ * @ep: connected endpoint of @mr's domain
  * @mr: mapped MR
  * @context: its completion (flags KFI_MR_OP) goes here
  *
+ * The key stops working when the completion is delivered, not before.
+ * On an endpoint that is no longer connected, close the MR instead:
+ * closing deregisters it whatever its state.
+ *
  * Context: any; never sleeps.
- * Return: 0; -EINVAL (bad argument, not mapped); -ENOTCONN; -EAGAIN;
- * -EOPNOTSUPP.
+ * Return: 0; -EINVAL (bad argument, not mapped); -ENOTCONN (endpoint not
+ * connected); -EAGAIN (send queue full); -EOPNOTSUPP.
  */
 int kfi_mr_unmap(struct kfid_ep *ep, struct kfid_mr *mr,
 		 struct kfi_context *context)
@@ -224,14 +236,8 @@ int kfi_mr_unmap(struct kfid_ep *ep, struct kfid_mr *mr,
 }
 EXPORT_SYMBOL_GPL(kfi_mr_unmap);
 
-int kfi_mr_close(struct kfid_mr *mr)
+void kfi_mr_close(struct kfid_mr *mr)
 {
-	int ret;
-
-	ret = kfid_close_begin(&mr->fid);
-	if (ret)
-		return ret;
 	mr->fid.prov->ops->mr_close(mr);
 	kfid_put(&mr->fid);
-	return 0;
 }

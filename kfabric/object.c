@@ -5,7 +5,8 @@
  * Every object is allocated here with the provider's size, pins the
  * provider's module, holds a reference on its parent and counts as one of
  * the parent's children.  kfi_close() drops the object's own reference;
- * the release undoes everything kfid_alloc() did, in reverse.
+ * the release undoes everything kfid_alloc() did, in reverse.  Closing
+ * never fails: misuse (children still open) is warned about and leaks.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -150,7 +151,7 @@ void kfid_put(struct kfid *fid)
  * @fid: object being closed
  *
  * Context: any.
- * Return: 0, or -EBUSY if @fid has live children.
+ * Return: 0, or -EBUSY if @fid has live children (nothing changed).
  */
 int kfid_close_begin(struct kfid *fid)
 {
@@ -159,66 +160,82 @@ int kfid_close_begin(struct kfid *fid)
 	return 0;
 }
 
-/**
- * kfid_close_abort() - undo kfid_close_begin() when close cannot proceed
- * @fid: object
- *
- * Context: any.
- */
-void kfid_close_abort(struct kfid *fid)
+/* Only these classes have objects; AV and CNTR are reserved names. */
+static bool kfid_class_closable(enum kfi_fclass fclass)
 {
-	atomic_set(&fid->children, 0);
+	return fclass > KFI_CLASS_UNSPEC && fclass < KFI_CLASS_AV;
+}
+
+static void kfi_domain_close(struct kfid_domain *domain)
+{
+	domain->fid.prov->ops->domain_close(domain);
+	kfid_put(&domain->fid);
 }
 
 /**
  * kfi_close() - close any kfabric object
- * @fid: the object's kfid (&ep->fid, &cq->fid, ...)
+ * @fid: the object's kfid (&ep->fid, &cq->fid, ...), or NULL
  *
- * Objects are closed children first: closing an object that still has
- * objects opened on it or bound to it fails with -EBUSY and changes
- * nothing.  Closing an endpoint flushes its outstanding operations with
- * -ECANCELED completions (delivered before this returns, except on a
- * KFI_POLL_DIRECT CQ, where they wait for kfi_cq_poll()).
+ * Closing cannot fail, as freeing cannot.  Close children first: an
+ * endpoint before the CQs and EQ bound to it and before its domain, MRs,
+ * CQs and endpoints before their domain, the domain, EQs and passive
+ * endpoints before their fabric.  Closing an object that still has
+ * children, or something that is not a kfabric object, is a bug in the
+ * caller: it is reported once with a warning and the object is left open
+ * (leaked, never freed under its children).  NULL is ignored.
  *
- * Context: process context, may sleep.
- * Return: 0, -EINVAL (NULL or unknown class), -EBUSY (live children).
+ * Closing an endpoint stops it (posts get -ENOTCONN), moves its queues to
+ * error and waits, without a time limit, until the device has returned
+ * every operation posted on it; each is completed with -ECANCELED (or
+ * its real status, if it finished first).  Those completions are
+ * delivered before kfi_close() returns, so their contexts may be freed
+ * right after; on a KFI_POLL_DIRECT CQ kfi_close() polls the CQ itself
+ * for them (serialised with the consumer's kfi_cq_poll()).  Events of a
+ * closed endpoint or passive endpoint still queued on its EQ are dropped,
+ * and an EQ handler running one is waited for, unless kfi_close() is
+ * called from that very handler, which is allowed.
+ *
+ * Context: process context, may sleep.  An endpoint or passive endpoint
+ * may be closed from its EQ's handler; the EQ itself may not.
  */
-int kfi_close(struct kfid *fid)
+void kfi_close(struct kfid *fid)
 {
-	int ret;
-
 	if (!fid)
-		return -EINVAL;
+		return;
+	if (WARN_ONCE(!kfid_class_closable(fid->fclass),
+		      "kfabric: %s() of an unknown object (class %d)\n",
+		      __func__, fid->fclass))
+		return;
+	if (WARN_ONCE(kfid_close_begin(fid),
+		      "kfabric: %s() of a %s with %d children: left open\n",
+		      __func__, kfid_class_name(fid->fclass),
+		      atomic_read(&fid->children)))
+		return;
 
 	switch (fid->fclass) {
 	case KFI_CLASS_FABRIC:
-		ret = kfid_close_begin(fid);
-		if (!ret)
-			kfid_put(fid);
-		return ret;
-	case KFI_CLASS_DOMAIN: {
-		struct kfid_domain *domain =
-			container_of(fid, struct kfid_domain, fid);
-
-		ret = kfid_close_begin(fid);
-		if (ret)
-			return ret;
-		fid->prov->ops->domain_close(domain);
 		kfid_put(fid);
-		return 0;
-	}
+		break;
+	case KFI_CLASS_DOMAIN:
+		kfi_domain_close(container_of(fid, struct kfid_domain, fid));
+		break;
 	case KFI_CLASS_PEP:
-		return kfi_pep_close(container_of(fid, struct kfid_pep, fid));
+		kfi_pep_close(container_of(fid, struct kfid_pep, fid));
+		break;
 	case KFI_CLASS_EP:
-		return kfi_ep_close(container_of(fid, struct kfid_ep, fid));
+		kfi_ep_close(container_of(fid, struct kfid_ep, fid));
+		break;
 	case KFI_CLASS_CQ:
-		return kfi_cq_close(container_of(fid, struct kfid_cq, fid));
+		kfi_cq_close(container_of(fid, struct kfid_cq, fid));
+		break;
 	case KFI_CLASS_EQ:
-		return kfi_eq_close(container_of(fid, struct kfid_eq, fid));
+		kfi_eq_close(container_of(fid, struct kfid_eq, fid));
+		break;
 	case KFI_CLASS_MR:
-		return kfi_mr_close(container_of(fid, struct kfid_mr, fid));
+		kfi_mr_close(container_of(fid, struct kfid_mr, fid));
+		break;
 	default:
-		return -EINVAL;
+		break;
 	}
 }
 EXPORT_SYMBOL_GPL(kfi_close);

@@ -439,6 +439,13 @@ static bool kfi_info_matches(const struct kfi_info *e,
 	    e->addr_format != KFI_FORMAT_UNSPEC &&
 	    hints->addr_format != e->addr_format)
 		return false;
+	/* A queue deeper than the device's is not served (0: no limit). */
+	if (e->domain_attr.tx_size_max &&
+	    hints->tx_attr.size > e->domain_attr.tx_size_max)
+		return false;
+	if (e->domain_attr.rx_size_max &&
+	    hints->rx_attr.size > e->domain_attr.rx_size_max)
+		return false;
 	return true;
 }
 
@@ -464,6 +471,11 @@ static void kfi_info_complete(struct kfi_info *e, struct kfi_provider *prov,
 		e->dest_addr = hints->dest_addr;
 		e->dest_addrlen = hints->dest_addrlen;
 	}
+	/* Sizes the hints ask for replace the provider's defaults. */
+	if (hints->tx_attr.size)
+		e->tx_attr.size = hints->tx_attr.size;
+	if (hints->rx_attr.size)
+		e->rx_attr.size = hints->rx_attr.size;
 }
 
 /* Keep the entries of @list that match @hints, appended at *@tail. */
@@ -498,21 +510,29 @@ static void kfi_getinfo_filter(struct kfi_info *list, struct kfi_provider *prov,
  * @node and @service go into the hints' dest_addr (src_addr with
  * KFI_SOURCE).  Every registered provider (only the one named by
  * hints->fabric_attr.prov_name, when set) is asked; its entries are kept
- * if their caps include the hints' caps and their endpoint type, domain
- * name and address format match the hints' where those are set.
+ * if their caps include the hints' caps, their endpoint type, domain
+ * name and address format match the hints' where those are set, and the
+ * hints' tx_attr.size and rx_attr.size (when set) are within the entry's
+ * domain_attr.tx_size_max and rx_size_max.  Each entry's tx_attr.size
+ * and rx_attr.size are the hints' when set, else the provider's default
+ * (which suits a CQ of tx_attr.size + rx_attr.size entries); the most a
+ * device takes is in domain_attr.
  *
  * Context: process context, may sleep.  Holds the registry lock for
  * reading around the providers' ->getinfo.
  * Return: 0; -EINVAL (@version's major differs from KFI_MAJOR_VERSION or
  * its minor is newer than KFI_MINOR_VERSION, NULL @info, unknown flags,
- * unparsable @node or @service); -ENOMEM; -ENODATA (nothing matches).
+ * unparsable @node or @service); -ENOMEM; -ENODATA (nothing matches and
+ * no provider failed); or, when nothing matches, the first error a
+ * provider's ->getinfo returned (-EHOSTUNREACH, -ETIMEDOUT,
+ * -EADDRNOTAVAIL, ... for an address it cannot resolve or bind).
  */
 int kfi_getinfo(u32 version, const char *node, const char *service,
 		u64 flags, const struct kfi_info *hints, struct kfi_info **info)
 {
 	struct kfi_info *h, *head = NULL, **tail = &head, *list;
 	struct kfi_provider *prov;
-	int ret;
+	int ret, err = 0;
 
 	if (!info)
 		return -EINVAL;
@@ -533,15 +553,19 @@ int kfi_getinfo(u32 version, const char *node, const char *service,
 		    strcmp(h->fabric_attr.prov_name, prov->name))
 			continue;
 		list = NULL;
-		if (prov->ops->getinfo(prov, h, flags, &list))
+		ret = prov->ops->getinfo(prov, h, flags, &list);
+		if (ret) {
+			/* Another provider may still serve the hints. */
+			err = err ?: ret;
 			continue;
+		}
 		kfi_getinfo_filter(list, prov, h, &tail);
 	}
 	up_read(&kfi_registry_rwsem);
 	kfree(h);
 
 	if (!head)
-		return -ENODATA;
+		return err ?: -ENODATA;
 	*info = head;
 	return 0;
 }

@@ -48,7 +48,11 @@
 
 /*
  * Capabilities (kfi_info.caps, tx_attr.caps, rx_attr.caps) and operation
- * flags share one bit space, as in libfabric.
+ * flags share one bit space, as in libfabric, and a flag named as one of
+ * libfabric's has the same value (FI_MSG, FI_REMOTE_CQ_DATA, FI_SOURCE,
+ * ...), so code and traces carry over.  The flags libfabric does not have
+ * (KFI_INVALIDATE, KFI_MR_INVALIDATED, KFI_MR_OP) use bits 32 to 34,
+ * which libfabric leaves free.
  */
 #define KFI_MSG			BIT_ULL(1)
 #define KFI_RMA			BIT_ULL(2)
@@ -62,16 +66,16 @@
 #define KFI_REMOTE_WRITE	BIT_ULL(13)
 
 /* Operation flags (the @flags of kfi_*msg()) and completion flags. */
-#define KFI_REMOTE_CQ_DATA	BIT_ULL(24) /* op carries / entry has @data */
+#define KFI_REMOTE_CQ_DATA	BIT_ULL(17) /* op carries / entry has @data */
+#define KFI_MORE		BIT_ULL(18) /* more posts follow: may defer the doorbell */
+#define KFI_FENCE		BIT_ULL(21) /* wait for prior RMA reads/atomics */
 #define KFI_INJECT		BIT_ULL(25) /* copy the payload; buffer reusable at return */
-#define KFI_FENCE		BIT_ULL(26) /* wait for prior RMA reads/atomics */
-#define KFI_MORE		BIT_ULL(27) /* more posts follow: may defer the doorbell */
-#define KFI_INVALIDATE		BIT_ULL(28) /* send: invalidate msg->inv_key at the peer */
-#define KFI_MR_INVALIDATED	BIT_ULL(29) /* entry: the peer invalidated entry->inv_key */
-#define KFI_MR_OP		BIT_ULL(30) /* entry: completion of kfi_mr_unmap() */
+#define KFI_INVALIDATE		BIT_ULL(32) /* send: invalidate msg->inv_key at the peer */
+#define KFI_MR_INVALIDATED	BIT_ULL(33) /* entry: the peer invalidated entry->inv_key */
+#define KFI_MR_OP		BIT_ULL(34) /* entry: completion of kfi_mr_unmap() */
 
 /* Flags of kfi_getinfo(). */
-#define KFI_SOURCE		BIT_ULL(40) /* node/service name the local address */
+#define KFI_SOURCE		BIT_ULL(57) /* node/service name the local address */
 
 #define KFI_ACCESS_MASK		(KFI_READ | KFI_WRITE | KFI_REMOTE_READ | \
 				 KFI_REMOTE_WRITE)
@@ -116,6 +120,8 @@ struct kfi_domain_attr {
 	u32 ep_cnt;
 	u32 mr_cnt;
 	u32 cq_size;			/* deepest CQ */
+	u32 tx_size_max;		/* deepest send queue (tx_attr.size) */
+	u32 rx_size_max;		/* deepest receive queue (rx_attr.size) */
 	u32 mr_key_size;		/* bytes in a remote key */
 	u32 max_mr_segs;		/* pages one kfi_mr_map() may cover */
 	u32 cq_data_size;		/* bytes of immediate data carried */
@@ -130,6 +136,11 @@ struct kfi_ep_attr {
 	u32 max_rd_atomic;		/* outstanding reads/atomics per EP */
 };
 
+/*
+ * kfi_getinfo() fills @size of struct kfi_tx_attr and struct kfi_rx_attr
+ * with a default that suits a CQ of modest size (a hint's own size when
+ * it gives one); the most a device takes is in kfi_domain_attr.
+ */
 struct kfi_tx_attr {
 	u64 caps;
 	u32 size;			/* send queue depth */
@@ -265,13 +276,13 @@ struct kfi_cq_entry;
  * @done: called with the completion of the operation, in the CQ's poll
  *	context; NULL to use the CQ's handler or queue instead.  Recover the
  *	request with container_of(entry->op_context, struct my_req, kctx).
- * @internal: scratch for the provider while the operation is in flight
  *
  * The context must stay valid until its completion has been delivered.
+ * Providers keep their per-operation state in their own slots, never
+ * here, so the context is one pointer.
  */
 struct kfi_context {
 	void (*done)(struct kfid_cq *cq, const struct kfi_cq_entry *entry);
-	void *internal[4];
 };
 
 /**
@@ -521,6 +532,8 @@ struct kfid_pep {
  *	completion context) when credits arrive after a send got -EAGAIN
  * @credit_starved: a send got -EAGAIN for lack of credit since the last grant
  * @stats: counters
+ * @final_event: private to the core: the event node kept for the
+ *	endpoint's final event, so reporting it cannot fail
  */
 struct kfid_ep {
 	struct kfid fid;
@@ -535,6 +548,9 @@ struct kfid_ep {
 	void (*credit_ready)(struct kfid_ep *ep);
 	atomic_t credit_starved;
 	struct kfi_stats stats;
+
+	/* private: core only */
+	void *final_event;
 };
 
 /* ------------------------------------------------------------------ */
@@ -651,7 +667,7 @@ int kfi_passive_ep(struct kfid_fabric *fabric, const struct kfi_info *info,
 		   struct kfid_pep **pep, void *context);
 int kfi_endpoint(struct kfid_domain *domain, const struct kfi_info *info,
 		 struct kfid_ep **ep, void *context);
-int kfi_close(struct kfid *fid);
+void kfi_close(struct kfid *fid);
 
 /* Binding flags of kfi_ep_bind(). */
 #define KFI_TRANSMIT		KFI_SEND

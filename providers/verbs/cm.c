@@ -167,11 +167,29 @@ static int kfiv_ep_cm_event(struct kfiv_ep *ep, struct rdma_cm_event *ev)
 		rdma_disconnect(ep->cm_id);
 		kfiv_ep_fail(ep, KFI_SHUTDOWN, 0, GFP_KERNEL);
 		break;
+	case RDMA_CM_EVENT_ADDR_CHANGE:
+		/*
+		 * The address the connection was made on moved (a bonding
+		 * failover): the path is gone, so is the connection.
+		 */
+		rdma_disconnect(ep->cm_id);
+		kfiv_ep_fail(ep, KFI_SHUTDOWN, -ENETRESET, GFP_KERNEL);
+		break;
+	case RDMA_CM_EVENT_TIMEWAIT_EXIT:
+		/*
+		 * The QP left time-wait: the connection is over for sure.
+		 * KFI_SHUTDOWN was normally reported on DISCONNECTED; this
+		 * reports it if that never came (once either way).
+		 */
+		kfiv_ep_fail(ep, KFI_SHUTDOWN, 0, GFP_KERNEL);
+		break;
 	case RDMA_CM_EVENT_DEVICE_REMOVAL:
 		/* kfiv_remove_one() runs first and destroys our ids. */
 		kfiv_ep_fail(ep, KFI_DEVICE_REMOVAL, -ENODEV, GFP_KERNEL);
 		break;
 	default:
+		/* CONNECT_REQUEST and the UD/multicast events: not ours. */
+		pr_debug("cm event %s ignored\n", rdma_event_msg(ev->event));
 		break;
 	}
 	return 0;

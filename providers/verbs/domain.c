@@ -162,7 +162,8 @@ static enum ib_poll_context kfiv_poll_ctx(enum kfi_poll_ctx ctx)
  * @kcq: the core's CQ, followed by ours
  *
  * Each completion's wr_cqe->done runs in that context and delivers through
- * kfi_cq_complete(); nothing busy-polls.
+ * kfi_cq_complete(); nothing busy-polls.  The ib_cq has room for the
+ * provider's own requests of one endpoint besides attr.size.
  *
  * Context: process context.
  * Return: 0, -ENODEV, -EINVAL (size over the device's), -ENOMEM.
@@ -174,9 +175,11 @@ int kfiv_cq_open(struct kfid_cq *kcq)
 	const struct kfi_cq_attr *attr = &kcq->attr;
 	enum ib_poll_context pc = kfiv_poll_ctx(attr->poll_ctx);
 	int ret = 0;
+	u32 size;
 
 	spin_lock_init(&cq->poll_lock);
-	if (!attr->size || attr->size > dom->ibdev->attrs.max_cqe)
+	size = attr->size + KFIV_CQ_EXTRA;
+	if (!attr->size || size > dom->ibdev->attrs.max_cqe)
 		return -EINVAL;
 
 	mutex_lock(&dom->lock);
@@ -185,9 +188,9 @@ int kfiv_cq_open(struct kfid_cq *kcq)
 		goto unlock;
 	}
 	if (attr->comp_vector < 0)
-		cq->cq = ib_alloc_cq_any(dom->ibdev, cq, attr->size, pc);
+		cq->cq = ib_alloc_cq_any(dom->ibdev, cq, size, pc);
 	else
-		cq->cq = ib_alloc_cq(dom->ibdev, cq, attr->size,
+		cq->cq = ib_alloc_cq(dom->ibdev, cq, size,
 				     attr->comp_vector %
 				     dom->ibdev->num_comp_vectors, pc);
 	if (IS_ERR(cq->cq)) {
@@ -252,25 +255,35 @@ int kfiv_cq_poll(struct kfid_cq *kcq, int budget)
 }
 
 /**
- * kfiv_cq_reserve() - promise @n entries of @cq to a queue
+ * kfiv_cq_reserve() - promise @n entries of @cq to a queue, @extra more
  * @cq: the CQ
- * @n: the queue's depth
+ * @n: the consumer's depth of the queue
+ * @extra: the provider's own requests on that queue
  *
  * A CQ that overflows breaks every QP on it, so an endpoint is enabled
- * only while its bound CQs have room for all of its queues.
+ * only while its bound CQs have room for all of its queues.  The
+ * consumer's share is checked against the size it opened the CQ with; the
+ * provider's is added to the ib_cq, which is grown when the endpoints
+ * enabled on it need more than it was created with.
  *
  * Context: process context, domain->lock held.
  * Return: 0 or -ENOSPC.
  */
-int kfiv_cq_reserve(struct kfiv_cq *cq, u32 n)
+int kfiv_cq_reserve(struct kfiv_cq *cq, u32 n, u32 extra)
 {
-	if (!cq->cq || cq->used + n > cq->cq->cqe)
+	u32 want = cq->base.attr.size + cq->extra + extra;
+
+	if (!cq->cq || cq->used + n > cq->base.attr.size)
+		return -ENOSPC;
+	if (want > cq->cq->cqe && ib_resize_cq(cq->cq, want))
 		return -ENOSPC;
 	cq->used += n;
+	cq->extra += extra;
 	return 0;
 }
 
-void kfiv_cq_unreserve(struct kfiv_cq *cq, u32 n)
+void kfiv_cq_unreserve(struct kfiv_cq *cq, u32 n, u32 extra)
 {
 	cq->used -= n;
+	cq->extra -= extra;
 }

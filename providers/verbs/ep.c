@@ -16,9 +16,6 @@
 #include <net/net_namespace.h>
 #include "kfi_verbs.h"
 
-#define KFIV_DEFAULT_DEPTH	128
-#define KFIV_DEFAULT_SGE	4
-
 /**
  * kfiv_ep_open() - initialise an endpoint
  * @kep: the core's endpoint, followed by ours
@@ -244,8 +241,8 @@ int kfiv_ep_create_qp(struct kfiv_ep *ep)
 		.send_cq = to_cq(ep->base.tx_cq)->cq,
 		.recv_cq = to_cq(ep->base.rx_cq)->cq,
 		.cap = {
-			.max_send_wr = ep->sq.depth + 1,
-			.max_recv_wr = ep->rq.depth,
+			.max_send_wr = ep->sq.depth + KFIV_SQ_EXTRA,
+			.max_recv_wr = ep->rq.depth + KFIV_RQ_EXTRA,
 			.max_send_sge = info->tx_attr.iov_limit + 1,
 			.max_recv_sge = info->rx_attr.iov_limit + 1,
 			.max_inline_data = ep->dom->dev->max_inline,
@@ -292,9 +289,9 @@ static int kfiv_ep_sizes(struct kfiv_ep *ep)
 		info->tx_attr.iov_limit = KFIV_DEFAULT_SGE;
 	if (!info->rx_attr.iov_limit)
 		info->rx_attr.iov_limit = KFIV_DEFAULT_SGE;
-	if (info->tx_attr.size + 1 > a->max_qp_wr ||
+	if (info->tx_attr.size + KFIV_SQ_EXTRA > a->max_qp_wr ||
 	    info->tx_attr.size > KFIV_MAX_DEPTH ||
-	    info->rx_attr.size > a->max_qp_wr ||
+	    info->rx_attr.size + KFIV_RQ_EXTRA > a->max_qp_wr ||
 	    info->rx_attr.size > KFIV_MAX_DEPTH ||
 	    info->tx_attr.iov_limit > min_t(u32, sge - 1, a->max_sge_rd) ||
 	    info->rx_attr.iov_limit > sge - 1 ||
@@ -304,25 +301,31 @@ static int kfiv_ep_sizes(struct kfiv_ep *ep)
 	return 0;
 }
 
+/*
+ * The rule consumers see: a CQ holds the queues of the endpoints bound to
+ * it, tx_attr.size for each bound for transmit, rx_attr.size for each
+ * bound for receive.  The provider's own requests get entries added on
+ * top (see kfiv_cq_reserve()).
+ */
 static int kfiv_ep_reserve_cqs(struct kfiv_ep *ep)
 {
 	struct kfiv_cq *tx = to_cq(ep->base.tx_cq);
 	struct kfiv_cq *rx = to_cq(ep->base.rx_cq);
 	int ret;
 
-	ret = kfiv_cq_reserve(tx, ep->sq.depth + 1);
+	ret = kfiv_cq_reserve(tx, ep->sq.depth, KFIV_SQ_EXTRA);
 	if (ret)
 		return ret;
-	ret = kfiv_cq_reserve(rx, ep->rq.depth);
+	ret = kfiv_cq_reserve(rx, ep->rq.depth, KFIV_RQ_EXTRA);
 	if (ret)
-		kfiv_cq_unreserve(tx, ep->sq.depth + 1);
+		kfiv_cq_unreserve(tx, ep->sq.depth, KFIV_SQ_EXTRA);
 	return ret;
 }
 
 static void kfiv_ep_unreserve_cqs(struct kfiv_ep *ep)
 {
-	kfiv_cq_unreserve(to_cq(ep->base.tx_cq), ep->sq.depth + 1);
-	kfiv_cq_unreserve(to_cq(ep->base.rx_cq), ep->rq.depth);
+	kfiv_cq_unreserve(to_cq(ep->base.tx_cq), ep->sq.depth, KFIV_SQ_EXTRA);
+	kfiv_cq_unreserve(to_cq(ep->base.rx_cq), ep->rq.depth, KFIV_RQ_EXTRA);
 }
 
 /**
@@ -334,7 +337,8 @@ static void kfiv_ep_unreserve_cqs(struct kfiv_ep *ep)
  * before receives can be posted.
  *
  * Context: process context.
- * Return: 0, -ENODEV, -EINVAL (sizes), -ENOSPC (CQ too small), -EXDEV
+ * Return: 0, -ENODEV, -EINVAL (sizes), -ENOSPC (a CQ cannot hold the
+ * endpoint's queues besides those of the endpoints enabled on it), -EXDEV
  * (the address routes through another device), resolution errors.
  */
 int kfiv_ep_enable(struct kfid_ep *kep)
@@ -425,27 +429,108 @@ static bool kfiv_ep_idle(struct kfiv_ep *ep)
 	return !atomic_read(&ep->sq.busy) && !atomic_read(&ep->rq.busy);
 }
 
+/* The end-of-queue marker of a drain: a work request of our own. */
+struct kfiv_drain {
+	struct ib_cqe cqe;
+	struct completion done;
+};
+
+static void kfiv_drain_done(struct ib_cq *cq, struct ib_wc *wc)
+{
+	complete(&container_of(wc->wr_cqe, struct kfiv_drain, cqe)->done);
+}
+
+static int kfiv_drain_post(struct kfiv_ep *ep, struct kfiv_drain *d,
+			   bool send)
+{
+	struct ib_rdma_wr swr = { .wr = { .wr_cqe = &d->cqe,
+					  .opcode = IB_WR_RDMA_WRITE,
+					  .send_flags = IB_SEND_SIGNALED } };
+	struct ib_recv_wr rwr = { .wr_cqe = &d->cqe };
+
+	d->cqe.done = kfiv_drain_done;
+	init_completion(&d->done);
+	if (send)
+		return ib_post_send(ep->qp, &swr.wr, NULL);
+	return ib_post_recv(ep->qp, &rwr, NULL);
+}
+
+/* Poll a direct CQ until @done holds; a consumer's own poll excludes us. */
+static void kfiv_drain_poll(struct kfid_cq *cq, bool (*done)(void *),
+			    void *arg)
+{
+	while (!done(arg)) {
+		/* Nothing but its pollers runs a direct CQ: pause, poll. */
+		if (!kfiv_cq_poll(cq, KFIV_DRAIN_BUDGET))
+			schedule_timeout_uninterruptible(1);
+	}
+}
+
+static bool kfiv_drain_marker_done(void *arg)
+{
+	return completion_done(arg);
+}
+
+static bool kfiv_drain_idle(void *arg)
+{
+	return kfiv_ep_idle(arg);
+}
+
 /*
- * Wait until every posted request has come back (flushed).  Direct CQs
- * have no context of their own, so they are polled from here.
+ * ib_drain_sq()/ib_drain_rq() for a queue whose CQ the consumer polls
+ * (KFI_POLL_DIRECT): the same marker, polled here through kfiv_cq_poll(),
+ * so the consumer's completions are never delivered from two pollers at
+ * once.  Return: false if the marker could not be posted.
+ */
+static bool kfiv_drain_direct(struct kfiv_ep *ep, bool send)
+{
+	struct kfid_cq *cq = send ? ep->base.tx_cq : ep->base.rx_cq;
+	struct kfiv_drain d;
+
+	if (kfiv_drain_post(ep, &d, send))
+		return false;
+	kfiv_drain_poll(cq, kfiv_drain_marker_done, &d.done);
+	return true;
+}
+
+static void kfiv_drain_queue(struct kfiv_ep *ep, bool send)
+{
+	struct kfid_cq *cq = send ? ep->base.tx_cq : ep->base.rx_cq;
+
+	if (cq->attr.poll_ctx == KFI_POLL_DIRECT) {
+		if (!kfiv_drain_direct(ep, send))
+			kfiv_drain_poll(cq, kfiv_drain_idle, ep);
+	} else if (send) {
+		ib_drain_sq(ep->qp);
+	} else {
+		ib_drain_rq(ep->qp);
+	}
+}
+
+/*
+ * Wait until the device has handed back every request posted on @ep, the
+ * way ib_drain_qp() does: with the QP in error, a marker posted last on a
+ * queue is flushed after everything posted before it, and the CQ's single
+ * poller runs their callbacks in that order, so when the marker's has run
+ * every slot is back and no callback of ours is still running.  There is
+ * no time limit: a device that loses a flushed request is broken, and
+ * giving up would free slots it may still complete.  ib_core's drain (or
+ * the device's own, for iWARP and devices in a fatal state) serves the
+ * CQs that poll in softirq or a workqueue.  If a marker cannot be posted
+ * at all (ib_core warns), the slot counts are waited for instead.
  */
 static void kfiv_ep_drain(struct kfiv_ep *ep)
 {
-	unsigned long end = jiffies + msecs_to_jiffies(KFIV_DRAIN_MS);
 	struct kfid_cq *tx = ep->base.tx_cq, *rx = ep->base.rx_cq;
 
-	while (!kfiv_ep_idle(ep)) {
-		kfiv_cq_poll(tx, 64);
-		if (rx != tx)
-			kfiv_cq_poll(rx, 64);
-		wait_event_timeout(ep->drain_wq, kfiv_ep_idle(ep),
-				   msecs_to_jiffies(5));
-		if (time_after(jiffies, end)) {
-			pr_err("QP %u: %d sends, %d receives never completed\n",
-			       ep->qp->qp_num, atomic_read(&ep->sq.busy),
-			       atomic_read(&ep->rq.busy));
-			break;
-		}
+	kfiv_drain_queue(ep, true);
+	kfiv_drain_queue(ep, false);
+	if (tx->attr.poll_ctx == KFI_POLL_DIRECT ||
+	    rx->attr.poll_ctx == KFI_POLL_DIRECT) {
+		kfiv_drain_poll(tx, kfiv_drain_idle, ep);
+		kfiv_drain_poll(rx, kfiv_drain_idle, ep);
+	} else {
+		wait_event(ep->drain_wq, kfiv_ep_idle(ep));
 	}
 }
 

@@ -64,7 +64,17 @@ struct kfiv_hdr {
 #define KFIV_MAX_DEPTH		U16_MAX	/* credits travel in 16 bits */
 #define KFIV_INJECT_MAX		(512 - KFIV_HDR_LEN)
 #define KFIV_RESOLVE_MS		2000	/* address and route resolution */
-#define KFIV_DRAIN_MS		5000	/* wait for flushes at teardown */
+#define KFIV_DRAIN_BUDGET	64	/* completions per poll of a drain */
+/*
+ * Work requests a queue holds beyond what the consumer may post: the send
+ * queue's credit update and drain marker, the receive queue's marker.
+ */
+#define KFIV_SQ_EXTRA		2
+#define KFIV_RQ_EXTRA		1
+/* CQ entries the provider adds per endpoint bound for both directions. */
+#define KFIV_CQ_EXTRA		(KFIV_SQ_EXTRA + KFIV_RQ_EXTRA)
+#define KFIV_DEFAULT_DEPTH	128	/* queue depth kfi_getinfo() offers */
+#define KFIV_DEFAULT_SGE	4	/* entries when iov_limit is 0 */
 
 /**
  * struct kfiv_dev - one ib_device the provider serves
@@ -124,7 +134,10 @@ struct kfiv_domain {
  * @base: core part
  * @cq: the ib_core CQ, NULL once freed
  * @entry: on domain->cqs
- * @used: CQ entries promised to bound queues (under domain->lock)
+ * @used: entries of base.attr.size promised to the consumer's queues of
+ *	the enabled endpoints (under domain->lock)
+ * @extra: entries added for the provider's own requests of those
+ *	endpoints (KFIV_SQ_EXTRA, KFIV_RQ_EXTRA; under domain->lock)
  * @poll_lock: serialises direct polling against freeing the CQ; taken with
  *	trylock by pollers so a completion handler that polls again returns
  */
@@ -133,6 +146,7 @@ struct kfiv_cq {
 	struct ib_cq *cq;
 	struct list_head entry;
 	u32 used;
+	u32 extra;
 	spinlock_t poll_lock;		/* see @poll_lock above */
 };
 
@@ -167,6 +181,8 @@ enum kfiv_op {
  * @buf: provider buffer: header (and inject payload, atomic scratch)
  * @buf_dma: its DMA address
  * @rwr: receive request, kept to repost after a credit update
+ * @wait: a registration the provider waits for itself (kfi_mr_reg()),
+ *	or NULL
  */
 struct kfiv_slot {
 	struct ib_cqe cqe;
@@ -186,6 +202,17 @@ struct kfiv_slot {
 	void *buf;
 	u64 buf_dma;
 	struct ib_recv_wr rwr;
+	struct kfiv_wait *wait;
+};
+
+/**
+ * struct kfiv_wait - a provider request waited for in process context
+ * @done: completed from the request's completion
+ * @status: its ib_wc_status
+ */
+struct kfiv_wait {
+	struct completion done;
+	enum ib_wc_status status;
 };
 
 /**
@@ -215,7 +242,7 @@ struct kfiv_bufs {
  * @free: stack of free slot indexes
  * @nfree: entries on @free
  * @depth: slots usable by the consumer
- * @busy: slots in flight, waited for at teardown
+ * @busy: slots in flight; zero once teardown's drain is done
  * @bufs: provider buffers, one per slot
  */
 struct kfiv_queue {
@@ -258,7 +285,8 @@ enum kfiv_cm_kind {
  * @dead: posts refused (read under the queue locks)
  * @removed: the device went away (posts get -ENODEV)
  * @errored: a QP error was reported once
- * @drain_wq: teardown waits here for @sq.busy and @rq.busy
+ * @drain_wq: teardown waits here for @sq.busy and @rq.busy when a drain
+ *	marker could not be posted
  * @credit_work: sends a credit update on behalf of a receive post
  */
 struct kfiv_ep {
@@ -329,7 +357,8 @@ struct kfiv_creq {
  * @base: core part
  * @dom: domain
  * @entry: on dom->mrs
- * @ibmr: fast-registration MR; NULL for a local kfi_mr_reg() region
+ * @ibmr: fast-registration MR; NULL for a local kfi_mr_reg() region (one
+ *	with remote access is registered once through an endpoint)
  * @sg: max_segs entries describing the mapped buffers
  * @sgl: the scatterlist actually mapped (@sg, or the consumer's)
  * @nents: entries passed to ib_dma_map_sg
@@ -387,8 +416,8 @@ void kfiv_domain_remove(struct kfiv_domain *dom);
 int kfiv_cq_open(struct kfid_cq *cq);
 void kfiv_cq_close(struct kfid_cq *cq);
 int kfiv_cq_poll(struct kfid_cq *cq, int budget);
-int kfiv_cq_reserve(struct kfiv_cq *cq, u32 n);
-void kfiv_cq_unreserve(struct kfiv_cq *cq, u32 n);
+int kfiv_cq_reserve(struct kfiv_cq *cq, u32 n, u32 extra);
+void kfiv_cq_unreserve(struct kfiv_cq *cq, u32 n, u32 extra);
 
 /* cm.c */
 int kfiv_cm_handler(struct rdma_cm_id *id, struct rdma_cm_event *ev);
@@ -425,7 +454,9 @@ u32 kfiv_grant_take(struct kfiv_ep *ep);
 void kfiv_credit_update(struct kfiv_ep *ep);
 void kfiv_credit_work(struct work_struct *work);
 void kfiv_slot_init(struct kfiv_ep *ep, struct kfiv_slot *slot, bool recv);
-int kfiv_post_reg(struct kfiv_ep *ep, struct kfiv_mr *mr, int access);
+int kfiv_post_reg(struct kfiv_ep *ep, struct kfiv_mr *mr, int access,
+		  struct kfiv_wait *wait);
+void kfiv_wait_poll(struct kfid_cq *cq, struct completion *done);
 int kfiv_post_inv(struct kfiv_ep *ep, struct kfiv_mr *mr,
 		  struct kfi_context *ctx);
 

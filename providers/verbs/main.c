@@ -251,7 +251,8 @@ static void kfiv_fill_info(struct kfi_info *fi, struct kfiv_dev *dev,
 	fi->domain_attr.cq_cnt = a->max_cq;
 	fi->domain_attr.ep_cnt = a->max_qp;
 	fi->domain_attr.mr_cnt = a->max_mr;
-	fi->domain_attr.cq_size = a->max_cqe;
+	/* The provider adds its own entries to every CQ (kfiv_cq_open()). */
+	fi->domain_attr.cq_size = a->max_cqe - KFIV_CQ_EXTRA;
 	fi->domain_attr.mr_key_size = sizeof(u32);
 	fi->domain_attr.max_mr_segs = a->max_fast_reg_page_list_len;
 	fi->domain_attr.cq_data_size = sizeof(u32);	/* immediate data */
@@ -263,15 +264,19 @@ static void kfiv_fill_info(struct kfi_info *fi, struct kfiv_dev *dev,
 	fi->ep_attr.max_rd_atomic = min(a->max_qp_rd_atom,
 					a->max_qp_init_rd_atom);
 
-	/* One send slot is kept back for credit updates. */
+	/* Send and receive slots are kept back (see KFIV_SQ_EXTRA). */
+	fi->domain_attr.tx_size_max = kfiv_clamp(a->max_qp_wr - KFIV_SQ_EXTRA,
+						 KFIV_MAX_DEPTH);
+	fi->domain_attr.rx_size_max = kfiv_clamp(a->max_qp_wr - KFIV_RQ_EXTRA,
+						 KFIV_MAX_DEPTH);
 	fi->tx_attr.caps = fi->caps;
-	fi->tx_attr.size = kfiv_clamp(a->max_qp_wr - 1, KFIV_MAX_DEPTH);
+	fi->tx_attr.size = min(fi->domain_attr.tx_size_max, KFIV_DEFAULT_DEPTH);
 	fi->tx_attr.iov_limit = min_t(u32, sge - 1, a->max_sge_rd);
 	fi->tx_attr.rma_iov_limit = 1;
 	fi->tx_attr.inject_size = dev->max_inline > KFIV_HDR_LEN ?
 				  dev->max_inline - KFIV_HDR_LEN : 0;
 	fi->rx_attr.caps = fi->caps;
-	fi->rx_attr.size = kfiv_clamp(a->max_qp_wr, KFIV_MAX_DEPTH);
+	fi->rx_attr.size = min(fi->domain_attr.rx_size_max, KFIV_DEFAULT_DEPTH);
 	fi->rx_attr.iov_limit = sge - 1;
 }
 
@@ -308,10 +313,13 @@ static int kfiv_info_port(struct kfiv_dev *dev, u32 port,
  *
  * With a source address only the device owning it qualifies; with a
  * destination, only the device rdma_cm routes it through (resolution is
- * bounded by KFIV_RESOLVE_MS).  Limits are the device's own.
+ * bounded by KFIV_RESOLVE_MS).  Limits are the device's own; queue sizes
+ * are KFIV_DEFAULT_DEPTH, or the device's depth if that is less.
  *
  * Context: process context.
- * Return: 0 (possibly with an empty list) or a negative errno.
+ * Return: 0 (possibly with an empty list) or a negative errno: rdma_cm's
+ * for an address it cannot resolve or bind (-EHOSTUNREACH, -ETIMEDOUT,
+ * -EADDRNOTAVAIL, -ENODEV, ...), which kfi_getinfo() passes on.
  */
 int kfiv_getinfo(struct kfi_provider *prov, const struct kfi_info *hints,
 		 u64 flags, struct kfi_info **info)
@@ -325,9 +333,7 @@ int kfiv_getinfo(struct kfi_provider *prov, const struct kfi_info *hints,
 	if (hints && (hints->src_addrlen || hints->dest_addrlen)) {
 		ret = kfiv_hints_device(hints, want, &want_port);
 		if (ret)
-			return ret == -ETIMEDOUT || ret == -EHOSTUNREACH ||
-			       ret == -EADDRNOTAVAIL || ret == -ENODEV ?
-			       -ENODATA : ret;
+			return ret;
 	}
 
 	mutex_lock(&kfiv_devices_lock);

@@ -5,10 +5,10 @@
  * Remote access is per I/O: kfi_mr_alloc() makes a fast-registration MR,
  * kfi_mr_map() posts IB_WR_REG_MR on an endpoint with a fresh key, and the
  * registration ends with a local invalidation (kfi_mr_unmap()) or the
- * peer's send with invalidate.  kfi_mr_reg() is local access only: the
- * PD's local_dma_lkey plus a DMA mapping; a long-lived remote registration
- * is kfi_mr_alloc() + kfi_mr_map() once on an endpoint.  There is no
- * global rkey.
+ * peer's send with invalidate.  kfi_mr_reg() with local access only is the
+ * PD's local_dma_lkey plus a DMA mapping; with remote access it is a fast
+ * registration of the whole region posted once on a connected endpoint of
+ * the domain (kfiv_mr_reg_remote()).  There is no global rkey.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -60,7 +60,7 @@ static int kfiv_mr_dma_map(struct kfiv_mr *mr, const struct kfi_iov *iov)
 	mr->nents = iov->count;
 	n = ib_dma_map_sg(dev, mr->sgl, mr->nents, DMA_BIDIRECTIONAL);
 	if (n <= 0)
-		return -ENOMEM;
+		return -EIO;
 	set_bit(KFIV_MR_MAPPED, &mr->state);
 	return n;
 }
@@ -120,25 +120,141 @@ static int kfiv_mr_link(struct kfiv_mr *mr)
 	return 0;
 }
 
+static int kfiv_mr_ib_access(struct kfiv_mr *mr)
+{
+	int access = IB_ACCESS_LOCAL_WRITE;
+
+	if (mr->base.access & KFI_REMOTE_READ)
+		access |= IB_ACCESS_REMOTE_READ;
+	if (mr->base.access & KFI_REMOTE_WRITE) {
+		access |= IB_ACCESS_REMOTE_WRITE;
+		if (mr->dom->ibdev->attrs.atomic_cap != IB_ATOMIC_NONE)
+			access |= IB_ACCESS_REMOTE_ATOMIC;
+	}
+	return access;
+}
+
+/* Pages a fast registration of the mapped @mr needs (inner ones aligned). */
+static u32 kfiv_mr_pages(struct kfiv_mr *mr, int n)
+{
+	struct scatterlist *sg;
+	u32 pages = 0;
+	int i;
+
+	for_each_sg(mr->sgl, sg, n, i)
+		pages += DIV_ROUND_UP(offset_in_page(sg_dma_address(sg)) +
+				      sg_dma_len(sg), PAGE_SIZE);
+	return pages;
+}
+
+/* A connected endpoint of @dom to post a registration on.  dom->lock held. */
+static struct kfiv_ep *kfiv_mr_reg_ep(struct kfiv_domain *dom)
+{
+	struct kfiv_ep *ep;
+
+	lockdep_assert_held(&dom->lock);
+	list_for_each_entry(ep, &dom->eps, entry)
+		if (ep->qp && !ep->dead &&
+		    READ_ONCE(ep->base.state) == KFI_EP_CONNECTED)
+			return ep;
+	return NULL;
+}
+
+static int kfiv_mr_key_add(struct kfiv_mr *mr)
+{
+	mr->key_idx = mr->ibmr->rkey >> 8;
+	return xa_insert(&mr->dom->mr_keys, mr->key_idx, mr, GFP_KERNEL);
+}
+
+static void kfiv_mr_ibmr_free(struct kfiv_mr *mr, bool keyed)
+{
+	if (keyed)
+		xa_erase(&mr->dom->mr_keys, mr->key_idx);
+	ib_dereg_mr(mr->ibmr);
+	mr->ibmr = NULL;
+}
+
+/*
+ * Remote access: a fast registration of the whole region, posted on a
+ * connected endpoint of the domain (a domain has no QP of its own) and
+ * waited for.  The key belongs to the PD, so it serves every endpoint of
+ * the domain and outlives the endpoint it was posted on.
+ */
+static int kfiv_mr_reg_remote(struct kfiv_mr *mr, int n)
+{
+	struct kfiv_wait wait = { .status = IB_WC_SUCCESS };
+	struct kfiv_ep *ep = kfiv_mr_reg_ep(mr->dom);
+	int ret;
+
+	if (!ep)
+		return -ENOTCONN;
+	mr->ibmr = ib_alloc_mr(mr->dom->pd, IB_MR_TYPE_MEM_REG,
+			       kfiv_mr_pages(mr, n));
+	if (IS_ERR(mr->ibmr)) {
+		ret = PTR_ERR(mr->ibmr);
+		mr->ibmr = NULL;
+		return ret;
+	}
+	ret = kfiv_mr_key_add(mr);
+	if (ret) {
+		kfiv_mr_ibmr_free(mr, false);
+		return ret;
+	}
+	ret = ib_map_mr_sg(mr->ibmr, mr->sgl, n, NULL, PAGE_SIZE) == n ?
+	      0 : -EINVAL;
+	init_completion(&wait.done);
+	if (!ret)
+		ret = kfiv_post_reg(ep, mr, kfiv_mr_ib_access(mr), &wait);
+	if (!ret) {
+		kfiv_wait_poll(ep->base.tx_cq, &wait.done);
+		ret = wait.status == IB_WC_SUCCESS ? 0 : -EIO;
+	}
+	if (ret)
+		kfiv_mr_ibmr_free(mr, true);
+	return ret;
+}
+
+static void kfiv_mr_reg_done(struct kfiv_mr *mr, int n)
+{
+	struct kfid_mr *kmr = &mr->base;
+	struct scatterlist *sg;
+	int i;
+
+	kmr->desc = mr;
+	if (mr->ibmr) {
+		kmr->key = mr->ibmr->rkey;
+		kmr->iova = mr->ibmr->iova;
+		kmr->len = mr->ibmr->length;
+		return;
+	}
+	kmr->len = 0;
+	for_each_sg(mr->sgl, sg, n, i)
+		kmr->len += sg_dma_len(sg);
+	kmr->key = 0;
+	kmr->iova = 0;
+}
+
 /**
- * kfiv_mr_reg() - long-lived local registration
+ * kfiv_mr_reg() - long-lived registration
  * @kmr: the core's MR, followed by ours
- * @iov: buffers
+ * @iov: buffers; with remote access, inner ones page aligned (as for
+ *	any fast registration) and at most max_fast_reg_page_list_len pages
  *
- * Remote access would need a registration posted on a QP, which a domain
- * does not have: use kfi_mr_alloc() + kfi_mr_map() once on an endpoint.
+ * Local access is the PD's local_dma_lkey plus a DMA mapping.  Remote
+ * access is a fast registration posted on a connected endpoint of the
+ * domain and waited for, so mr->key is valid on return and on every
+ * endpoint of the domain.
  *
- * Context: process context.
- * Return: 0, -EOPNOTSUPP (remote access), -ENODEV, -EINVAL, -ENOMEM.
+ * Context: process context; sleeps.
+ * Return: 0, -ENOTCONN (remote access, and no endpoint of the domain is
+ * connected), -ENODEV, -EINVAL, -ENOMEM, -EIO (the registration failed).
  */
 int kfiv_mr_reg(struct kfid_mr *kmr, const struct kfi_iov *iov)
 {
+	bool remote = kmr->access & (KFI_REMOTE_READ | KFI_REMOTE_WRITE);
 	struct kfiv_mr *mr = to_mr(kmr);
-	struct scatterlist *sg;
-	int ret, n, i;
+	int ret, n;
 
-	if (kmr->access & (KFI_REMOTE_READ | KFI_REMOTE_WRITE))
-		return -EOPNOTSUPP;
 	mr->dom = to_dom(kmr->domain);
 	if (iov->type != KFI_IOV_SGL) {
 		ret = kfiv_mr_sg_alloc(mr, iov->count ?: 1);
@@ -150,17 +266,16 @@ int kfiv_mr_reg(struct kfid_mr *kmr, const struct kfi_iov *iov)
 	if (ret < 0)
 		goto unlock;
 	n = ret;
-	ret = kfiv_mr_link(mr);
+	ret = remote ? kfiv_mr_reg_remote(mr, n) : 0;
+	if (!ret)
+		ret = kfiv_mr_link(mr);
 	if (ret) {
+		if (mr->ibmr)
+			kfiv_mr_ibmr_free(mr, true);
 		kfiv_mr_dma_unmap(mr);
 		goto unlock;
 	}
-	kmr->len = 0;
-	for_each_sg(mr->sgl, sg, n, i)
-		kmr->len += sg_dma_len(sg);
-	kmr->key = 0;
-	kmr->iova = 0;
-	kmr->desc = mr;
+	kfiv_mr_reg_done(mr, n);
 unlock:
 	mutex_unlock(&mr->dom->lock);
 	if (ret)
@@ -220,20 +335,6 @@ unlock:
 	return ret;
 }
 
-static int kfiv_mr_ib_access(struct kfiv_mr *mr)
-{
-	int access = IB_ACCESS_LOCAL_WRITE;
-
-	if (mr->base.access & KFI_REMOTE_READ)
-		access |= IB_ACCESS_REMOTE_READ;
-	if (mr->base.access & KFI_REMOTE_WRITE) {
-		access |= IB_ACCESS_REMOTE_WRITE;
-		if (mr->dom->ibdev->attrs.atomic_cap != IB_ATOMIC_NONE)
-			access |= IB_ACCESS_REMOTE_ATOMIC;
-	}
-	return access;
-}
-
 /**
  * kfiv_mr_map() - register @iov for remote access, posted on @kep
  * @kep: endpoint whose send queue orders the registration
@@ -244,7 +345,8 @@ static int kfiv_mr_ib_access(struct kfiv_mr *mr)
  * never reaches these pages.
  *
  * Context: any; never sleeps, never allocates.
- * Return: 0, -EBUSY (still mapped), -EINVAL, -EAGAIN, -ENOTCONN, -ENODEV.
+ * Return: 0, -EBUSY (still mapped), -EINVAL, -EAGAIN (send queue full),
+ * -ENOTCONN, -ENODEV, -EIO (the buffers could not be DMA-mapped).
  */
 int kfiv_mr_map(struct kfid_ep *kep, struct kfid_mr *kmr,
 		const struct kfi_iov *iov)
@@ -261,14 +363,14 @@ int kfiv_mr_map(struct kfid_ep *kep, struct kfid_mr *kmr,
 		return ep->removed ? -ENODEV : -ENOTCONN;
 	n = kfiv_mr_dma_map(mr, iov);
 	if (n < 0)
-		return n == -ENOMEM ? -EAGAIN : n;
+		return n;
 	ret = ib_map_mr_sg(mr->ibmr, mr->sgl, n, NULL, PAGE_SIZE);
 	if (ret != n) {
 		ret = -EINVAL;
 		goto unmap;
 	}
 	ib_update_fast_reg_key(mr->ibmr, ib_inc_rkey(mr->ibmr->rkey));
-	ret = kfiv_post_reg(ep, mr, kfiv_mr_ib_access(mr));
+	ret = kfiv_post_reg(ep, mr, kfiv_mr_ib_access(mr), NULL);
 	if (ret)
 		goto unmap;
 	kmr->key = mr->ibmr->rkey;

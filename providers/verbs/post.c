@@ -79,6 +79,7 @@ static void kfiv_slot_put_locked(struct kfiv_queue *q, struct kfiv_slot *s)
 		q->free[q->nfree++] = s - q->slots;
 	s->ctx = NULL;
 	s->mr = NULL;
+	s->wait = NULL;
 }
 
 /* Return a slot from completion context, waking a waiting teardown. */
@@ -117,7 +118,7 @@ static int kfiv_map_kvec(struct ib_device *dev, struct kfiv_slot *s,
 					  s->dir);
 
 		if (ib_dma_mapping_error(dev, a))
-			return -ENOMEM;
+			return -EIO;
 		sge[i].addr = a;
 		sge[i].length = kv->iov_len;
 		sge[i].lkey = lkey;
@@ -139,7 +140,7 @@ static int kfiv_map_bvec(struct ib_device *dev, struct kfiv_slot *s,
 					bv->bv_len, s->dir);
 
 		if (ib_dma_mapping_error(dev, a))
-			return -ENOMEM;
+			return -EIO;
 		sge[i].addr = a;
 		sge[i].length = bv->bv_len;
 		sge[i].lkey = lkey;
@@ -158,7 +159,7 @@ static int kfiv_map_sgl(struct ib_device *dev, struct kfiv_slot *s,
 
 	n = ib_dma_map_sg(dev, iov->sgl, iov->count, s->dir);
 	if (n <= 0)
-		return -ENOMEM;
+		return -EIO;
 	s->sgl = iov->sgl;
 	s->sg_count = iov->count;
 	for_each_sg(iov->sgl, sg, n, i) {
@@ -174,7 +175,9 @@ static int kfiv_map_sgl(struct ib_device *dev, struct kfiv_slot *s,
 /*
  * Map the consumer's buffers after the slot's first @s->first SGEs.  The
  * PD's local_dma_lkey covers every DMA address, so no MR is needed for
- * local access; msg->desc is accepted and not needed.
+ * local access; msg->desc is accepted and not needed.  A buffer the DMA
+ * API refuses is -EIO, never -EAGAIN: retrying would not help, and a
+ * consumer retries -EAGAIN until it succeeds.
  */
 static int kfiv_map(struct kfiv_ep *ep, struct kfiv_slot *s,
 		    const struct kfi_iov *iov, u32 limit)
@@ -403,6 +406,7 @@ static void kfiv_send_done(struct ib_cq *cq, struct ib_wc *wc)
 	struct kfiv_slot *s = container_of(wc->wr_cqe, struct kfiv_slot, cqe);
 	struct kfiv_ep *ep = s->ep;
 	struct kfi_context *ctx = s->ctx;
+	struct kfiv_wait *wait = s->wait;
 	struct kfiv_mr *mr = s->mr;
 	u64 flags = s->flags, len = s->len;
 	u8 op = s->op;
@@ -424,8 +428,13 @@ static void kfiv_send_done(struct ib_cq *cq, struct ib_wc *wc)
 		clear_bit(0, &ep->update_busy);
 		kfiv_credit_update(ep);
 		return;
-	case KFIV_OP_INJECT:
 	case KFIV_OP_REG:
+		if (wait) {
+			wait->status = wc->status;
+			complete(&wait->done);
+		}
+		return;
+	case KFIV_OP_INJECT:
 		/* No completion: an error also ended the connection. */
 		return;
 	default:
@@ -669,7 +678,8 @@ static int kfiv_send_prep(struct kfiv_ep *ep, struct kfiv_slot *s,
  * @flags: KFI_INJECT, KFI_REMOTE_CQ_DATA, KFI_INVALIDATE, KFI_FENCE
  *
  * Context: any; never sleeps, never allocates.
- * Return: 0, -EAGAIN (queue full), -ENOTCONN, -ENODEV, -EINVAL, -EMSGSIZE.
+ * Return: 0, -EAGAIN (queue full), -ENOTCONN, -ENODEV, -EINVAL, -EMSGSIZE,
+ * -EIO (a buffer could not be DMA-mapped).
  */
 int kfiv_send(struct kfid_ep *kep, const struct kfi_msg *msg, u64 flags)
 {
@@ -717,7 +727,8 @@ unlock:
  * consumer's; the receive counts as a credit to grant to the peer.
  *
  * Context: any; never sleeps, never allocates.
- * Return: 0, -EAGAIN (queue full), -ENOTCONN, -ENODEV, -EINVAL.
+ * Return: 0, -EAGAIN (queue full), -ENOTCONN, -ENODEV, -EINVAL, -EIO (a
+ * buffer could not be DMA-mapped).
  */
 int kfiv_recv(struct kfid_ep *kep, const struct kfi_msg *msg, u64 flags)
 {
@@ -757,8 +768,6 @@ int kfiv_recv(struct kfid_ep *kep, const struct kfi_msg *msg, u64 flags)
 
 undo:
 	kfiv_post_undo(ep, &ep->rq, s);
-	if (ret == -ENOMEM)
-		ret = -EAGAIN;
 unlock:
 	spin_unlock_irqrestore(&ep->rq.lock, irq);
 	return ret;
@@ -953,13 +962,16 @@ unlock:
  * @mr: MR with its pages mapped (ib_map_mr_sg done)
  * @access: IB_ACCESS_* flags
  *
+ * @wait: completed with the registration's status, or NULL
+ *
  * Ordered before everything posted after it on @ep.  No completion goes
  * to the consumer; a failure breaks the connection and is reported so.
  *
  * Context: any; never sleeps.
  * Return: 0, -EAGAIN, -ENOTCONN, -ENODEV.
  */
-int kfiv_post_reg(struct kfiv_ep *ep, struct kfiv_mr *mr, int access)
+int kfiv_post_reg(struct kfiv_ep *ep, struct kfiv_mr *mr, int access,
+		  struct kfiv_wait *wait)
 {
 	struct ib_reg_wr wr = {};
 	struct kfiv_slot *s;
@@ -980,6 +992,7 @@ int kfiv_post_reg(struct kfiv_ep *ep, struct kfiv_mr *mr, int access)
 	s->nsge = 0;
 	s->sgl = NULL;
 	s->mr = mr;
+	s->wait = wait;
 	wr.wr.opcode = IB_WR_REG_MR;
 	wr.mr = mr->ibmr;
 	wr.key = mr->ibmr->rkey;
@@ -1034,4 +1047,26 @@ int kfiv_post_inv(struct kfiv_ep *ep, struct kfiv_mr *mr,
 unlock:
 	spin_unlock_irqrestore(&ep->sq.lock, irq);
 	return ret;
+}
+
+/**
+ * kfiv_wait_poll() - wait for @done, polling @cq if the consumer polls it
+ * @cq: the CQ the awaited request completes on
+ * @done: completed by the request's completion
+ *
+ * A direct CQ moves only when polled: poll it through kfiv_cq_poll(), so
+ * never at the same time as the consumer's own kfi_cq_poll().
+ *
+ * Context: process context; sleeps.
+ */
+void kfiv_wait_poll(struct kfid_cq *cq, struct completion *done)
+{
+	if (cq->attr.poll_ctx != KFI_POLL_DIRECT) {
+		wait_for_completion(done);
+		return;
+	}
+	while (!completion_done(done)) {
+		if (!kfiv_cq_poll(cq, KFIV_DRAIN_BUDGET))
+			schedule_timeout_uninterruptible(1);
+	}
 }

@@ -330,14 +330,7 @@ static int bk_connect(struct bk_conn *kc, const char *ip, const char *port,
 
 static void bk_close(struct kfid *fid)
 {
-	int ret;
-
-	if (!fid)
-		return;
-	ret = kfi_close(fid);
-	if (ret)
-		pr_warn("closing a class %d object failed: %d\n", fid->fclass,
-			ret);
+	kfi_close(fid);
 }
 
 static void bk_close_side(struct bk_side *ks)
