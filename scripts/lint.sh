@@ -8,7 +8,10 @@
 #      at hand),
 #   2. one build of every module with sparse on every file (C=2) and W=1,
 #      no warning allowed,
-#   3. shellcheck on the project's shell scripts.
+#   3. shellcheck on the project's shell scripts,
+#   4. the kernel's scripts/kernel-doc over every file a `.. kernel-doc::`
+#      directive of Documentation/ names (with the same :export:), so the
+#      rendered API reference has no warning.
 # Prints what it found and exits non-zero on any finding.
 
 set -uo pipefail
@@ -49,13 +52,15 @@ checkpatch()
 	done
 	ver=$(dpkg-query -W -f '${Version}' linux-source-6.1)
 	dir=$KFI_CACHE/checkpatch-$ver
-	if [ ! -x "$dir/scripts/checkpatch.pl" ]; then
+	if [ ! -x "$dir/scripts/checkpatch.pl" ] ||
+	   [ ! -x "$dir/scripts/kernel-doc" ]; then
 		rm -rf "$dir.tmp"
 		mkdir -p "$dir.tmp"
 		tar -xf "$KFI_LINUX_SRC_TAR" -C "$dir.tmp" --strip-components=1 \
 			linux-source-6.1/scripts/checkpatch.pl \
 			linux-source-6.1/scripts/spelling.txt \
-			linux-source-6.1/scripts/const_structs.checkpatch >&2 ||
+			linux-source-6.1/scripts/const_structs.checkpatch \
+			linux-source-6.1/scripts/kernel-doc >&2 ||
 			return 1
 		rm -rf "$dir"
 		mv "$dir.tmp" "$dir"
@@ -110,6 +115,22 @@ echo "== shellcheck (${#sfiles[@]} files)"
 if [ ${#sfiles[@]} -gt 0 ] && ! shellcheck -x -S warning "${sfiles[@]}"; then
 	failed+=(shellcheck)
 fi
+
+# 4. kernel-doc, as the Documentation/ directives render it
+kd=$(dirname "$cp")/kernel-doc
+mapfile -t kdocs < <(cd "$top" && grep -rhA1 '^\.\. kernel-doc::' Documentation |
+	awk '/kernel-doc::/ { if (f) print f, m; f = $3; m = "" }
+	     /:export:/ { m = "-export" } END { if (f) print f, m }' | sort -u)
+echo "== kernel-doc (${#kdocs[@]} directives)"
+for d in "${kdocs[@]}"; do
+	read -r f mode <<<"$d"
+	# shellcheck disable=SC2086 # $mode is one flag or none
+	out=$(cd "$top" && "$kd" -none -sphinx-version 3.4.3 $mode "$f" 2>&1)
+	if [ -n "$out" ] || [ ! -f "$top/$f" ]; then
+		echo "$f: ${out:-missing}"
+		failed+=(kernel-doc)
+	fi
+done
 
 if [ ${#failed[@]} -gt 0 ]; then
 	echo "lint: FAILED: ${failed[*]}"
