@@ -521,6 +521,24 @@ void kfi_cq_close(struct kfid_cq *cq)
 	kfid_put(&cq->fid);
 }
 
+/**
+ * kfi_strerror() - what a completion's prov_errno means
+ * @cq: the CQ the completion came from
+ * @prov_errno: kfi_cq_entry.prov_errno
+ *
+ * Context: any; never sleeps.
+ * Return: a static string; "unknown" when the provider has no text.
+ */
+const char *kfi_strerror(struct kfid_cq *cq, int prov_errno)
+{
+	const char *s = NULL;
+
+	if (KFI_VALID(cq, KFI_CLASS_CQ) && cq->fid.prov->ops->strerror)
+		s = cq->fid.prov->ops->strerror(cq, prov_errno);
+	return s ?: "unknown";
+}
+EXPORT_SYMBOL_GPL(kfi_strerror);
+
 int kfi_cq_init(void)
 {
 	/*

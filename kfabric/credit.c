@@ -45,7 +45,7 @@ int kfi_credit_take(struct kfid_ep *ep)
 	int c;
 
 	/* Pairs with the release in kfi_credit_init(). */
-	if (!smp_load_acquire(&ep->credits.enabled))
+	if (!smp_load_acquire(&ep->credits.enabled) || kfi_credits_off(ep))
 		return 0;
 
 	c = atomic_read(&ep->credits.send);
@@ -77,7 +77,7 @@ int kfi_credit_take(struct kfid_ep *ep)
 void kfi_credit_return(struct kfid_ep *ep)
 {
 	/* Pairs with the release in kfi_credit_init(). */
-	if (smp_load_acquire(&ep->credits.enabled))
+	if (smp_load_acquire(&ep->credits.enabled) && !kfi_credits_off(ep))
 		atomic_inc(&ep->credits.send);
 }
 
@@ -93,7 +93,8 @@ void kfi_credit_return(struct kfid_ep *ep)
  */
 void kfi_credit_add(struct kfid_ep *ep, u32 n)
 {
-	if (!n)
+	/* Nobody counts them: the consumer keeps its own. */
+	if (!n || kfi_credits_off(ep))
 		return;
 	/* Both are full barriers, pairing with kfi_credit_take(). */
 	atomic_add_return(n, &ep->credits.send);
@@ -109,10 +110,14 @@ EXPORT_SYMBOL_GPL(kfi_credit_add);
  * May take the reserve, so a credit update can always be sent.
  *
  * Context: any; never sleeps.
- * Return: 0, or -EAGAIN when no credit at all is left.
+ * Return: 0, or -EAGAIN when no credit at all is left (always 0 with
+ * KFI_EP_NO_CREDITS).
  */
 int kfi_credit_take_reserved(struct kfid_ep *ep)
 {
+	/* The consumer answers for the peer's receives: send the update. */
+	if (kfi_credits_off(ep))
+		return 0;
 	return atomic_dec_if_positive(&ep->credits.send) >= 0 ? 0 : -EAGAIN;
 }
 EXPORT_SYMBOL_GPL(kfi_credit_take_reserved);
@@ -143,3 +148,25 @@ void kfi_credit_add_grant(struct kfid_ep *ep, u32 n)
 	atomic_add(n, &ep->credits.grant);
 }
 EXPORT_SYMBOL_GPL(kfi_credit_add_grant);
+
+/**
+ * kfi_ep_set_credit_ready() - the callback for credits arriving
+ * @ep: endpoint, not enabled yet
+ * @credit_ready: called once, from the provider's completion context
+ *	(softirq or a workqueue; never sleeps), when credits arrive after a
+ *	send got -EAGAIN for lack of them; NULL for none
+ *
+ * Resubmit from the callback, or kick a worker that does.
+ *
+ * Context: process context.
+ * Return: 0; -EINVAL (not an endpoint, or enabled already).
+ */
+int kfi_ep_set_credit_ready(struct kfid_ep *ep,
+			    void (*credit_ready)(struct kfid_ep *ep))
+{
+	if (!KFI_VALID(ep, KFI_CLASS_EP) || READ_ONCE(ep->state) != KFI_EP_IDLE)
+		return -EINVAL;
+	WRITE_ONCE(ep->credit_ready, credit_ready);
+	return 0;
+}
+EXPORT_SYMBOL_GPL(kfi_ep_set_credit_ready);

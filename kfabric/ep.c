@@ -237,6 +237,8 @@ static int kfi_endpoint_check(struct kfid_domain *domain,
 	if (info->ep_attr.type != KFI_EP_MSG &&
 	    info->ep_attr.type != KFI_EP_UNSPEC)
 		return -EINVAL;
+	if (info->ep_attr.flags & ~KFI_EP_NO_CREDITS)
+		return -EINVAL;
 	if (!creq)
 		return 0;
 	/* A request is accepted once, by an endpoint of its own provider. */
@@ -559,3 +561,96 @@ void kfi_ep_close(struct kfid_ep *ep)
 	kfi_ep_unbind(ep);
 	kfid_put(&ep->fid);
 }
+
+/**
+ * kfi_getname() - the local address of an endpoint or passive endpoint
+ * @fid: &ep->fid or &pep->fid
+ * @addr: buffer for a struct sockaddr_in or sockaddr_in6
+ * @addrlen: in, the buffer's bytes; out, the address's
+ *
+ * An endpoint has one once it is enabled (the active side binds while
+ * resolving), a passive endpoint once it listens (with the port chosen
+ * when it asked for port 0).
+ *
+ * Context: process context, may sleep.
+ * Return: 0; -EINVAL (bad argument); -ETOOSMALL (@addrlen is set to what
+ * is needed); -ENOTCONN (no address yet, or no more); -EOPNOTSUPP.
+ */
+int kfi_getname(struct kfid *fid, void *addr, size_t *addrlen)
+{
+	if (!fid || !addr || !addrlen ||
+	    (fid->fclass != KFI_CLASS_EP && fid->fclass != KFI_CLASS_PEP))
+		return -EINVAL;
+	if (!fid->prov->ops->getname)
+		return -EOPNOTSUPP;
+	return fid->prov->ops->getname(fid, addr, addrlen);
+}
+EXPORT_SYMBOL_GPL(kfi_getname);
+
+/**
+ * kfi_getpeer() - the address of a connected endpoint's peer
+ * @ep: connected endpoint
+ * @addr: buffer for a struct sockaddr_in or sockaddr_in6
+ * @addrlen: in, the buffer's bytes; out, the address's
+ *
+ * Context: process context, may sleep.
+ * Return: 0; -EINVAL; -ETOOSMALL; -ENOTCONN (not connected);
+ * -EOPNOTSUPP.
+ */
+int kfi_getpeer(struct kfid_ep *ep, void *addr, size_t *addrlen)
+{
+	if (!KFI_VALID(ep, KFI_CLASS_EP) || !addr || !addrlen)
+		return -EINVAL;
+	if (READ_ONCE(ep->state) != KFI_EP_CONNECTED)
+		return -ENOTCONN;
+	if (!ep->fid.prov->ops->getpeer)
+		return -EOPNOTSUPP;
+	return ep->fid.prov->ops->getpeer(ep, addr, addrlen);
+}
+EXPORT_SYMBOL_GPL(kfi_getpeer);
+
+static int kfi_size_left(struct kfid_ep *ep, bool tx)
+{
+	enum kfi_ep_state state;
+
+	if (!KFI_VALID(ep, KFI_CLASS_EP))
+		return -EINVAL;
+	state = READ_ONCE(ep->state);
+	if (state == KFI_EP_IDLE || state == KFI_EP_SHUTDOWN)
+		return state == KFI_EP_IDLE ? -EINVAL : -ENOTCONN;
+	if (!ep->fid.prov->ops->size_left)
+		return -EOPNOTSUPP;
+	return ep->fid.prov->ops->size_left(ep, tx);
+}
+
+/**
+ * kfi_tx_size_left() - operations the send queue takes now
+ * @ep: enabled endpoint
+ *
+ * A lower bound: that many sends, RMA or atomics can be posted before one
+ * is refused for a full queue.  Sends also need credits
+ * (kfi_ep_credits()).
+ *
+ * Context: any; never sleeps.
+ * Return: the count; -EINVAL (not enabled); -ENOTCONN (shut down);
+ * -EOPNOTSUPP.
+ */
+int kfi_tx_size_left(struct kfid_ep *ep)
+{
+	return kfi_size_left(ep, true);
+}
+EXPORT_SYMBOL_GPL(kfi_tx_size_left);
+
+/**
+ * kfi_rx_size_left() - receives the receive queue takes now
+ * @ep: enabled endpoint
+ *
+ * Context: any; never sleeps.
+ * Return: the count; -EINVAL (not enabled); -ENOTCONN (shut down);
+ * -EOPNOTSUPP.
+ */
+int kfi_rx_size_left(struct kfid_ep *ep)
+{
+	return kfi_size_left(ep, false);
+}
+EXPORT_SYMBOL_GPL(kfi_rx_size_left);

@@ -72,6 +72,11 @@ void kfi_eq_exit(void);
 void kfi_mr_close(struct kfid_mr *mr);
 
 /* credit.c */
+static inline bool kfi_credits_off(const struct kfid_ep *ep)
+{
+	return ep->info.ep_attr.flags & KFI_EP_NO_CREDITS;
+}
+
 int kfi_credit_take(struct kfid_ep *ep);
 void kfi_credit_return(struct kfid_ep *ep);
 

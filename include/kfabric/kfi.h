@@ -128,8 +128,17 @@ struct kfi_domain_attr {
 	u64 max_mr_size;
 };
 
+/*
+ * Flags of kfi_ep_attr.flags.  KFI_EP_NO_CREDITS: the consumer keeps its
+ * own count of the peer's receives (a protocol with a negotiated queue
+ * depth); the core does not refuse its sends for lack of credit, and the
+ * provider still grants the peer its credits.
+ */
+#define KFI_EP_NO_CREDITS	BIT(0)
+
 struct kfi_ep_attr {
 	enum kfi_ep_type type;
+	u32 flags;			/* KFI_EP_NO_CREDITS */
 	u64 max_msg_size;
 	u32 max_order_raw_size;
 	u32 cm_data_size;		/* max private data, <= KFI_CM_DATA_MAX */
@@ -529,7 +538,8 @@ struct kfid_pep {
  * @lock: guards @state transitions
  * @credits: flow control
  * @credit_ready: optional consumer callback, called (from the provider's
- *	completion context) when credits arrive after a send got -EAGAIN
+ *	completion context) when credits arrive after a send got -EAGAIN;
+ *	set it with kfi_ep_set_credit_ready()
  * @credit_starved: a send got -EAGAIN for lack of credit since the last grant
  * @stats: counters
  * @final_event: private to the core: the event node kept for the
@@ -731,8 +741,22 @@ int kfi_atomicmsg(struct kfid_ep *ep, const struct kfi_msg_atomic *msg,
  */
 static inline int kfi_ep_credits(const struct kfid_ep *ep)
 {
-	return ep->credits.enabled ? atomic_read(&ep->credits.send) : -1;
+	if (!ep->credits.enabled ||
+	    (ep->info.ep_attr.flags & KFI_EP_NO_CREDITS))
+		return -1;
+	return atomic_read(&ep->credits.send);
 }
+
+int kfi_ep_set_credit_ready(struct kfid_ep *ep,
+			    void (*credit_ready)(struct kfid_ep *ep));
+
+/* Addresses, queue room and provider detail */
+
+int kfi_getname(struct kfid *fid, void *addr, size_t *addrlen);
+int kfi_getpeer(struct kfid_ep *ep, void *addr, size_t *addrlen);
+int kfi_tx_size_left(struct kfid_ep *ep);
+int kfi_rx_size_left(struct kfid_ep *ep);
+const char *kfi_strerror(struct kfid_cq *cq, int prov_errno);
 
 /* ------------------------------------------------------------------ */
 /* Convenience forms of the data-path calls: one buffer, or an array. */

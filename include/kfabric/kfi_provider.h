@@ -103,6 +103,15 @@ struct kfi_connreq {
  * @read: optional.  Post RMA reads.  Never sleeps, never allocates.
  * @write: optional.  Post RMA writes.  Never sleeps, never allocates.
  * @atomic: optional.  Post a 64-bit atomic.  Never sleeps, never allocates.
+ * @getname: optional.  The local address of an endpoint or passive
+ *	endpoint into @addr (*@addrlen bytes; set it to the address's size,
+ *	-ETOOSMALL if the buffer is shorter).  Process context.
+ * @getpeer: optional.  The same for the peer of a connected endpoint.
+ * @size_left: optional.  Operations that can be posted on the send
+ *	(@tx) or receive queue now without -EAGAIN for a full queue.  Any
+ *	context.
+ * @strerror: optional.  A short text for a completion's prov_errno.
+ *	Any context; returns a static string.
  */
 struct kfi_provider_ops {
 	int (*getinfo)(struct kfi_provider *prov, const struct kfi_info *hints,
@@ -146,6 +155,11 @@ struct kfi_provider_ops {
 		     u64 flags);
 	int (*atomic)(struct kfid_ep *ep, const struct kfi_msg_atomic *msg,
 		      u64 flags);
+
+	int (*getname)(struct kfid *fid, void *addr, size_t *addrlen);
+	int (*getpeer)(struct kfid_ep *ep, void *addr, size_t *addrlen);
+	int (*size_left)(struct kfid_ep *ep, bool tx);
+	const char *(*strerror)(struct kfid_cq *cq, int prov_errno);
 };
 
 /**

@@ -649,3 +649,84 @@ int kfiv_shutdown(struct kfid_ep *kep)
 	mutex_unlock(&ep->dom->lock);
 	return 0;
 }
+
+static struct sockaddr *kfiv_id_addr(struct rdma_cm_id *id, bool peer)
+{
+	return (struct sockaddr *)(peer ? &id->route.addr.dst_addr :
+				   &id->route.addr.src_addr);
+}
+
+/* Copy the address @sa into @addr (kfi_getname() rules). */
+static int kfiv_addr_copy(const struct sockaddr *sa, void *addr,
+			  size_t *addrlen)
+{
+	size_t len = rdma_addr_size(sa);
+
+	if (!len)
+		return -ENOTCONN;
+	if (*addrlen < len) {
+		*addrlen = len;
+		return -ETOOSMALL;
+	}
+	memcpy(addr, sa, len);
+	*addrlen = len;
+	return 0;
+}
+
+static int kfiv_pep_getname(struct kfiv_pep *pep, void *addr,
+			    size_t *addrlen)
+{
+	int ret = -ENOTCONN;
+
+	mutex_lock(&kfiv_peps_lock);
+	if (pep->cm_id)
+		ret = kfiv_addr_copy(kfiv_id_addr(pep->cm_id, false), addr,
+				     addrlen);
+	mutex_unlock(&kfiv_peps_lock);
+	return ret;
+}
+
+static int kfiv_ep_addr(struct kfiv_ep *ep, bool peer, void *addr,
+			size_t *addrlen)
+{
+	int ret = -ENOTCONN;
+
+	mutex_lock(&ep->dom->lock);
+	if (ep->cm_id)
+		ret = kfiv_addr_copy(kfiv_id_addr(ep->cm_id, peer), addr,
+				     addrlen);
+	mutex_unlock(&ep->dom->lock);
+	return ret;
+}
+
+/**
+ * kfiv_getname() - the local address of an endpoint or listener
+ * @fid: the endpoint's or passive endpoint's kfid
+ * @addr: receives the sockaddr
+ * @addrlen: its room in, its size out
+ *
+ * Context: process context.
+ * Return: 0, -ETOOSMALL, -ENOTCONN (no rdma_cm id, or not bound yet).
+ */
+int kfiv_getname(struct kfid *fid, void *addr, size_t *addrlen)
+{
+	if (fid->fclass == KFI_CLASS_PEP)
+		return kfiv_pep_getname(to_pep(container_of(fid,
+					struct kfid_pep, fid)), addr, addrlen);
+	return kfiv_ep_addr(to_ep(container_of(fid, struct kfid_ep, fid)),
+			    false, addr, addrlen);
+}
+
+/**
+ * kfiv_getpeer() - the peer's address of a connected endpoint
+ * @kep: the endpoint
+ * @addr: receives the sockaddr
+ * @addrlen: its room in, its size out
+ *
+ * Context: process context.
+ * Return: 0, -ETOOSMALL, -ENOTCONN.
+ */
+int kfiv_getpeer(struct kfid_ep *kep, void *addr, size_t *addrlen)
+{
+	return kfiv_ep_addr(to_ep(kep), true, addr, addrlen);
+}

@@ -433,6 +433,8 @@ int kfiv_shutdown(struct kfid_ep *ep);
 void kfiv_peps_remove(struct ib_device *ibdev);
 u32 kfiv_cm_data_max(struct ib_device *ibdev, u32 port);
 int kfiv_ep_take_creq(struct kfiv_ep *ep);
+int kfiv_getname(struct kfid *fid, void *addr, size_t *addrlen);
+int kfiv_getpeer(struct kfid_ep *kep, void *addr, size_t *addrlen);
 
 /* ep.c */
 int kfiv_ep_open(struct kfid_ep *ep);
@@ -459,6 +461,8 @@ int kfiv_post_reg(struct kfiv_ep *ep, struct kfiv_mr *mr, int access,
 void kfiv_wait_poll(struct kfid_cq *cq, struct completion *done);
 int kfiv_post_inv(struct kfiv_ep *ep, struct kfiv_mr *mr,
 		  struct kfi_context *ctx);
+int kfiv_size_left(struct kfid_ep *kep, bool tx);
+const char *kfiv_strerror(struct kfid_cq *cq, int prov_errno);
 
 /* mr.c */
 int kfiv_mr_reg(struct kfid_mr *mr, const struct kfi_iov *iov);

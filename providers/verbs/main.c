@@ -387,6 +387,10 @@ static const struct kfi_provider_ops kfiv_ops = {
 	.read = kfiv_read,
 	.write = kfiv_write,
 	.atomic = kfiv_atomic,
+	.getname = kfiv_getname,
+	.getpeer = kfiv_getpeer,
+	.size_left = kfiv_size_left,
+	.strerror = kfiv_strerror,
 };
 
 struct kfi_provider kfiv_provider = {

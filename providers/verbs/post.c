@@ -1070,3 +1070,37 @@ void kfiv_wait_poll(struct kfid_cq *cq, struct completion *done)
 			schedule_timeout_uninterruptible(1);
 	}
 }
+
+/**
+ * kfiv_size_left() - free slots of a queue
+ * @kep: enabled endpoint
+ * @tx: the send queue, else the receive queue
+ *
+ * Context: any; never sleeps.
+ * Return: free slots, or -ENOTCONN/-ENODEV once the endpoint stopped.
+ */
+int kfiv_size_left(struct kfid_ep *kep, bool tx)
+{
+	struct kfiv_ep *ep = to_ep(kep);
+	struct kfiv_queue *q = tx ? &ep->sq : &ep->rq;
+	unsigned long flags;
+	int ret;
+
+	spin_lock_irqsave(&q->lock, flags);
+	ret = kfiv_ep_check(ep) ?: q->nfree;
+	spin_unlock_irqrestore(&q->lock, flags);
+	return ret;
+}
+
+/**
+ * kfiv_strerror() - text of an ib_wc_status
+ * @cq: the CQ (unused: every CQ of the provider reports ib_wc_status)
+ * @prov_errno: the status
+ *
+ * Context: any.
+ * Return: ib_core's text for it.
+ */
+const char *kfiv_strerror(struct kfid_cq *cq, int prov_errno)
+{
+	return ib_wc_status_msg(prov_errno);
+}

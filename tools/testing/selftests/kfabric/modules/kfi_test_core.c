@@ -1824,11 +1824,13 @@ out:
  * Closing an object with children is a caller bug: it warns once and the
  * object stays open, children and all.  Run with warn_tests=1 only.
  */
-#define T_CLOSE_REFUSED(fid, n)						\
+#define T_CLOSE_REFUSED(obj, n)						\
 	do {								\
-		kfi_close(fid);						\
-		T_EQ((fid)->fclass != KFI_CLASS_UNSPEC, 1);		\
-		T_EQ(atomic_read(&(fid)->children), (n));		\
+		struct kfid *__fid = (obj);				\
+									\
+		kfi_close(__fid);					\
+		T_EQ(__fid->fclass != KFI_CLASS_UNSPEC, 1);		\
+		T_EQ(atomic_read(&__fid->children), (n));		\
 	} while (0)
 
 static int obj_close_fabric_busy(void)
@@ -3343,6 +3345,32 @@ out:
 	return tfx_free(t, ret);
 }
 
+static void t_noop_credit_ready(struct kfid_ep *ep)
+{
+}
+
+/* credit_ready is set through the API, before the endpoint is enabled. */
+static int cr_set_credit_ready(void)
+{
+	struct tfx *t;
+	int ret;
+
+	t = tfx_base(&t_direct, &ret);
+	T_OK(ret);
+	T_EQ(kfi_ep_set_credit_ready(NULL, t_noop_credit_ready), -EINVAL);
+	T_OK(kfi_endpoint(t->domain, t->info, &t->cl, NULL));
+	T_OK(kfi_ep_set_credit_ready(t->cl, t_noop_credit_ready));
+	T_CHECK(t->cl->credit_ready == t_noop_credit_ready);
+	T_OK(t_bind(t->cl, t->ccq, t->eq));
+	T_EQ(kfi_ep_set_credit_ready(t->cl, NULL), -EINVAL);
+	T_CHECK(t->cl->credit_ready == t_noop_credit_ready);
+out:
+	kfi_close(t && t->cl ? &t->cl->fid : NULL);
+	if (t)
+		t->cl = NULL;
+	return tfx_free(t, ret);
+}
+
 static int dp_close_inflight(void)
 {
 	struct tfx_opts o = { .poll = KFI_POLL_SOFTIRQ };
@@ -3812,6 +3840,7 @@ static const struct kt_case core_cases[] = {
 	KT_CASE(dp_writedata),
 	KT_CASE(dp_mr_map_unmap),
 	KT_CASE(dp_mr_map_needs_connection),
+	KT_CASE(cr_set_credit_ready),
 	KT_CASE(dp_close_inflight),
 	KT_CASE(dp_close_inflight_direct),
 	KT_CASE(bad_post_state),

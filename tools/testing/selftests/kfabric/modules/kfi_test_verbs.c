@@ -1796,8 +1796,8 @@ static int close_inflight_many(void)
 	struct tconn tc = {};
 	int i, ret;
 
-	fl_side[0] = kzalloc(sizeof(struct tfl), GFP_KERNEL);
-	fl_side[1] = kzalloc(sizeof(struct tfl), GFP_KERNEL);
+	fl_side[0] = kzalloc(sizeof(*fl_side[0]), GFP_KERNEL);
+	fl_side[1] = kzalloc(sizeof(*fl_side[1]), GFP_KERNEL);
 	ret = fl_side[0] && fl_side[1] ? 0 : -ENOMEM;
 	for (i = 0; !ret && i < 2; i++) {
 		fl_side[i]->buf = kzalloc(FL_BUF, GFP_KERNEL);
@@ -1827,6 +1827,88 @@ static int close_inflight_many(void)
 		kfree(fl_side[i]->buf);
 		kfree(fl_side[i]);
 	}
+	return ret;
+}
+
+/* getname/getpeer, the room left in each queue and the provider's text. */
+static int addr_and_room(void)
+{
+	struct sockaddr_in sin = {}, peer = {}, lis = {};
+	size_t len = sizeof(sin), plen = sizeof(peer), llen = 4;
+	struct treq *rr = treq_alloc(64);
+	struct tconn tc = {};
+	int ret;
+
+	ret = rr ? conn_open(&tc, &def_opts) : -ENOMEM;
+	STEP(ret, kfi_getname(&tc.c.ep->fid, &sin, &len));
+	STEP(ret, kfi_getpeer(tc.c.ep, &peer, &plen));
+	if (!ret && kfi_getname(&tc.pep->fid, &lis, &llen) != -ETOOSMALL)
+		ret = -EPROTO;
+	STEP(ret, kfi_getname(&tc.pep->fid, &lis, &llen));
+	if (!ret && (len != sizeof(sin) || sin.sin_family != AF_INET ||
+		     sin.sin_addr.s_addr != in_aton(ipaddr) || !sin.sin_port ||
+		     ntohs(peer.sin_port) != tc.port ||
+		     ntohs(lis.sin_port) != tc.port || llen != sizeof(lis)))
+		ret = -EPROTO;
+	/* The spare is posted: one receive less; the send queue is empty. */
+	if (!ret && (kfi_tx_size_left(tc.c.ep) != def_opts.depth ||
+		     kfi_rx_size_left(tc.c.ep) != def_opts.depth - 1))
+		ret = -EPROTO;
+	STEP(ret, post_recv(&tc.c, rr, KFI_IOV_KVEC));
+	if (!ret && kfi_rx_size_left(tc.c.ep) != def_opts.depth - 2)
+		ret = -EPROTO;
+	if (!ret && kfi_strerror(tc.c.cq, IB_WC_REM_ACCESS_ERR) !=
+	    ib_wc_status_msg(IB_WC_REM_ACCESS_ERR))
+		ret = -EPROTO;
+	if (!ret && strcmp(kfi_strerror(NULL, 0), "unknown"))
+		ret = -EPROTO;
+	if (ret)
+		pr_info("    # local %pISpc peer %pISpc listener %pISpc: %d\n",
+			&sin, &peer, &lis, ret);
+	conn_close(&tc);
+	treq_free(rr);
+	return ret;
+}
+
+/*
+ * KFI_EP_NO_CREDITS: the client sends past its credits (the server has one
+ * receive to spare); the send the server has no receive for waits in the
+ * transport until the server posts one, and nothing is lost.
+ */
+static int credits_off(void)
+{
+	struct topts o = { .depth = 8, .prepost = prepost_spare };
+	struct treq *sr = treq_alloc(32), *rr = treq_alloc(64);
+	struct kfi_cq_entry e;
+	struct tconn tc = {};
+	int ret, i;
+
+	ret = sr && rr ? conn_listen(&tc) : -ENOMEM;
+	if (!ret)
+		tc.info->ep_attr.flags = KFI_EP_NO_CREDITS;
+	STEP(ret, conn_pair(&tc, &o));
+	if (!ret && kfi_ep_credits(tc.c.ep) != -1)
+		ret = -EPROTO;
+	if (!ret)
+		fill(sr->buf, 32, 5);
+	/* The server has only its spare: with credits, the first is -EAGAIN. */
+	for (i = 0; !ret && i < 2; i++)
+		ret = post_send_once(&tc.c, sr, KFI_IOV_KVEC, 0, 0);
+	STEP(ret, post_recv(&tc.s, rr, KFI_IOV_KVEC));
+	for (i = 0; !ret && i < 2; i++)
+		ret = wait_ok(&tc.c, &e);
+	for (i = 0; !ret && i < 2; i++) {
+		ret = wait_ok(&tc.s, &e);
+		if (!ret && e.len != 32)
+			ret = -EPROTO;
+		if (!ret)
+			ret = check(treq_of(&e)->buf, 32, 5);
+	}
+	if (ret)
+		t_failed = true;
+	conn_close(&tc);
+	treq_free(sr);
+	treq_free(rr);
 	return ret;
 }
 
@@ -1909,6 +1991,8 @@ static const struct kt_case verbs_cases[] = {
 	KT_CASE(send_with_invalidate),
 	KT_CASE(local_invalidate),
 	KT_CASE(post_from_softirq),
+	KT_CASE(addr_and_room),
+	KT_CASE(credits_off),
 	KT_CASE(poll_direct),
 	KT_CASE(poll_workqueue),
 	KT_CASE(peer_disconnect),
