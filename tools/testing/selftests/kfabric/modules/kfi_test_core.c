@@ -1906,7 +1906,7 @@ static int obj_close_bound(void)
 	kfi_close(&t->cl->fid);
 	t->cl = NULL;
 	T_CLOSE_REFUSED(&t->eq->fid, 1);	/* the listener */
-	T_CLOSE_REFUSED(&t->fabric->fid, 2);
+	T_CLOSE_REFUSED(&t->fabric->fid, 3);	/* domain, EQ, pep */
 	kfi_close(&t->pep->fid);
 	t->pep = NULL;
 	T_EQ(atomic_read(&t->eq->fid.children), 0);
