@@ -14,8 +14,10 @@
  *  - data-path calls (send, recv, read, write, atomics, kfi_mr_map/unmap,
  *    kfi_cq_read, kfi_cq_poll) never sleep and never allocate: they may be
  *    called from softirq, from a CQ callback and from blk-mq ->queue_rq();
- *  - every call returns 0 or a negative errno; a full queue or a missing
- *    send credit is -EAGAIN and nothing is posted.
+ *  - every call that can fail returns 0 or a negative errno; a full queue
+ *    or a missing send credit is -EAGAIN and nothing is posted;
+ *  - closing cannot fail: kfi_close() returns nothing, and an endpoint's
+ *    operations are all handed back before it returns.
  */
 #ifndef _KFABRIC_KFI_H
 #define _KFABRIC_KFI_H
