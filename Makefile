@@ -5,6 +5,8 @@
 #   make              build every module against $(KDIR)
 #   make check        deps + build + boot the test VM + run the suite
 #   make check-debug  the same on a KASAN/lockdep/kmemleak kernel built here
+#   make check-newest the same on Debian's newest kernel line (7.3)
+#   make build-newest build against that line's prepared tree with W=1
 #   make demo         boot the VM with Soft-RoCE and show what kfabric sees
 #   make lint         checkpatch --strict, sparse (C=2) and W=1, no warnings
 #   make bench        kfabric against raw verbs in one VM run (QUICK=1: smoke)
@@ -28,7 +30,8 @@ KFI_CONFIG := CONFIG_KFABRIC=m CONFIG_KFABRIC_VERBS=m CONFIG_KFABRIC_BLOCK=m \
 
 KBUILD := $(MAKE) -C $(KDIR) M=$(CURDIR) $(KFI_CONFIG)
 
-.PHONY: all modules clean deps check check-debug demo lint bench fuzz vm help
+.PHONY: all modules clean deps check check-debug check-newest build-newest \
+	demo lint bench fuzz vm help
 
 all: modules
 
@@ -47,6 +50,16 @@ check:
 
 check-debug:
 	scripts/check.sh --debug
+
+check-newest:
+	scripts/check.sh --newest
+
+build-newest:
+	@if scripts/build-newest.sh; then \
+		echo "build-newest: 1 passed, 0 failed"; \
+	else \
+		echo "build-newest: 0 passed, 1 failed"; exit 1; \
+	fi
 
 demo:
 	scripts/demo.sh
@@ -76,4 +89,4 @@ vm: deps modules
 	tools/testing/vm/run --shell
 
 help:
-	@sed -n '3,12p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '3,14p' Makefile | sed 's/^# \{0,1\}//'

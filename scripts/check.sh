@@ -6,11 +6,14 @@
 # with one plain line "N passed, N failed, N skipped", which CI reads.
 # Exits non-zero on any failed test, kernel splat or VM timeout.
 #
-#   scripts/check.sh [--debug]
+#   scripts/check.sh [--debug | --newest]
 #
 #   --debug   use the debug kernel (KASAN, lockdep, kmemleak, fault
 #             injection) built by scripts/debug-kernel.sh, cached after the
 #             first build; our modules are then built in build/debug/.
+#   --newest  use Debian's image of the newest kernel line, our modules
+#             built in build/newest/ against the tree scripts/newest-kernel.sh
+#             prepares (cached after the first run).
 #
 # Environment: KFI_RESULTS (where result dirs go; default results/ in the
 # tree), KFI_TESTS (only these test modules, shell patterns), KFI_TIMEOUT
@@ -22,7 +25,12 @@ top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 . "$top/scripts/common.sh"
 
 lane=stock
-[ "${1:-}" = --debug ] && lane=debug
+# Another Debian kernel than the default gets results of its own.
+[ "$KVER" = "$KFI_KVER_DEFAULT" ] || lane=stock-$KVER
+case ${1:-} in
+--debug)	lane=debug ;;
+--newest)	lane=newest ;;
+esac
 
 say()
 {
@@ -41,13 +49,17 @@ if [ $lane = debug ]; then
 	# Kbuild writes objects beside the sources, so the debug build of our
 	# modules gets its own copy of the tree.
 	kodir=$top/build/debug
-	mkdir -p "$kodir"
-	rsync -a --delete --exclude=/.git --exclude=/build --exclude=/results \
-		--exclude='*.o' --exclude='*.ko' --exclude='*.mod*' \
-		--exclude='.*.cmd' --exclude=Module.symvers \
-		--exclude=modules.order "$top/" "$kodir/"
+	kfi_copy_tree "$top" "$kodir"
 	timeout=${KFI_TIMEOUT:-2400}
 	boot_timeout=600
+elif [ $lane = newest ]; then
+	nkdir=$("$top/scripts/newest-kernel.sh")
+	kernel=$nkdir/root
+	kdir=$nkdir/build
+	kodir=$top/build/newest
+	kfi_copy_tree "$top" "$kodir"
+	timeout=${KFI_TIMEOUT:-1800}
+	boot_timeout=240
 else
 	kdir=${KDIR:-/usr/src/linux-headers-$KVER}
 	timeout=${KFI_TIMEOUT:-1800}
