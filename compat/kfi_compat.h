@@ -24,6 +24,7 @@
 #include <linux/fs.h>
 #include <linux/timer.h>
 #include <linux/workqueue.h>
+#include <rdma/ib_verbs.h>
 
 /* ---- Timers (renamed in 6.2 and 6.16) --------------------------------- */
 
@@ -159,6 +160,28 @@ static inline struct gendisk *kfi_blk_mq_alloc_disk(struct blk_mq_tag_set *set,
 		kfi_queue_apply_features(disk->queue, flags);
 #endif
 	return disk;
+}
+
+/* ---- RDMA ---------------------------------------------------------------- */
+
+/**
+ * kfi_ib_resize_cq() - grow a CQ, where the kernel lets its users do that
+ * @cq: the CQ
+ * @cqe: entries wanted
+ *
+ * Newer kernels no longer export ib_resize_cq() to kernel users: there a
+ * CQ keeps the size it was created with.
+ *
+ * Context: process, may sleep.
+ * Return: 0, a negative errno, or -EOPNOTSUPP where CQs cannot grow.
+ */
+static inline int kfi_ib_resize_cq(struct ib_cq *cq, unsigned int cqe)
+{
+#ifdef KFI_HAVE_IB_RESIZE_CQ
+	return ib_resize_cq(cq, cqe);
+#else
+	return -EOPNOTSUPP;
+#endif
 }
 
 /* ---- Opening a block device exclusively -------------------------------- */

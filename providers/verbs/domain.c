@@ -6,6 +6,7 @@
 
 #include <linux/slab.h>
 #include "kfi_verbs.h"
+#include "kfi_compat.h"
 
 /**
  * kfiv_domain_open() - open the device and port named by @info
@@ -264,7 +265,8 @@ int kfiv_cq_poll(struct kfid_cq *kcq, int budget)
  * only while its bound CQs have room for all of its queues.  The
  * consumer's share is checked against the size it opened the CQ with; the
  * provider's is added to the ib_cq, which is grown when the endpoints
- * enabled on it need more than it was created with.
+ * enabled on it need more than it was created with (where the kernel lets
+ * it grow: see kfi_ib_resize_cq()).
  *
  * Context: process context, domain->lock held.
  * Return: 0 or -ENOSPC.
@@ -275,7 +277,7 @@ int kfiv_cq_reserve(struct kfiv_cq *cq, u32 n, u32 extra)
 
 	if (!cq->cq || cq->used + n > cq->base.attr.size)
 		return -ENOSPC;
-	if (want > cq->cq->cqe && ib_resize_cq(cq->cq, want))
+	if (want > cq->cq->cqe && kfi_ib_resize_cq(cq->cq, want))
 		return -ENOSPC;
 	cq->used += n;
 	cq->extra += extra;
