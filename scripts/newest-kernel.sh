@@ -12,9 +12,12 @@
 #     kernel, its modules, modules.builtin) are downloaded from $KFI_NEWEST_SUITE with an apt
 #     configuration of their own under $KFI_CACHE/apt-newest: the host's apt
 #     sources are not touched and nothing is installed;
-#   - Debian's amd64 config, with Rust, BTF and debug info off (the host has
-#     no rustc, and neither is needed for modules), is prepared with the
-#     host's gcc by `make modules_prepare`, KERNELRELEASE set to Debian's;
+#   - Debian's amd64 config, with Rust off (the host has no rustc), is
+#     prepared with the host's gcc by `make modules_prepare`, KERNELRELEASE
+#     set to Debian's.  BTF and debug info stay on: they shape struct
+#     module and, through sched_ext, struct task_struct, and a module built
+#     without them does not load into Debian's image ("Invalid relocation
+#     target" on its struct module);
 #   - Debian's Module.symvers goes into the tree, so modpost checks every
 #     symbol we use is exported and our modules load in Debian's image.
 #
@@ -36,11 +39,8 @@ top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 : "${KFI_NEWEST_SUITE:=trixie-backports}"
 : "${KFI_NEWEST_MIRROR:=http://deb.debian.org/debian}"
 jobs=${KFI_JOBS:-$(nproc)}
-recipe="debian config, -rust -btf -debuginfo, modules_prepare, symvers, v2"
-config_changes=(--disable RUST --disable DEBUG_INFO_BTF
-		--disable DEBUG_INFO_DWARF5 --disable DEBUG_INFO_DWARF4
-		--disable DEBUG_INFO_DWARF_TOOLCHAIN_DEFAULT
-		--enable DEBUG_INFO_NONE --set-str SYSTEM_TRUSTED_KEYS ""
+recipe="debian config, -rust, modules_prepare, symvers, v3"
+config_changes=(--disable RUST --set-str SYSTEM_TRUSTED_KEYS ""
 		--set-str SYSTEM_REVOCATION_KEYS "")
 
 apt_dir=$KFI_CACHE/apt-newest
