@@ -11,6 +11,7 @@
 #   make lint         checkpatch --strict, sparse (C=2) and W=1, no warnings
 #   make bench        kfabric against raw verbs in one VM run (QUICK=1: smoke)
 #   make fuzz         libFuzzer on the kfblk wire parser (FUZZ_TIME seconds)
+#   make mutate       plant known bugs one at a time; their tests must go red
 #   make deps         install/fetch what all of the above need (root)
 #   make vm           interactive shell in the test VM
 #   make clean
@@ -31,7 +32,7 @@ KFI_CONFIG := CONFIG_KFABRIC=m CONFIG_KFABRIC_VERBS=m CONFIG_KFABRIC_BLOCK=m \
 KBUILD := $(MAKE) -C $(KDIR) M=$(CURDIR) $(KFI_CONFIG)
 
 .PHONY: all modules clean deps check check-debug check-newest build-newest \
-	demo lint bench fuzz vm help
+	demo lint bench fuzz mutate vm help
 
 all: modules
 
@@ -84,6 +85,12 @@ fuzz:
 	else \
 		echo "fuzz: 0 passed, 1 failed"; exit 1; \
 	fi
+
+# Plant each bug of tools/testing/mutate/mutations/ in a scratch copy and
+# check that its tests go red (MUTATIONS='name ...' for some only).
+mutate:
+	scripts/deps.sh
+	tools/testing/mutate/run $(MUTATIONS)
 
 vm: deps modules
 	tools/testing/vm/run --shell

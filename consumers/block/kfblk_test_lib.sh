@@ -129,11 +129,17 @@ nullb_create()
 		echo "${kv#*=}" >"$d/${kv%%=*}" || return 1
 	done
 	echo 1 >"$d/power" || return 1
+	nullb_dev "$name"
+}
+
+# nullb_dev NAME: the /dev path of the null_blk device made as NAME.
+nullb_dev()
+{
 	# null_blk names a configfs-made disk after its directory.
-	if [ -b "/dev/$name" ]; then
-		echo "/dev/$name"
+	if [ -b "/dev/$1" ]; then
+		echo "/dev/$1"
 	else
-		echo "/dev/nullb$(cat "$d/index")"
+		echo "/dev/nullb$(cat "$NULLB_CFS/$1/index")"
 	fi
 }
 
@@ -157,6 +163,12 @@ kfblk_setup()
 	"$KFBLKCTL" export "$name" "$nb" "$KFI_IPADDR" "$KFBLK_PORT" >&2 ||
 		return 1
 	"$KFBLKCTL" map "$KFI_IPADDR" "$KFBLK_PORT" "$name" "m_$name"
+}
+
+# kfblk_backing NAME: the null_blk device under kfblk_setup NAME's export.
+kfblk_backing()
+{
+	nullb_dev "kfbt_$1"
 }
 
 # kfblk_teardown NAME: undo kfblk_setup, whatever state it reached.

@@ -117,6 +117,8 @@ static atomic_t loop_next_key = ATOMIC_INIT(0x100);
 /* Knobs the credit cases set before connecting. */
 static bool loop_use_credits;
 static u32 loop_reserve;
+/* Non-zero: RMA posts fail with it, as a provider with a full queue. */
+static int loop_refuse_rma;
 static atomic_t loop_getinfo_calls = ATOMIC_INIT(0);
 static atomic_t min_getinfo_calls = ATOMIC_INIT(0);
 
@@ -408,6 +410,8 @@ static int loop_rma(struct kfid_ep *ep, const struct kfi_msg_rma *msg,
 	size_t len = 0;
 	int err;
 
+	if (READ_ONCE(loop_refuse_rma))
+		return READ_ONCE(loop_refuse_rma);
 	spin_lock_irqsave(&loop_lock, irqflags);
 	if (!s->peer) {
 		spin_unlock_irqrestore(&loop_lock, irqflags);
@@ -3269,6 +3273,55 @@ out:
 	return tfx_free(t, ret);
 }
 
+/*
+ * kfi_writedata() takes a send credit (its immediate data consumes a
+ * receive at the peer); every post that is refused, by the provider or
+ * for want of a credit, must leave the count as it was.
+ */
+static int cr_writedata_refused(void)
+{
+	static const int refusals[] = { -EAGAIN, -ENOTCONN, -EIO };
+	struct kfid_mr *mr = NULL;
+	struct kfi_cq_entry e;
+	u8 *buf = NULL;
+	struct tfx *t;
+	int i, r, ret;
+
+	t = tfx_open(&t_direct, &ret);
+	T_OK(ret);
+	T_OK(t_remote_mr(t, 64, KFI_REMOTE_WRITE, &buf, &mr));
+	T_OK(kfi_recv(t->sv, t->sbuf[0].data, T_BUFSZ, NULL, &t->sbuf[0].ctx));
+	kfi_credit_init(t->cl, 1, 0);
+	for (i = 0; i < ARRAY_SIZE(refusals); i++) {
+		WRITE_ONCE(loop_refuse_rma, refusals[i]);
+		r = kfi_writedata(t->cl, t->cbuf[0].data, 8, NULL, i,
+				  mr->iova, mr->key, &t->cbuf[0].ctx);
+		WRITE_ONCE(loop_refuse_rma, 0);
+		T_EQ(r, refusals[i]);
+		T_EQ(kfi_ep_credits(t->cl), 1);
+		T_EQ(atomic_read(&t->cl->credit_starved), 0);
+	}
+	/* A plain write takes no credit. */
+	T_OK(kfi_write(t->cl, t->cbuf[0].data, 8, NULL, mr->iova, mr->key,
+		       &t->cbuf[0].ctx));
+	T_OK(t_cq_wait(t->ccq, &e, 1));
+	T_EQ(kfi_ep_credits(t->cl), 1);
+	/* The one credit is spent; the next is refused and takes nothing. */
+	T_OK(kfi_writedata(t->cl, t->cbuf[0].data, 8, NULL, 9, mr->iova,
+			   mr->key, &t->cbuf[0].ctx));
+	T_OK(t_cq_wait(t->scq, &e, 1));
+	T_EQ(e.data, 9);
+	T_EQ(kfi_ep_credits(t->cl), 0);
+	T_EQ(kfi_writedata(t->cl, t->cbuf[0].data, 8, NULL, 10, mr->iova,
+			   mr->key, &t->cbuf[0].ctx), -EAGAIN);
+	T_EQ(kfi_ep_credits(t->cl), 0);
+	T_EQ(atomic_read(&t->cl->credit_starved), 1);
+out:
+	WRITE_ONCE(loop_refuse_rma, 0);
+	ret = t_put_mr(mr, buf, ret);
+	return tfx_free(t, ret);
+}
+
 static int dp_mr_map_unmap(void)
 {
 	struct kvec kv[LOOP_MR_SEGS];
@@ -3824,6 +3877,7 @@ static const struct kt_case core_cases[] = {
 	KT_CASE(cr_grant_count),
 	KT_CASE(cr_return_on_fail),
 	KT_CASE(cr_add_no_starve),
+	KT_CASE(cr_writedata_refused),
 	KT_CASE(dp_send_recv),
 	KT_CASE(dp_multi_iov),
 	KT_CASE(dp_bvec_sgl),
