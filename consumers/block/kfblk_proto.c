@@ -178,6 +178,25 @@ int kfblk_rsp_parse(const void *buf, size_t len, u32 queue_depth,
 }
 
 /**
+ * kfblk_rsp_match() - does a response answer a command in flight?
+ * @ri: a response that passed kfblk_rsp_parse()
+ * @sent: the command in flight at KFBLK_TAG_INDEX(@ri->tag), as sent
+ *
+ * The full 32-bit tag must match, so an answer to an earlier use of the
+ * same index (a late or duplicated one) is refused, and so must the
+ * opcode.  The caller also checks, atomically, that the command has not
+ * been answered yet.
+ *
+ * Return: true if @ri answers @sent.
+ */
+bool kfblk_rsp_match(const struct kfblk_rsp_info *ri,
+		     const struct kfblk_cmd *sent)
+{
+	return le32_to_cpu(sent->tag) == ri->tag &&
+	       sent->opcode == ri->opcode;
+}
+
+/**
  * kfblk_rsp_build() - encode a response
  * @rsp: the wire form, written completely
  * @ri: the response

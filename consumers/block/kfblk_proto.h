@@ -250,6 +250,8 @@ int kfblk_cmd_parse(const void *buf, size_t len,
 void kfblk_cmd_build(struct kfblk_cmd *cmd, const struct kfblk_cmd_info *ci);
 int kfblk_rsp_parse(const void *buf, size_t len, u32 queue_depth,
 		    struct kfblk_rsp_info *ri);
+bool kfblk_rsp_match(const struct kfblk_rsp_info *ri,
+		     const struct kfblk_cmd *sent);
 void kfblk_rsp_build(struct kfblk_rsp *rsp, const struct kfblk_rsp_info *ri);
 int kfblk_cm_req_parse(const void *buf, size_t len,
 		       struct kfblk_cm_req_info *qi);

@@ -8,6 +8,15 @@
  * no sanitizer report" the harness checks properties the modules rely on:
  * whatever a parser accepts is inside the limits, and encoding what was
  * parsed and parsing it again gives the same thing.
+ *
+ * The fifth mode takes the rest as a sequence of events on one client
+ * queue -- commands sent, answers arriving (raw bytes, or well-formed ones
+ * naming any tag, generation and opcode), timeouts -- and runs them
+ * through the client's acceptance rule (kfblk_rsp_parse() then
+ * kfblk_rsp_match() against the command in flight, answered at most
+ * once), checking that no command completes twice or without having been
+ * sent, and that whatever the answers, everything sent completes exactly
+ * once.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -115,6 +124,135 @@ static void fuzz_cm_rep(const uint8_t *buf, size_t len)
 	CHECK(!memcmp(&pi, &again, sizeof(pi)));
 }
 
+/* One client queue as the sequence mode models it. */
+struct seq_queue {
+	uint32_t depth;
+	bool failed;			/* a protocol error failed the device */
+	struct kfblk_cmd sent[128];	/* as sent, per tag index */
+	uint16_t gen[128];
+	bool awaiting[128];		/* sent, not answered */
+	uint32_t issued[128];
+	uint32_t completed[128];
+};
+
+static void seq_complete(struct seq_queue *q, uint32_t i)
+{
+	CHECK(q->awaiting[i]);
+	q->awaiting[i] = false;
+	q->completed[i]++;
+	CHECK(q->completed[i] == q->issued[i]);
+}
+
+/* A protocol error or a timeout: the device fails what is in flight. */
+static void seq_fail(struct seq_queue *q)
+{
+	uint32_t i;
+
+	q->failed = true;
+	for (i = 0; i < q->depth; i++)
+		if (q->awaiting[i])
+			seq_complete(q, i);
+}
+
+static void seq_send(struct seq_queue *q, const struct kfblk_limits *lim,
+		     uint8_t a, uint8_t b)
+{
+	uint32_t i = a % q->depth;
+	uint8_t op = KFBLK_OP_READ + b % 5;
+	bool data = op <= KFBLK_OP_WRITE;
+	struct kfblk_cmd_info ci = {
+		.opcode = op,
+		.len = op == KFBLK_OP_FLUSH ? 0 : lim->lbs,
+		.raddr = data ? 4096 : 0,
+		.rkey = data ? 7 : 0,
+	};
+
+	if (q->failed || q->awaiting[i])
+		return;
+	q->gen[i]++;
+	ci.tag = i | (uint32_t)q->gen[i] << 16;
+	kfblk_cmd_build(&q->sent[i], &ci);
+	q->awaiting[i] = true;
+	q->issued[i]++;
+}
+
+/* An answer arrived: accept it as the client does, or fail the device. */
+static void seq_answer(struct seq_queue *q, const void *buf, size_t len)
+{
+	struct kfblk_rsp_info ri;
+	uint32_t i;
+
+	if (q->failed)
+		return;
+	if (kfblk_rsp_parse(buf, len, q->depth, &ri)) {
+		seq_fail(q);
+		return;
+	}
+	i = KFBLK_TAG_INDEX(ri.tag);
+	if (!q->awaiting[i] || !kfblk_rsp_match(&ri, &q->sent[i])) {
+		seq_fail(q);
+		return;
+	}
+	CHECK(ri.tag == le32_to_cpu(q->sent[i].tag) &&
+	      ri.opcode == q->sent[i].opcode);
+	seq_complete(q, i);
+}
+
+/* A well-formed answer to index @a, generation off by @b % 3, opcode @c. */
+static void seq_forge(struct seq_queue *q, uint8_t a, uint8_t b, uint8_t c)
+{
+	uint32_t i = a % q->depth;
+	struct kfblk_rsp_info ri = {
+		.opcode = c % 2 ? q->sent[i].opcode : KFBLK_OP_READ + c % 5,
+		.status = c % (KFBLK_ST_MAX + 1),
+		.tag = i | (uint32_t)(uint16_t)(q->gen[i] - b % 3) << 16,
+	};
+	struct kfblk_rsp rsp;
+
+	kfblk_rsp_build(&rsp, &ri);
+	seq_answer(q, &rsp, sizeof(rsp));
+}
+
+static void fuzz_seq(const uint8_t *p, size_t n,
+		     const struct kfblk_limits *lim)
+{
+	static struct seq_queue q;
+	size_t raw;
+	uint32_t i;
+
+	memset(&q, 0, sizeof(q));
+	q.depth = lim->queue_depth;
+	while (n >= 4) {
+		switch (p[0] % 4) {
+		case 0:
+			seq_send(&q, lim, p[1], p[2]);
+			break;
+		case 1:
+			/* Raw bytes: p[1] % 20 of them, 16 is a response. */
+			raw = p[1] % 20;
+			if (n - 4 < raw)
+				return;
+			seq_answer(&q, p + 4, raw);
+			p += raw;
+			n -= raw;
+			break;
+		case 2:
+			seq_forge(&q, p[1], p[2], p[3]);
+			break;
+		default:
+			if (p[1] % 8 == 0)
+				seq_fail(&q);
+			break;
+		}
+		p += 4;
+		n -= 4;
+	}
+	/* Whatever happened, user space got every I/O back exactly once. */
+	seq_fail(&q);
+	for (i = 0; i < q.depth; i++)
+		CHECK(q.completed[i] == q.issued[i] && !q.awaiting[i]);
+}
+
 /* libFuzzer's entry point; run.sh passes its name in. */
 int KFBLK_FUZZ_ENTRY(const uint8_t *data, size_t size)
 {
@@ -128,7 +266,7 @@ int KFBLK_FUZZ_ENTRY(const uint8_t *data, size_t size)
 	data += 9;
 	size -= 9;
 
-	switch (sel % 4) {
+	switch (sel % 5) {
 	case 0:
 		fuzz_cmd(data, size, &lim);
 		break;
@@ -138,8 +276,11 @@ int KFBLK_FUZZ_ENTRY(const uint8_t *data, size_t size)
 	case 2:
 		fuzz_cm_req(data, size);
 		break;
-	default:
+	case 3:
 		fuzz_cm_rep(data, size);
+		break;
+	default:
+		fuzz_seq(data, size, &lim);
 		break;
 	}
 	return 0;
