@@ -150,8 +150,7 @@ static struct kfblk_req *kfblk_rsp_req(struct kfblk_queue *q,
 	if (!rq || !blk_mq_request_started(rq))
 		return NULL;
 	req = blk_mq_rq_to_pdu(rq);
-	if (le32_to_cpu(req->cmd.tag) != ri->tag ||
-	    req->cmd.opcode != ri->opcode ||
+	if (!kfblk_rsp_match(ri, &req->cmd) ||
 	    !test_and_clear_bit(KFBLK_REQ_AWAIT_RSP, &req->flags))
 		return NULL;
 	return req;
@@ -167,6 +166,12 @@ static void kfblk_rsp_finish(struct kfblk_req *req,
 {
 	struct kfblk_queue *q = req->queue;
 
+	/* A command without a key invalidated one: another request's. */
+	if (e->flags & KFI_MR_INVALIDATED &&
+	    !test_bit(KFBLK_REQ_MAPPED, &req->flags)) {
+		kfblk_dev_fail(q->dev, "target invalidated a key it was not given");
+		return;
+	}
 	if (test_bit(KFBLK_REQ_MAPPED, &req->flags)) {
 		if (e->flags & KFI_MR_INVALIDATED) {
 			if (e->inv_key != req->mr->key) {

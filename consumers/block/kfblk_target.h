@@ -63,6 +63,11 @@ struct kfblk_rma_ctx {
  * @bvec: @conn->max_pages entries, the bio's and RMA's page list
  * @pages: pages cached across commands, @nr_pages of them
  * @nr_pages: pages in @pages
+ * @charged: pages charged to the connection's I/O memory budget
+ * @peer_since: jiffies since which the command waits on the peer (RMA,
+ *	or a credit for its answer), 0 when it does not; the watchdog drops
+ *	the connection when that lasts longer than the export's
+ *	peer_timeout_ms
  */
 struct kfblk_slot {
 	struct kfblk_tconn *conn;
@@ -85,6 +90,8 @@ struct kfblk_slot {
 	struct bio_vec *bvec;
 	struct page **pages;
 	u32 nr_pages;
+	u32 charged;
+	unsigned long peer_since;
 };
 
 #define KFBLK_TCONN_DEAD	0	/* bit of kfblk_tconn.flags */
@@ -103,12 +110,14 @@ struct kfblk_slot {
  * @nr_slots: receives posted when idle
  * @max_pages: pages in one command
  * @iov_limit: local entries per RMA operation
+ * @key_max: largest remote key the fabric can have issued (its key size)
  * @remote_inv: the client lets responses invalidate its keys
  * @imm_rsp: a successful READ is answered by its last RMA write carrying
  *	the tag as immediate data, instead of a response message
  * @direct: completions run in a workqueue and the device takes REQ_NOWAIT:
  *	READ/WRITE bios are submitted from completion handlers
- * @busy: slots holding a command; teardown waits for zero
+ * @busy: commands holding the connection (kfblk_tconn_hold()); teardown
+ *	frees nothing before it is zero
  * @work: commands for @io_work, pushed from completion context
  * @io_work: runs commands in process context (bios may sleep on tags)
  * @backlog_lock: guards @backlog; taken from completion context
@@ -116,6 +125,17 @@ struct kfblk_slot {
  * @release_work: tears the connection down
  * @flags: KFBLK_TCONN_DEAD once teardown has been claimed
  * @peer: address of the client, for messages
+ * @peer_addr: address of the client, for the per-peer limit
+ * @depth: queue depth granted
+ * @io_max: pages its commands may hold at once (the I/O memory budget)
+ * @io_pages: pages its commands hold now (charged)
+ * @memwait: slots waiting for @io_pages to go down; under @backlog_lock
+ * @pool_lock: guards @pool and @pool_nr; taken from completion context
+ * @pool: pages of finished commands, kept for the next ones
+ * @pool_nr: pages on @pool
+ * @last_active: jiffies of the last command start or finish
+ * @watchdog: drops a connection whose peer stalls a command, and frees
+ *	@pool once the connection has been idle for the export's idle_ms
  */
 struct kfblk_tconn {
 	struct kfblk_export *export;
@@ -129,6 +149,7 @@ struct kfblk_tconn {
 	u32 nr_slots;
 	u32 max_pages;
 	u32 iov_limit;
+	u64 key_max;
 	bool remote_inv;
 	bool imm_rsp;
 	bool direct;
@@ -141,6 +162,43 @@ struct kfblk_tconn {
 	struct work_struct release_work;
 	unsigned long flags;
 	char peer[48];
+	struct sockaddr_storage peer_addr;
+	u32 depth;
+	u32 io_max;
+	atomic_t io_pages;
+	struct list_head memwait;
+	/* taken in completion context: irqsave; see @pool_lock above */
+	spinlock_t pool_lock;
+	struct list_head pool;
+	u32 pool_nr;
+	unsigned long last_active;
+	struct delayed_work watchdog;
+};
+
+/**
+ * struct kfblk_export_limits - what one export grants its peers
+ * @max_conns: connections at once
+ * @max_conns_per_peer: connections at once from one peer address
+ * @max_depth: queue depth granted to a connection (less if asked less)
+ * @max_total_depth: queue depth granted to all connections together
+ * @conn_io_kb: I/O memory one connection's commands may hold at once;
+ *	a command that would go over waits for others to finish
+ * @io_kb: I/O memory all connections may hold (each reserves
+ *	@conn_io_kb when it is accepted)
+ * @idle_ms: a connection without commands for this long frees the
+ *	buffers it kept
+ * @peer_timeout_ms: a command waiting this long on the peer (an RMA, or
+ *	a credit to answer with) drops the connection
+ */
+struct kfblk_export_limits {
+	u32 max_conns;
+	u32 max_conns_per_peer;
+	u32 max_depth;
+	u32 max_total_depth;
+	u32 conn_io_kb;
+	u32 io_kb;
+	u32 idle_ms;
+	u32 peer_timeout_ms;
 };
 
 /**
@@ -163,6 +221,10 @@ struct kfblk_tconn {
  * @conns: live connections
  * @nr_conns: entries on @conns
  * @conns_wait: disable waits here for @conns to empty
+ * @lim: limits (configfs), fixed while enabled
+ * @total_depth: queue depth granted to @conns
+ * @io_reserved_kb: I/O memory reserved by @conns
+ * @pages: pages held by the connections' commands and pools
  */
 struct kfblk_export {
 	struct config_group group;
@@ -183,6 +245,10 @@ struct kfblk_export {
 	struct list_head conns;
 	u32 nr_conns;
 	wait_queue_head_t conns_wait;
+	struct kfblk_export_limits lim;
+	u32 total_depth;
+	u32 io_reserved_kb;
+	atomic_long_t pages;
 };
 
 extern struct workqueue_struct *kfblk_tgt_wq;
@@ -194,9 +260,21 @@ extern bool kfblk_tgt_imm_rsp;
 void kfblk_slot_init(struct kfblk_slot *slot, struct kfblk_tconn *conn,
 		     u16 nr_rma);
 void kfblk_tconn_io_work(struct work_struct *work);
+void kfblk_slot_queue(struct kfblk_slot *slot, enum kfblk_stage stage);
 void kfblk_tconn_credit_ready(struct kfid_ep *ep);
-void kfblk_slot_free_pages(struct kfblk_slot *slot);
+bool kfblk_tconn_hold(struct kfblk_tconn *conn);
+void kfblk_tconn_unhold(struct kfblk_tconn *conn);
 int kfblk_slot_post_recv(struct kfblk_slot *slot);
+
+/* kfblk_target_mem.c */
+int kfblk_slot_get_pages(struct kfblk_slot *slot, gfp_t gfp);
+void kfblk_slot_put_pages(struct kfblk_slot *slot);
+bool kfblk_slot_memwait(struct kfblk_slot *slot);
+void kfblk_tconn_wake_memwait(struct kfblk_tconn *conn);
+void kfblk_tconn_free_pages(struct kfblk_tconn *conn);
+void kfblk_tconn_watchdog(struct work_struct *work);
+void kfblk_tconn_watchdog_arm(struct kfblk_tconn *conn);
+extern unsigned int kfblk_tgt_max_depth;
 
 /* kfblk_target_conn.c */
 void kfblk_tconn_error(struct kfblk_tconn *conn, const char *why);

@@ -12,12 +12,13 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/inet.h>
+#include <net/ipv6.h>
 #include "kfblk_target.h"
 
 /* Commands one connection may have outstanding (the client may ask less). */
-static unsigned int kfblk_tgt_max_depth = 128;
+unsigned int kfblk_tgt_max_depth = 128;
 module_param_named(max_queue_depth, kfblk_tgt_max_depth, uint, 0444);
-MODULE_PARM_DESC(max_queue_depth, "Deepest queue granted to a client (1-1024, default 128)");
+MODULE_PARM_DESC(max_queue_depth, "Default of a new export's max_queue_depth (1-1024, default 128)");
 
 /*
  * Receives posted per connection, as a multiple of the depth: a slot comes
@@ -44,13 +45,14 @@ static void kfblk_tconn_free_slots(struct kfblk_tconn *conn)
 	for (i = 0; i < conn->nr_slots; i++) {
 		struct kfblk_slot *slot = &conn->slots[i];
 
-		if (slot->pages)
-			kfblk_slot_free_pages(slot);
+		/* Finished commands gave their pages to the pool. */
+		WARN_ON_ONCE(slot->nr_pages);
 		kfree(slot->pages);
 		kfree(slot->bvec);
 		kfree(slot->rma);
 	}
 	kfree(conn->slots);
+	kfblk_tconn_free_pages(conn);
 }
 
 static int kfblk_tconn_alloc_slots(struct kfblk_tconn *conn)
@@ -84,6 +86,8 @@ static void kfblk_tconn_close(struct kfblk_tconn *conn)
 		kfi_close(&conn->ep->fid);
 	if (conn->eq)
 		kfi_close(&conn->eq->fid);
+	/* Armed by the event handler, which has run its last by now. */
+	cancel_delayed_work_sync(&conn->watchdog);
 	if (conn->cq)
 		kfi_close(&conn->cq->fid);
 	if (conn->domain)
@@ -99,19 +103,27 @@ static void kfblk_tconn_release(struct work_struct *work)
 
 	kfi_shutdown(conn->ep, 0);
 	/*
-	 * Every post now fails, so each command still held finishes as soon
-	 * as its bio does; the backlog is retried because a slot may have
-	 * parked itself there just before the shutdown.
+	 * KFBLK_TCONN_DEAD is set, so no command starts any more (even one
+	 * whose receive completes from here on, or while the endpoint
+	 * drains at close), and every post fails: each command still held
+	 * finishes as soon as its bio does.  The backlog is retried because
+	 * a slot may have parked itself there just before the shutdown.
+	 * Only then may the endpoint, the slots and their bios go.
 	 */
 	while (!wait_var_event_timeout(&conn->busy, !atomic_read(&conn->busy),
-				       HZ / 10))
+				       HZ / 10)) {
 		kfblk_tconn_credit_ready(conn->ep);
+		kfblk_tconn_wake_memwait(conn);
+	}
 	flush_work(&conn->io_work);
 	kfblk_tconn_close(conn);
+	WARN_ON_ONCE(atomic_read(&conn->busy));
 
 	mutex_lock(&exp->lock);
 	list_del(&conn->entry);
 	exp->nr_conns--;
+	exp->total_depth -= conn->depth;
+	exp->io_reserved_kb -= exp->lim.conn_io_kb;
 	mutex_unlock(&exp->lock);
 	wake_up(&exp->conns_wait);
 	kfree(conn);
@@ -125,6 +137,7 @@ static void kfblk_tconn_event(const struct kfi_eq_cm_entry *e, void *arg)
 	case KFI_CONNECTED:
 		pr_info("%s: client %s connected\n", conn->export->name,
 			conn->peer);
+		kfblk_tconn_watchdog_arm(conn);
 		break;
 	case KFI_SHUTDOWN:
 		kfblk_tconn_error(conn, "disconnected");
@@ -178,27 +191,91 @@ static int kfblk_tconn_open(struct kfblk_tconn *conn, struct kfi_info *info)
 	return ret;
 }
 
+static bool kfblk_same_host(const struct sockaddr_storage *a,
+			    const struct sockaddr_storage *b)
+{
+	const struct sockaddr_in *a4 = (const void *)a, *b4 = (const void *)b;
+	const struct sockaddr_in6 *a6 = (const void *)a, *b6 = (const void *)b;
+
+	if (a->ss_family != b->ss_family)
+		return false;
+	if (a->ss_family == AF_INET)
+		return a4->sin_addr.s_addr == b4->sin_addr.s_addr;
+	if (a->ss_family == AF_INET6)
+		return ipv6_addr_equal(&a6->sin6_addr, &b6->sin6_addr);
+	return false;
+}
+
+/*
+ * Which limit a new connection from @peer asking @depth would pass, or
+ * NULL if it fits.
+ */
+static const char *kfblk_export_over(struct kfblk_export *exp,
+				     const struct sockaddr_storage *peer,
+				     u32 depth)
+{
+	const struct kfblk_export_limits *lim = &exp->lim;
+	struct kfblk_tconn *conn;
+	u32 same = 0;
+
+	lockdep_assert_held(&exp->lock);
+	if (exp->nr_conns >= lim->max_conns)
+		return "max_connections";
+	list_for_each_entry(conn, &exp->conns, entry)
+		same += kfblk_same_host(&conn->peer_addr, peer);
+	if (same >= lim->max_conns_per_peer)
+		return "max_connections_per_peer";
+	if (exp->total_depth + depth > lim->max_total_depth)
+		return "max_total_depth";
+	if (exp->io_reserved_kb + lim->conn_io_kb > lim->io_kb)
+		return "max_memory_kb";
+	return NULL;
+}
+
+/* Refuse a peer over a limit: once per burst in the log, BUSY on the wire. */
+static u16 kfblk_export_admit(struct kfblk_export *exp,
+			      const struct kfi_info *info, u32 depth)
+{
+	const char *over = kfblk_export_over(exp, &info->dest_addr, depth);
+
+	if (!over)
+		return KFBLK_ST_OK;
+	pr_warn_ratelimited("%s: refusing a connection from %pISc: %s reached\n",
+			    exp->name, &info->dest_addr, over);
+	return KFBLK_ST_BUSY;
+}
+
 static u16 kfblk_tconn_create(struct kfblk_export *exp, struct kfi_info *info,
 			      const struct kfblk_cm_req_info *qi)
 {
 	struct kfblk_cm_rep_info ri = exp->geo;
 	struct kfblk_tconn *conn;
 	struct kfblk_cm_rep rep;
+	u16 st;
 	int ret;
 
 	lockdep_assert_held(&exp->lock);
+	ri.queue_depth = min_t(u32, qi->queue_depth, exp->lim.max_depth);
+	st = kfblk_export_admit(exp, info, ri.queue_depth);
+	if (st != KFBLK_ST_OK)
+		return st;
 	conn = kzalloc(sizeof(*conn), GFP_KERNEL);
 	if (!conn)
 		return KFBLK_ST_BUSY;
 	conn->export = exp;
+	conn->peer_addr = info->dest_addr;
 	snprintf(conn->peer, sizeof(conn->peer), "%pISpc", &info->dest_addr);
-	ri.queue_depth = min_t(u32, qi->queue_depth,
-			       clamp(kfblk_tgt_max_depth, 1U,
-				     (unsigned int)KFBLK_MAX_QUEUE_DEPTH));
+	conn->depth = ri.queue_depth;
 	conn->nr_slots = ri.queue_depth * KFBLK_SLOTS_PER_TAG;
 	conn->max_pages = DIV_ROUND_UP(ri.max_io, PAGE_SIZE);
+	/* One command of the largest size always fits. */
+	conn->io_max = max(exp->lim.conn_io_kb >> (PAGE_SHIFT - 10),
+			   conn->max_pages);
 	conn->iov_limit = clamp_t(u32, info->tx_attr.iov_limit, 1,
 				  conn->max_pages);
+	conn->key_max = info->domain_attr.mr_key_size &&
+			info->domain_attr.mr_key_size < sizeof(u64) ?
+			BIT_ULL(info->domain_attr.mr_key_size * 8) - 1 : U64_MAX;
 	conn->remote_inv = qi->flags & KFBLK_CM_REMOTE_INV;
 	conn->direct = kfblk_tgt_direct && bdev_nowait(exp->bdev);
 	if (conn->remote_inv)
@@ -221,6 +298,11 @@ static u16 kfblk_tconn_create(struct kfblk_export *exp, struct kfi_info *info,
 	INIT_WORK(&conn->release_work, kfblk_tconn_release);
 	spin_lock_init(&conn->backlog_lock);
 	INIT_LIST_HEAD(&conn->backlog);
+	INIT_LIST_HEAD(&conn->memwait);
+	spin_lock_init(&conn->pool_lock);
+	INIT_LIST_HEAD(&conn->pool);
+	INIT_DELAYED_WORK(&conn->watchdog, kfblk_tconn_watchdog);
+	conn->last_active = jiffies;
 
 	ret = kfblk_tconn_alloc_slots(conn);
 	if (!ret)
@@ -238,6 +320,8 @@ static u16 kfblk_tconn_create(struct kfblk_export *exp, struct kfi_info *info,
 	}
 	list_add_tail(&conn->entry, &exp->conns);
 	exp->nr_conns++;
+	exp->total_depth += conn->depth;
+	exp->io_reserved_kb += exp->lim.conn_io_kb;
 	return KFBLK_ST_OK;
 }
 
@@ -262,9 +346,11 @@ void kfblk_export_connreq(struct kfblk_export *exp,
 	}
 	if (st == KFBLK_ST_OK)
 		st = kfblk_tconn_create(exp, info, &qi);
+	if (st != KFBLK_ST_OK && st != KFBLK_ST_BUSY)
+		pr_info_ratelimited("%s: rejecting a connection from %pISc: %s\n",
+				    exp->name, &info->dest_addr,
+				    kfblk_status_str(st));
 	if (st != KFBLK_ST_OK) {
-		pr_info("%s: rejecting a connection: %s\n", exp->name,
-			kfblk_status_str(st));
 		ri.status = st;
 		kfblk_cm_rep_build(&rep, &ri);
 		kfi_reject(exp->pep, info->handle, &rep, sizeof(rep));

@@ -18,22 +18,46 @@
 #include <linux/highmem.h>
 #include "kfblk_target.h"
 
-/* Pages a slot keeps between commands; more are freed after each use. */
-#define KFBLK_SLOT_CACHE_PAGES	32
-
 static void kfblk_slot_respond(struct kfblk_slot *slot);
 static bool kfblk_slot_submit_now(struct kfblk_slot *slot);
 static void kfblk_slot_start(struct kfblk_slot *slot);
+static void kfblk_slot_pull(struct kfblk_slot *slot);
 static void kfblk_slot_post_reads(struct kfblk_slot *slot);
 static void kfblk_rma_read_done(struct kfid_cq *cq,
 				const struct kfi_cq_entry *e);
 static void kfblk_rma_write_done(struct kfid_cq *cq,
 				 const struct kfi_cq_entry *e);
 
-void kfblk_slot_free_pages(struct kfblk_slot *slot)
+/**
+ * kfblk_tconn_hold() - take the reference a command holds on its connection
+ * @conn: the connection a command arrived on
+ *
+ * Every command holds one from its receive completion until its last
+ * completion (bio, RMA, response send), and teardown frees nothing before
+ * the count is zero.  Once teardown has been claimed no new command may
+ * start: the increment comes before the test of KFBLK_TCONN_DEAD, and
+ * teardown sets the flag before it reads the count, so one of the two
+ * always sees the other.
+ *
+ * Context: completion context.
+ * Return: true if the command may go on; false on a dying connection.
+ */
+bool kfblk_tconn_hold(struct kfblk_tconn *conn)
 {
-	while (slot->nr_pages)
-		__free_page(slot->pages[--slot->nr_pages]);
+	atomic_inc(&conn->busy);
+	/* Pairs with test_and_set_bit() in kfblk_tconn_error(). */
+	smp_mb__after_atomic();
+	if (!test_bit(KFBLK_TCONN_DEAD, &conn->flags))
+		return true;
+	kfblk_tconn_unhold(conn);
+	return false;
+}
+
+/* Drop a command's reference; the last one lets teardown go on. */
+void kfblk_tconn_unhold(struct kfblk_tconn *conn)
+{
+	if (atomic_dec_and_test(&conn->busy))
+		wake_up_var(&conn->busy);
 }
 
 int kfblk_slot_post_recv(struct kfblk_slot *slot)
@@ -47,13 +71,13 @@ static void kfblk_slot_finish(struct kfblk_slot *slot)
 {
 	struct kfblk_tconn *conn = slot->conn;
 
-	while (slot->nr_pages > KFBLK_SLOT_CACHE_PAGES)
-		__free_page(slot->pages[--slot->nr_pages]);
+	WRITE_ONCE(slot->peer_since, 0);
+	kfblk_slot_put_pages(slot);
+	WRITE_ONCE(conn->last_active, jiffies);
 	if (!test_bit(KFBLK_TCONN_DEAD, &conn->flags) &&
 	    kfblk_slot_post_recv(slot))
 		kfblk_tconn_error(conn, "cannot repost a receive");
-	if (atomic_dec_and_test(&conn->busy))
-		wake_up_var(&conn->busy);
+	kfblk_tconn_unhold(conn);
 }
 
 static void kfblk_slot_put(struct kfblk_slot *slot, int n)
@@ -62,7 +86,13 @@ static void kfblk_slot_put(struct kfblk_slot *slot, int n)
 		kfblk_slot_finish(slot);
 }
 
-static void kfblk_slot_queue(struct kfblk_slot *slot, enum kfblk_stage stage)
+/* Note that the command now waits on the peer (watchdog). */
+static void kfblk_slot_peer_wait(struct kfblk_slot *slot)
+{
+	WRITE_ONCE(slot->peer_since, jiffies ?: 1);
+}
+
+void kfblk_slot_queue(struct kfblk_slot *slot, enum kfblk_stage stage)
 {
 	struct kfblk_tconn *conn = slot->conn;
 
@@ -195,6 +225,7 @@ static void kfblk_rma_read_done(struct kfid_cq *cq,
 	}
 	if (!atomic_dec_and_test(&slot->pending))
 		return;
+	WRITE_ONCE(slot->peer_since, 0);
 	if (slot->status != KFBLK_ST_OK)
 		kfblk_slot_respond(slot);
 	else if (!kfblk_slot_submit_now(slot))
@@ -262,6 +293,7 @@ static int kfblk_slot_send_rsp(struct kfblk_slot *slot)
 	kfblk_rsp_build(&slot->rsp, &ri);
 	/* The client's MR is done with: let the response invalidate it. */
 	if (conn->remote_inv && slot->ci.rkey &&
+	    slot->ci.rkey <= conn->key_max &&
 	    (ri.opcode == KFBLK_OP_READ || ri.opcode == KFBLK_OP_WRITE)) {
 		msg.inv_key = slot->ci.rkey;
 		flags |= KFI_INVALIDATE;
@@ -281,6 +313,7 @@ static void kfblk_slot_respond(struct kfblk_slot *slot)
 	int ret;
 
 	if (slot->stage != KFBLK_STAGE_RESPOND) {
+		kfblk_slot_peer_wait(slot);
 		slot->stage = KFBLK_STAGE_RESPOND;
 		slot->chunk = 0;
 		atomic_set(&slot->pending,
@@ -292,9 +325,15 @@ static void kfblk_slot_respond(struct kfblk_slot *slot)
 	if (ret == -EAGAIN)
 		return;
 	if (ret) {
-		/* Nothing more will complete for this command. */
-		kfblk_slot_put(slot, slot->nr_chunks - slot->chunk + msg);
-		return;
+		/*
+		 * The chunks not posted will not complete; the client still
+		 * gets its answer, now XFER and always a message.
+		 */
+		if (!msg)
+			atomic_inc(&slot->pending);
+		msg = true;
+		kfblk_slot_put(slot, slot->nr_chunks - slot->chunk);
+		slot->chunk = slot->nr_chunks;
 	}
 	if (!msg)
 		return;
@@ -320,15 +359,19 @@ static void kfblk_slot_recv_done(struct kfid_cq *cq,
 			kfblk_tconn_error(conn, "receive failed");
 		return;
 	}
-	atomic_inc(&conn->busy);
+	if (!kfblk_tconn_hold(conn))
+		return;
+	WRITE_ONCE(conn->last_active, jiffies);
 	st = kfblk_cmd_parse(&slot->cmd, e->len, &conn->lim, &slot->ci);
 	if (st < 0) {
 		/* Not even a tag to answer to: the peer is broken. */
 		kfblk_tconn_error(conn, "malformed command");
-		if (atomic_dec_and_test(&conn->busy))
-			wake_up_var(&conn->busy);
+		kfblk_tconn_unhold(conn);
 		return;
 	}
+	/* A key this fabric cannot have made is a transfer that must fail. */
+	if (st == KFBLK_ST_OK && slot->ci.rkey > conn->key_max)
+		st = KFBLK_ST_XFER;
 	slot->status = st;
 	slot->chunk = 0;
 	slot->nr_chunks = 0;
@@ -360,28 +403,6 @@ static void kfblk_bio_end_io(struct bio *bio)
 		kfblk_slot_queue(slot, KFBLK_STAGE_BIO_DONE);
 	else
 		kfblk_slot_respond(slot);
-}
-
-/* Have pages for the command's bytes and describe them in slot->bvec. */
-static int kfblk_slot_get_pages(struct kfblk_slot *slot, gfp_t gfp)
-{
-	u32 len = slot->ci.len, need = DIV_ROUND_UP(len, PAGE_SIZE), i;
-
-	while (slot->nr_pages < need) {
-		struct page *page = alloc_page(gfp);
-
-		if (!page)
-			return -ENOMEM;
-		slot->pages[slot->nr_pages++] = page;
-	}
-	for (i = 0; i < need; i++) {
-		slot->bvec[i].bv_page = slot->pages[i];
-		slot->bvec[i].bv_offset = 0;
-		slot->bvec[i].bv_len = min_t(u32, len, PAGE_SIZE);
-		len -= slot->bvec[i].bv_len;
-	}
-	slot->nr_chunks = DIV_ROUND_UP(need, slot->conn->iov_limit);
-	return 0;
 }
 
 static blk_opf_t kfblk_slot_opf(const struct kfblk_cmd_info *ci)
@@ -421,22 +442,45 @@ static void kfblk_slot_submit(struct kfblk_slot *slot, blk_opf_t extra)
 	submit_bio(bio);
 }
 
+/* READ/WRITE: pages within the connection's budget, or wait for them. */
+static int kfblk_slot_exec_pages(struct kfblk_slot *slot)
+{
+	int ret = kfblk_slot_get_pages(slot, GFP_NOIO);
+
+	if (ret == -ENOSPC && !kfblk_slot_memwait(slot))
+		ret = kfblk_slot_get_pages(slot, GFP_NOIO);
+	return ret;
+}
+
 static void kfblk_slot_exec(struct kfblk_slot *slot)
 {
 	u8 op = slot->ci.opcode;
+	int ret = 0;
 
-	if ((op == KFBLK_OP_READ || op == KFBLK_OP_WRITE) &&
-	    kfblk_slot_get_pages(slot, GFP_NOIO)) {
+	/* A dying connection does no more work for its peer. */
+	if (test_bit(KFBLK_TCONN_DEAD, &slot->conn->flags))
+		ret = -ECONNRESET;
+	else if (op == KFBLK_OP_READ || op == KFBLK_OP_WRITE)
+		ret = kfblk_slot_exec_pages(slot);
+	if (ret == -ENOSPC)
+		return;		/* on memwait: requeued when memory is back */
+	if (ret) {
 		slot->status = KFBLK_ST_IOERR;
 		kfblk_slot_respond(slot);
 		return;
 	}
-	if (op != KFBLK_OP_WRITE) {
+	if (op != KFBLK_OP_WRITE)
 		kfblk_slot_submit(slot, 0);
-		return;
-	}
+	else
+		kfblk_slot_pull(slot);
+}
+
+/* WRITE: fetch the data from the client, then submit. */
+static void kfblk_slot_pull(struct kfblk_slot *slot)
+{
 	slot->chunk = 0;
 	atomic_set(&slot->pending, slot->nr_chunks);
+	kfblk_slot_peer_wait(slot);
 	kfblk_slot_post_reads(slot);
 }
 
@@ -470,13 +514,10 @@ static void kfblk_slot_start(struct kfblk_slot *slot)
 		kfblk_slot_queue(slot, KFBLK_STAGE_EXEC);
 		return;
 	}
-	if (op == KFBLK_OP_READ) {
+	if (op == KFBLK_OP_READ)
 		kfblk_slot_submit_now(slot);
-		return;
-	}
-	slot->chunk = 0;
-	atomic_set(&slot->pending, slot->nr_chunks);
-	kfblk_slot_post_reads(slot);
+	else
+		kfblk_slot_pull(slot);
 }
 
 void kfblk_tconn_io_work(struct work_struct *work)

@@ -34,6 +34,17 @@ bool kfblk_tgt_direct = true;
 module_param_named(direct_submit, kfblk_tgt_direct, bool, 0444);
 MODULE_PARM_DESC(direct_submit, "Poll completions from a workqueue and submit READ/WRITE from there (default on)");
 
+/* What a new export allows; see Documentation/kfabric/security.rst. */
+static const struct kfblk_export_limits kfblk_default_limits = {
+	.max_conns = 64,
+	.max_conns_per_peer = 32,
+	.max_total_depth = 4096,
+	.conn_io_kb = 4096,
+	.io_kb = 262144,
+	.idle_ms = 5000,
+	.peer_timeout_ms = 30000,
+};
+
 static struct kfblk_export *to_export(struct config_item *item)
 {
 	return container_of(to_config_group(item), struct kfblk_export, group);
@@ -227,6 +238,76 @@ static ssize_t kfblk_export_connections_show(struct config_item *item,
 	return sysfs_emit(page, "%u\n", READ_ONCE(to_export(item)->nr_conns));
 }
 
+/*
+ * The limits (Documentation/kfabric/security.rst): unsigned integers
+ * within a range, changed only while the export is disabled.
+ */
+static ssize_t kfblk_limit_show(struct config_item *item, char *page,
+				size_t off)
+{
+	struct kfblk_export *exp = to_export(item);
+	u32 v;
+
+	mutex_lock(&exp->lock);
+	v = *(u32 *)((char *)&exp->lim + off);
+	mutex_unlock(&exp->lock);
+	return sysfs_emit(page, "%u\n", v);
+}
+
+static ssize_t kfblk_limit_store(struct config_item *item, const char *page,
+				 size_t count, const char *name, size_t off,
+				 u32 min, u32 max)
+{
+	struct kfblk_export *exp = to_export(item);
+	u32 v;
+	int ret;
+
+	if (kstrtou32(page, 0, &v) || v < min || v > max) {
+		pr_err("%s: need %u-%u\n", name, min, max);
+		return -EINVAL;
+	}
+	ret = kfblk_export_lock_idle(exp, name);
+	if (ret)
+		return ret;
+	*(u32 *)((char *)&exp->lim + off) = v;
+	mutex_unlock(&exp->lock);
+	return count;
+}
+
+#define KFBLK_LIMIT_ATTR(name, field, min, max)				\
+static const size_t kfblk_off_##name =					\
+	offsetof(struct kfblk_export_limits, field);			\
+static ssize_t kfblk_export_##name##_show(struct config_item *item,	\
+					  char *page)			\
+{									\
+	return kfblk_limit_show(item, page, kfblk_off_##name);		\
+}									\
+static ssize_t kfblk_export_##name##_store(struct config_item *item,	\
+					   const char *page, size_t count) \
+{									\
+	return kfblk_limit_store(item, page, count, #name,		\
+				 kfblk_off_##name, min, max);		\
+}									\
+CONFIGFS_ATTR(kfblk_export_, name)
+
+KFBLK_LIMIT_ATTR(max_connections, max_conns, 1, 4096);
+KFBLK_LIMIT_ATTR(max_connections_per_peer, max_conns_per_peer, 1, 4096);
+KFBLK_LIMIT_ATTR(max_queue_depth, max_depth, 1, KFBLK_MAX_QUEUE_DEPTH);
+KFBLK_LIMIT_ATTR(max_total_depth, max_total_depth, 1, 1U << 20);
+KFBLK_LIMIT_ATTR(max_conn_memory_kb, conn_io_kb, 64, 1U << 22);
+KFBLK_LIMIT_ATTR(max_memory_kb, io_kb, 64, 1U << 30);
+KFBLK_LIMIT_ATTR(idle_ms, idle_ms, 100, 3600000);
+KFBLK_LIMIT_ATTR(peer_timeout_ms, peer_timeout_ms, 100, 3600000);
+
+static ssize_t kfblk_export_memory_kb_show(struct config_item *item,
+					   char *page)
+{
+	long pages = atomic_long_read(&to_export(item)->pages);
+
+	return sysfs_emit(page, "%ld\n", pages << (PAGE_SHIFT - 10));
+}
+
+CONFIGFS_ATTR_RO(kfblk_export_, memory_kb);
 CONFIGFS_ATTR(kfblk_export_, device_path);
 CONFIGFS_ATTR(kfblk_export_, addr);
 CONFIGFS_ATTR(kfblk_export_, port);
@@ -241,6 +322,15 @@ static struct configfs_attribute *kfblk_export_attrs[] = {
 	&kfblk_export_attr_read_only,
 	&kfblk_export_attr_enable,
 	&kfblk_export_attr_connections,
+	&kfblk_export_attr_max_connections,
+	&kfblk_export_attr_max_connections_per_peer,
+	&kfblk_export_attr_max_queue_depth,
+	&kfblk_export_attr_max_total_depth,
+	&kfblk_export_attr_max_conn_memory_kb,
+	&kfblk_export_attr_max_memory_kb,
+	&kfblk_export_attr_idle_ms,
+	&kfblk_export_attr_peer_timeout_ms,
+	&kfblk_export_attr_memory_kb,
 	NULL,
 };
 
@@ -274,6 +364,9 @@ static struct config_group *kfblk_export_make(struct config_group *group,
 		return ERR_PTR(-ENOMEM);
 	mutex_init(&exp->lock);
 	strscpy(exp->name, name, sizeof(exp->name));
+	exp->lim = kfblk_default_limits;
+	exp->lim.max_depth = clamp(kfblk_tgt_max_depth, 1U,
+				   (unsigned int)KFBLK_MAX_QUEUE_DEPTH);
 	INIT_LIST_HEAD(&exp->conns);
 	init_waitqueue_head(&exp->conns_wait);
 	config_group_init_type_name(&exp->group, name, &kfblk_export_type);

@@ -11,13 +11,15 @@
 
 #include <linux/delay.h>
 #include <linux/moduleparam.h>
+#include <linux/sizes.h>
 #include <linux/slab.h>
 #include "kfblk_hostile.h"
 
 #define HC_DEPTH	128		/* depth asked for */
 #define HC_SLOTS	256		/* command buffers: twice the depth */
-#define HC_BUF		(1U << 20)	/* the region RMA goes to */
+#define HC_BUF		SZ_1M		/* the region RMA goes to */
 #define HC_NO_RSP	0xffff
+#define HC_BURST	32		/* largest READs: more than a budget */
 #define HC_WAIT_MS	10000
 
 /* One command buffer and its send context. */
@@ -367,15 +369,50 @@ struct hc_field_case {
 	size_t size;		/* bytes sent, 0: the whole command */
 };
 
-static void m_reserved(struct hw_cmd *w) { w->reserved = cpu_to_le64(1); }
-static void m_flags(struct hw_cmd *w) { w->flags = cpu_to_le16(0x80); }
-static void m_rkey64(struct hw_cmd *w) { w->rkey |= cpu_to_le64(1ULL << 40); }
-static void m_wrap(struct hw_cmd *w) { w->raddr = cpu_to_le64(~0ULL - 100); }
-static void m_flush(struct hw_cmd *w) { w->raddr = cpu_to_le64(4096); }
-static void m_opcode(struct hw_cmd *w) { w->opcode = 42; }
-static void m_magic(struct hw_cmd *w) { w->magic = 0; }
-static void m_version(struct hw_cmd *w) { w->version = 2; }
-static void m_tag(struct hw_cmd *w) { w->tag = cpu_to_le32(0xffff); }
+static void m_reserved(struct hw_cmd *w)
+{
+	w->reserved = cpu_to_le64(1);
+}
+
+static void m_flags(struct hw_cmd *w)
+{
+	w->flags = cpu_to_le16(0x80);
+}
+
+static void m_rkey64(struct hw_cmd *w)
+{
+	w->rkey |= cpu_to_le64(1ULL << 40);
+}
+
+static void m_wrap(struct hw_cmd *w)
+{
+	w->raddr = cpu_to_le64(~0ULL - 100);
+}
+
+static void m_flush(struct hw_cmd *w)
+{
+	w->raddr = cpu_to_le64(4096);
+}
+
+static void m_opcode(struct hw_cmd *w)
+{
+	w->opcode = 42;
+}
+
+static void m_magic(struct hw_cmd *w)
+{
+	w->magic = 0;
+}
+
+static void m_version(struct hw_cmd *w)
+{
+	w->version = 2;
+}
+
+static void m_tag(struct hw_cmd *w)
+{
+	w->tag = cpu_to_le32(0xffff);
+}
 
 static const struct hc_field_case hc_fields[] = {
 	{ "reserved", HW_READ, 4096, 0, m_reserved, HW_INVAL },
@@ -443,14 +480,45 @@ struct hc_cm_case {
 	int want;
 };
 
-static void q_magic(struct hw_req *r) { r->magic = cpu_to_le32(1); }
-static void q_version(struct hw_req *r) { r->version = cpu_to_le16(2); }
-static void q_depth0(struct hw_req *r) { r->queue_depth = 0; }
-static void q_depth(struct hw_req *r) { r->queue_depth = cpu_to_le16(4096); }
-static void q_qid(struct hw_req *r) { r->qid = cpu_to_le16(1); }
-static void q_name(struct hw_req *r) { strscpy(r->name, "nosuch", 16); }
-static void q_badname(struct hw_req *r) { memset(r->name, '/', 16); }
-static void q_flags(struct hw_req *r) { r->flags = cpu_to_le32(0x100); }
+static void q_magic(struct hw_req *r)
+{
+	r->magic = cpu_to_le32(1);
+}
+
+static void q_version(struct hw_req *r)
+{
+	r->version = cpu_to_le16(2);
+}
+
+static void q_depth0(struct hw_req *r)
+{
+	r->queue_depth = 0;
+}
+
+static void q_depth(struct hw_req *r)
+{
+	r->queue_depth = cpu_to_le16(4096);
+}
+
+static void q_qid(struct hw_req *r)
+{
+	r->qid = cpu_to_le16(1);
+}
+
+static void q_name(struct hw_req *r)
+{
+	strscpy(r->name, "nosuch", 16);
+}
+
+static void q_badname(struct hw_req *r)
+{
+	memset(r->name, '/', 16);
+}
+
+static void q_flags(struct hw_req *r)
+{
+	r->flags = cpu_to_le32(0x100);
+}
 
 static const struct hc_cm_case hc_cms[] = {
 	{ "magic", q_magic, 32, HW_INVAL },
@@ -543,7 +611,7 @@ static int credit_hold(void)
 
 	if (IS_ERR(c))
 		return PTR_ERR(c);
-	for (i = 0; i < c->depth && !ret; i++) {
+	for (i = 0; i < HC_BURST && !ret; i++) {
 		hc_cmd_build(c, i, HW_READ, min(c->max_io, HC_BUF), 0);
 		ret = hc_send(c, i, sizeof(struct hw_cmd));
 	}
@@ -565,11 +633,11 @@ static int idle_after_burst(void)
 
 	if (IS_ERR(c))
 		return PTR_ERR(c);
-	for (i = 0; i < c->depth && !ret; i++) {
+	for (i = 0; i < HC_BURST && !ret; i++) {
 		hc_cmd_build(c, i, HW_READ, min(c->max_io, HC_BUF), 0);
 		ret = hc_send(c, i, sizeof(struct hw_cmd));
 	}
-	for (i = 0; i < c->depth && !ret; i++)
+	for (i = 0; i < HC_BURST && !ret; i++)
 		ret = hc_wait_rsp(c, i);
 	if (ret) {
 		hc_close(c);
