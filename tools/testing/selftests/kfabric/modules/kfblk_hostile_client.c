@@ -193,8 +193,7 @@ out:
 	return ret;
 }
 
-/* A connection asking for @depth with @nr_rx receives; *@st: reject. */
-static struct hc_conn *hc_connect(u16 depth, u32 nr_rx, int *st)
+static struct hc_conn *hc_connect_once(u16 depth, u32 nr_rx, int *st)
 {
 	struct hc_conn *c = kzalloc(sizeof(*c), GFP_KERNEL);
 	struct hw_req req;
@@ -218,6 +217,28 @@ static struct hc_conn *hc_connect(u16 depth, u32 nr_rx, int *st)
 		}
 		return ERR_PTR(ret > 0 ? -ECONNREFUSED : ret);
 	}
+	return c;
+}
+
+/*
+ * A connection asking for @depth with @nr_rx receives.  With @st, a
+ * reject returns NULL and its status there; without, BUSY is retried for
+ * a while, as the connections of the case before may still be closing.
+ */
+static struct hc_conn *hc_connect(u16 depth, u32 nr_rx, int *st)
+{
+	struct hc_conn *c;
+	int busy, tries;
+
+	for (tries = 0; tries < 50; tries++) {
+		busy = 0;
+		c = hc_connect_once(depth, nr_rx, st ?: &busy);
+		if (st || busy != HW_BUSY)
+			break;
+		msleep(100);
+	}
+	if (!st && busy)
+		return ERR_PTR(-ECONNREFUSED);
 	return c;
 }
 
