@@ -141,7 +141,8 @@ fio_under_attack()
 		return 1
 	fio --name=verify --filename="$dev" --direct=1 --ioengine=libaio \
 		--rw=randwrite --bs=16k --iodepth=16 --size=32M --loops=4 \
-		--verify=crc32c --verify_fatal=1 --output=/tmp/hostile-fio.txt &
+		--verify=crc32c --verify_fatal=1 --verify_state_save=0 \
+		--output=/tmp/hostile-fio.txt &
 	local fio_pid=$!
 	hostile_client hammer loops=2 expect_accept=-1
 	rc=$?

@@ -310,28 +310,43 @@ static int hc_wait_closed(struct hc_conn *c, int ms)
 
 /* ---- cases ------------------------------------------------------------ */
 
-/* 127 READs in flight, then the connection drops; again and again. */
+/* Fill @c's queue but one with 128 KiB READs and WRITEs, unanswerable. */
+static int hc_fill(struct hc_conn *c)
+{
+	u32 len = min(c->max_io, 128U << 10), span = len >> 9;
+	int i, ret = 0;
+
+	for (i = 0; i < c->depth - 1 && !ret; i++) {
+		hc_cmd_build(c, i, i & 1 ? HW_WRITE : HW_READ, len,
+			     (u64)i * span % (c->capacity - span));
+		ret = hc_send(c, i, sizeof(struct hw_cmd));
+	}
+	return ret;
+}
+
+/*
+ * Four connections with 127 commands in flight each (their answers
+ * cannot all come back: 8 receives), then all of them drop; 30 times.
+ */
 static int inflight_disconnect(void)
 {
-	int round, i, ret;
+	struct hc_conn *c[4];
+	int round, i, ret = 0;
 
-	for (round = 0; round < 30; round++) {
-		struct hc_conn *c = hc_connect(HC_DEPTH, 8, NULL);
-		u32 len;
-
-		if (IS_ERR(c))
-			return PTR_ERR(c);
-		len = min(c->max_io, 128U << 10);
-		for (i = 0, ret = 0; i < c->depth - 1 && !ret; i++) {
-			hc_cmd_build(c, i, i & 1 ? HW_WRITE : HW_READ, len,
-				     (u64)i * (len >> 9) % (c->capacity - (len >> 9)));
-			ret = hc_send(c, i, sizeof(struct hw_cmd));
+	for (round = 0; round < 30 && !ret; round++) {
+		for (i = 0; i < ARRAY_SIZE(c); i++) {
+			c[i] = hc_connect(HC_DEPTH, 8, NULL);
+			if (IS_ERR(c[i])) {
+				ret = PTR_ERR(c[i]);
+				c[i] = NULL;
+			}
 		}
-		hc_close(c);
-		if (ret)
-			return ret;
+		for (i = 0; i < ARRAY_SIZE(c) && !ret; i++)
+			ret = hc_fill(c[i]);
+		for (i = 0; i < ARRAY_SIZE(c); i++)
+			hc_close(c[i]);
 	}
-	return 0;
+	return ret;
 }
 
 /* Garbage in a burst, gone before the target has read it all. */
