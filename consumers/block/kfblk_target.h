@@ -123,6 +123,7 @@ struct kfblk_slot {
  * @backlog_lock: guards @backlog; taken from completion context
  * @backlog: slots whose post got -EAGAIN, retried on completions and credits
  * @release_work: tears the connection down
+ * @cm_wait: teardown waits here for the handshake to end
  * @flags: KFBLK_TCONN_DEAD once teardown has been claimed
  * @peer: address of the client, for messages
  * @peer_addr: address of the client, for the per-peer limit
@@ -160,6 +161,7 @@ struct kfblk_tconn {
 	spinlock_t backlog_lock;
 	struct list_head backlog;
 	struct work_struct release_work;
+	wait_queue_head_t cm_wait;
 	unsigned long flags;
 	char peer[48];
 	struct sockaddr_storage peer_addr;
@@ -262,6 +264,7 @@ void kfblk_slot_init(struct kfblk_slot *slot, struct kfblk_tconn *conn,
 void kfblk_tconn_io_work(struct work_struct *work);
 void kfblk_slot_queue(struct kfblk_slot *slot, enum kfblk_stage stage);
 void kfblk_tconn_credit_ready(struct kfid_ep *ep);
+void kfblk_tconn_drain_backlog(struct kfblk_tconn *conn);
 bool kfblk_tconn_hold(struct kfblk_tconn *conn);
 void kfblk_tconn_unhold(struct kfblk_tconn *conn);
 int kfblk_slot_post_recv(struct kfblk_slot *slot);

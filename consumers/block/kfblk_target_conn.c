@@ -27,6 +27,9 @@ MODULE_PARM_DESC(max_queue_depth, "Default of a new export's max_queue_depth (1-
  */
 #define KFBLK_SLOTS_PER_TAG	2
 
+/* How long teardown waits for a handshake in progress to end. */
+#define KFBLK_HANDSHAKE_WAIT	(5 * HZ)
+
 void kfblk_tconn_error(struct kfblk_tconn *conn, const char *why)
 {
 	if (test_and_set_bit(KFBLK_TCONN_DEAD, &conn->flags))
@@ -101,6 +104,14 @@ static void kfblk_tconn_release(struct work_struct *work)
 						release_work);
 	struct kfblk_export *exp = conn->export;
 
+	/*
+	 * A disconnect before the handshake is over would not reach the
+	 * peer (a command can end the connection before we have seen it
+	 * established): let it end first, or time out.
+	 */
+	wait_event_timeout(conn->cm_wait,
+			   READ_ONCE(conn->ep->state) != KFI_EP_CONNECTING,
+			   KFBLK_HANDSHAKE_WAIT);
 	kfi_shutdown(conn->ep, 0);
 	/*
 	 * KFBLK_TCONN_DEAD is set, so no command starts any more (even one
@@ -129,15 +140,16 @@ static void kfblk_tconn_release(struct work_struct *work)
 	kfree(conn);
 }
 
-static void kfblk_tconn_event(const struct kfi_eq_cm_entry *e, void *arg)
+static void kfblk_tconn_event_one(struct kfblk_tconn *conn,
+				  const struct kfi_eq_cm_entry *e)
 {
-	struct kfblk_tconn *conn = arg;
-
 	switch (e->event) {
 	case KFI_CONNECTED:
 		pr_info("%s: client %s connected\n", conn->export->name,
 			conn->peer);
 		kfblk_tconn_watchdog_arm(conn);
+		/* Answers to commands that came before this event. */
+		kfblk_tconn_drain_backlog(conn);
 		break;
 	case KFI_SHUTDOWN:
 		kfblk_tconn_error(conn, "disconnected");
@@ -146,6 +158,14 @@ static void kfblk_tconn_event(const struct kfi_eq_cm_entry *e, void *arg)
 		kfblk_tconn_error(conn, "connection error");
 		break;
 	}
+}
+
+static void kfblk_tconn_event(const struct kfi_eq_cm_entry *e, void *arg)
+{
+	struct kfblk_tconn *conn = arg;
+
+	kfblk_tconn_event_one(conn, e);
+	wake_up(&conn->cm_wait);
 }
 
 static int kfblk_tconn_open(struct kfblk_tconn *conn, struct kfi_info *info)
@@ -296,6 +316,7 @@ static u16 kfblk_tconn_create(struct kfblk_export *exp, struct kfi_info *info,
 	init_llist_head(&conn->work);
 	INIT_WORK(&conn->io_work, kfblk_tconn_io_work);
 	INIT_WORK(&conn->release_work, kfblk_tconn_release);
+	init_waitqueue_head(&conn->cm_wait);
 	spin_lock_init(&conn->backlog_lock);
 	INIT_LIST_HEAD(&conn->backlog);
 	INIT_LIST_HEAD(&conn->memwait);

@@ -111,7 +111,7 @@ static void kfblk_slot_backlog(struct kfblk_slot *slot)
 	spin_unlock_irqrestore(&conn->backlog_lock, flags);
 }
 
-static void kfblk_tconn_drain_backlog(struct kfblk_tconn *conn)
+void kfblk_tconn_drain_backlog(struct kfblk_tconn *conn)
 {
 	struct kfblk_slot *slot, *tmp;
 	unsigned long flags;
@@ -135,6 +135,20 @@ static void kfblk_tconn_drain_backlog(struct kfblk_tconn *conn)
 void kfblk_tconn_credit_ready(struct kfid_ep *ep)
 {
 	kfblk_tconn_drain_backlog(ep->fid.context);
+}
+
+/*
+ * The client may send its first commands as soon as it has our accept,
+ * before this side has seen the connection established, and until then
+ * posts are refused: the answer waits on the backlog, as for -EAGAIN, and
+ * goes out when KFI_CONNECTED arrives (kfblk_tconn_event()).
+ */
+static int kfblk_post_ret(struct kfblk_tconn *conn, int ret)
+{
+	if (ret == -ENOTCONN &&
+	    READ_ONCE(conn->ep->state) == KFI_EP_CONNECTING)
+		return -EAGAIN;
+	return ret;
 }
 
 static u16 kfblk_blk_to_status(blk_status_t sts)
@@ -199,6 +213,7 @@ static int kfblk_slot_post_chunks(struct kfblk_slot *slot, bool write)
 		}
 		ret = write ? kfi_writemsg(conn->ep, &msg, flags) :
 			      kfi_readmsg(conn->ep, &msg, 0);
+		ret = kfblk_post_ret(conn, ret);
 		if (ret == -EAGAIN) {
 			kfblk_slot_backlog(slot);
 			return ret;
@@ -298,7 +313,7 @@ static int kfblk_slot_send_rsp(struct kfblk_slot *slot)
 		msg.inv_key = slot->ci.rkey;
 		flags |= KFI_INVALIDATE;
 	}
-	return kfi_sendmsg(conn->ep, &msg, flags);
+	return kfblk_post_ret(conn, kfi_sendmsg(conn->ep, &msg, flags));
 }
 
 /*

@@ -237,6 +237,8 @@ void kfblk_tconn_watchdog(struct work_struct *work)
 		kfblk_tconn_error(conn, "peer stalled a command past peer_timeout_ms");
 		return;
 	}
+	/* A slot that parked just after KFI_CONNECTED drained the backlog. */
+	kfblk_tconn_drain_backlog(conn);
 	if (!atomic_read(&conn->busy) && READ_ONCE(conn->pool_nr) &&
 	    time_after(jiffies, READ_ONCE(conn->last_active) +
 				msecs_to_jiffies(lim->idle_ms)))
