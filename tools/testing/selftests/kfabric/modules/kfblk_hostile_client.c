@@ -310,15 +310,21 @@ static int hc_wait_closed(struct hc_conn *c, int ms)
 
 /* ---- cases ------------------------------------------------------------ */
 
-/* Fill @c's queue but one with 128 KiB READs and WRITEs, unanswerable. */
+/*
+ * Fill @c's queue but one with 128 KiB READs and WRITEs, unanswerable.
+ * They stay in the upper half of the device: a peer may write anywhere
+ * on an export, and the lower half is the well-behaved client's while
+ * this runs beside it (kfblk_hostile.sh).
+ */
 static int hc_fill(struct hc_conn *c)
 {
 	u32 len = min(c->max_io, 128U << 10), span = len >> 9;
+	u64 half = c->capacity / 2;
 	int i, ret = 0;
 
 	for (i = 0; i < c->depth - 1 && !ret; i++) {
 		hc_cmd_build(c, i, i & 1 ? HW_WRITE : HW_READ, len,
-			     (u64)i * span % (c->capacity - span));
+			     half + (u64)i * span % (half - span));
 		ret = hc_send(c, i, sizeof(struct hw_cmd));
 	}
 	return ret;
