@@ -214,12 +214,20 @@ KFBLK_NQN=nqn.2014-08.org.kfabric:kfblk-baseline
 KFBLK_HOSTNQN=nqn.2014-08.org.nvmexpress:uuid:6b66626c-6b00-4000-8000-000000000001
 NVME_PORT=${NVME_PORT:-4420}
 
-# nvme_setup DEVICE: export DEVICE through nvmet-rdma and connect to it
-# with nvme-rdma on the same Soft-RoCE device; prints /dev/nvmeXnY.
+# nvme_setup DEVICE [IO_QUEUES QUEUE_SIZE]: export DEVICE through nvmet-rdma
+# and connect to it with nvme-rdma on the same Soft-RoCE device, with that
+# many I/O queues of that size when given; prints /dev/nvmeXnY.  nvme_core
+# is loaded with native multipath off when this loads it, so the device is
+# the controller's own path, not a multipath head in front of it.
 nvme_setup()
 {
-	local dev=$1 s p c i
+	local dev=$1 nq=${2:-} qs=${3:-} s p c i
+	local -a opts=()
+	[ -d /sys/module/nvme_core ] || modprobe nvme_core multipath=N ||
+		return 1
 	modprobe -a nvmet nvmet-rdma nvme-rdma || return 1
+	[ -z "$nq" ] || opts+=(--nr-io-queues="$nq")
+	[ -z "$qs" ] || opts+=(--queue-size="$qs")
 	s=$NVMET_CFS/subsystems/$KFBLK_NQN
 	p=$NVMET_CFS/ports/1
 	mkdir -p "$s/namespaces/1" "$p" || return 1
@@ -232,7 +240,7 @@ nvme_setup()
 	echo "$NVME_PORT" >"$p/addr_trsvcid"
 	ln -s "$s" "$p/subsystems/$KFBLK_NQN" || return 1
 	nvme connect -t rdma -a "$KFI_IPADDR" -s "$NVME_PORT" -n "$KFBLK_NQN" \
-		-q "$KFBLK_HOSTNQN" >&2 || return 1
+		-q "$KFBLK_HOSTNQN" "${opts[@]}" >&2 || return 1
 	# The namespace shows under its subsystem (native multipath) or
 	# under its controller.
 	for i in $(seq 50); do

@@ -14,13 +14,26 @@ C=/sys/kernel/config/kfblk
 kt_plan 20
 trap kfblk_cleanup EXIT
 
+# said_why MARK MODULE: the kernel log has, after the line MARK, a line
+# from MODULE (its pr_fmt prefix "MODULE: ").  The mark itself, written
+# from user space, does not count.
+said_why()
+{
+	dmesg --notime | awk -v m="$1" -v p="$2: " '
+		$0 == m { found = 1; hit = 0; next }
+		found && index($0, p) == 1 { hit = 1 }
+		END { exit !hit }'
+}
+
 # refused NAME FILE VALUE: the write fails, FILE keeps its value, and the
-# kernel said why.
+# module behind FILE (kfblk_target for target.*, kfblk for client.*) said
+# why in the kernel log.
 refused()
 {
-	local name=$1 file=$2 val=$3 old new mark
+	local name=$1 file=$2 val=$3 old new mark mod=kfblk
+	[[ $name != target.* ]] || mod=kfblk_target
 	old=$(cat "$file")
-	mark="kfblk-test: $name"
+	mark="kfi-test-mark: $name"
 	echo "$mark" >/dev/kmsg
 	if echo "$val" >"$file" 2>/dev/null; then
 		kt_fail "$name" "'$val' accepted"
@@ -29,8 +42,8 @@ refused()
 	new=$(cat "$file")
 	if [ "$old" != "$new" ]; then
 		kt_fail "$name" "value changed from '$old' to '$new'"
-	elif ! dmesg | sed -n "/$mark/,\$p" | grep -q 'kfblk'; then
-		kt_fail "$name" "no message in the kernel log"
+	elif ! said_why "$mark" "$mod"; then
+		kt_fail "$name" "no $mod message in the kernel log"
 	else
 		kt_ok "$name"
 	fi

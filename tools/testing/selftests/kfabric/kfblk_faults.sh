@@ -57,30 +57,64 @@ io_timeout()
 }
 kt_check fault.io_timeout io_timeout
 
-# The export goes away under fio.
+# The export goes away under fio: the I/O in flight fails with EIO (not
+# some other error, not fio giving up for its own reasons), after data had
+# moved, and the client says in the kernel log that it is failing its I/O.
+# fio is waited for here, in the shell that started it (a subshell cannot
+# wait for it); the verdict is then taken from what was seen.
 dev=$(kfblk_setup gone 64)
-fio_pid=
+gone_out=$(mktemp /tmp/kfbt_gone.XXXXXX)
+gone_mark="kfi-test-mark: target_gone"
+gone_state="no device"
 if [ -b "$dev" ]; then
 	fio --name=gone --filename="$dev" --direct=1 --ioengine=libaio \
 		--rw=randrw --bs=16k --iodepth=16 --time_based --runtime=60 \
-		--output=/dev/null >/dev/null 2>&1 &
+		--output-format=terse --terse-version=3 --output="$gone_out" \
+		>/dev/null 2>&1 &
 	fio_pid=$!
 	sleep 3
+	if ! kill -0 "$fio_pid" 2>/dev/null; then
+		gone_state="fio ended before the target went away"
+		wait "$fio_pid"
+	else
+		echo "$gone_mark" >/dev/kmsg
+		gone_start=$SECONDS
+		"$KFBLKCTL" unexport gone
+		gone_unexport=$?
+		wait "$fio_pid"
+		gone_rc=$?
+		gone_state="fio exit $gone_rc $((SECONDS - gone_start)) s after unexport (exit $gone_unexport)"
+	fi
 fi
-unexport()
+gone_failed_io()
 {
-	local start=$SECONDS rc
-	"$KFBLKCTL" unexport gone || return 1
-	wait "$fio_pid"
-	rc=$?
-	echo "fio exit $rc after $((SECONDS - start)) s"
-	[ $rc != 0 ]
+	local t err rd wr kb
+
+	echo "$gone_state"
+	[ -n "${gone_rc:-}" ] && [ "$gone_unexport" = 0 ] && [ "$gone_rc" != 0 ] ||
+		return 1
+	# terse v3: field 5 is fio's errno, 6 and 47 the KiB read and written.
+	t=$(tail -n 1 "$gone_out")
+	err=$(cut -d';' -f5 <<<"$t")
+	rd=$(cut -d';' -f6 <<<"$t")
+	wr=$(cut -d';' -f47 <<<"$t")
+	if [[ ! "$err;$rd;$wr" =~ ^[0-9]+\;[0-9]+\;[0-9]+$ ]]; then
+		echo "no fio report:"
+		cat "$gone_out"
+		return 1
+	fi
+	kb=$((rd + wr))
+	echo "fio: error $err, $kb KiB moved"
+	[ "$err" = 5 ] || { echo "expected EIO (5)"; return 1; }
+	[ "$kb" -gt 0 ] || { echo "no I/O completed before the loss"; return 1; }
+	dmesg --notime | awk -v m="$gone_mark" '
+		$0 == m { found = 1; hit = 0; next }
+		found && /^kfblk: kfblk[0-9]+: .*; failing its I\/O$/ { hit = 1 }
+		END { exit !hit }' ||
+		{ echo "the client did not log why it failed the I/O"; return 1; }
 }
-if [ -n "$fio_pid" ]; then
-	kt_check fault.target_gone_fails_io unexport
-else
-	kt_fail fault.target_gone_fails_io "no device"
-fi
+kt_check fault.target_gone_fails_io gone_failed_io
+rm -f "$gone_out"
 
 disk_stays()
 {
