@@ -9,7 +9,8 @@
 #   make build-newest build against that line's prepared tree with W=1
 #   make demo         boot the VM with Soft-RoCE and show what kfabric sees
 #   make lint         checkpatch --strict, sparse (C=2) and W=1, no warnings
-#   make bench        kfabric against raw verbs in one VM run (QUICK=1: smoke)
+#   make bench        kfabric against raw verbs in one VM run (QUICK=1: smoke;
+#                     SUITE=block: kfblk against nvme-rdma)
 #   make fuzz         libFuzzer on the kfblk wire parser (FUZZ_TIME seconds)
 #   make mutate       plant known bugs one at a time; their tests must go red
 #   make deps         install/fetch what all of the above need (root)
@@ -75,7 +76,8 @@ lint:
 bench:
 	scripts/deps.sh
 	$(MAKE) modules
-	tools/testing/bench/run --no-build $(if $(filter-out 0,$(QUICK)),--quick)
+	tools/testing/bench/run --no-build $(if $(filter-out 0,$(QUICK)),--quick) \
+		$(foreach s,$(SUITE),--suite $(s))
 
 FUZZ_TIME ?= 60
 fuzz:
@@ -96,4 +98,4 @@ vm: deps modules
 	tools/testing/vm/run --shell
 
 help:
-	@sed -n '3,14p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '3,17p' Makefile | sed 's/^# \{0,1\}//'

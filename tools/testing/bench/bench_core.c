@@ -431,11 +431,55 @@ static int bench_put_bool(char *buf, size_t len, int pos, const char *key,
 			       v ? "true" : "false");
 }
 
+/* Why a run cannot stand as a measurement, or NULL when it can. */
+static const char *bench_failure(const struct bench_result *r)
+{
+	if (r->timed_out)
+		return "timeout";
+	if (r->errors)
+		return "errors";
+	if (!r->bytes)
+		return "no data";
+	if (!r->verified)
+		return "data mismatch";
+	return NULL;
+}
+
+/* The rates and latencies of a sound run; null for a failed one. */
+static int bench_put_rates(char *buf, size_t len, int pos,
+			   const struct bench_point *pt,
+			   const struct bench_result *r)
+{
+	u64 ops_done = div_u64(r->bytes, pt->size);
+	static const char *const keys[] = { "iops", "mbps", "lat_us_p50",
+					    "lat_us_p99", "lat_us_avg" };
+	unsigned int i;
+
+	if (bench_failure(r)) {
+		for (i = 0; i < ARRAY_SIZE(keys); i++)
+			pos += scnprintf(buf + pos, len - pos, ",\"%s\":null",
+					 keys[i]);
+		return pos;
+	}
+	pos = bench_put(buf, len, pos, "iops",
+			bench_per_sec_milli(ops_done, r->elapsed_ns));
+	pos = bench_put(buf, len, pos, "mbps",
+			div64_u64(r->bytes * 1000000ULL, r->elapsed_ns));
+	pos = bench_put(buf, len, pos, "lat_us_p50", r->p50_ns);
+	pos = bench_put(buf, len, pos, "lat_us_p99", r->p99_ns);
+	return bench_put(buf, len, pos, "lat_us_avg", r->avg_ns);
+}
+
+/*
+ * One JSON record.  A failed run (timed out, errors, no data, data not as
+ * sent) says so in "failed" and carries no rate: its elapsed time is not
+ * that of the work it was asked to do.
+ */
 static void bench_format(char *buf, size_t len, const struct bench_ops *ops,
 			 const struct bench_point *pt,
 			 const struct bench_result *r)
 {
-	u64 ops_done = r->bytes ? div_u64(r->bytes, pt->size) : 0;
+	const char *why = bench_failure(r);
 	int pos;
 
 	pos = scnprintf(buf, len,
@@ -443,13 +487,7 @@ static void bench_format(char *buf, size_t len, const struct bench_ops *ops,
 			bench_test_names[pt->test], bench_op_names[pt->op],
 			pt->size, pt->depth, ops->name);
 	pos = bench_put_int(buf, len, pos, "iters", pt->iters);
-	pos = bench_put(buf, len, pos, "iops",
-			bench_per_sec_milli(ops_done, r->elapsed_ns));
-	pos = bench_put(buf, len, pos, "mbps",
-			div64_u64(r->bytes * 1000000ULL, r->elapsed_ns));
-	pos = bench_put(buf, len, pos, "lat_us_p50", r->p50_ns);
-	pos = bench_put(buf, len, pos, "lat_us_p99", r->p99_ns);
-	pos = bench_put(buf, len, pos, "lat_us_avg", r->avg_ns);
+	pos = bench_put_rates(buf, len, pos, pt, r);
 	pos = bench_put(buf, len, pos, "post_us", r->post_ns);
 	pos = bench_put_int(buf, len, pos, "elapsed_us",
 			    div_u64(r->elapsed_ns, 1000));
@@ -458,6 +496,9 @@ static void bench_format(char *buf, size_t len, const struct bench_ops *ops,
 	pos = bench_put_int(buf, len, pos, "eagain", r->eagain);
 	pos = bench_put_bool(buf, len, pos, "verified", r->verified);
 	pos = bench_put_bool(buf, len, pos, "timed_out", r->timed_out);
+	if (why)
+		pos += scnprintf(buf + pos, len - pos, ",\"failed\":\"%s\"",
+				 why);
 	scnprintf(buf + pos, len - pos, "}");
 }
 

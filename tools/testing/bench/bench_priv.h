@@ -62,7 +62,7 @@ struct bench_run {
 
 /**
  * struct bench_result - what a run measured, before it is formatted
- * @elapsed_ns: first post to last completion
+ * @elapsed_ns: first post to last completion (to the give-up, if none)
  * @p50_ns: median per-operation latency
  * @p99_ns: 99th percentile
  * @avg_ns: mean
@@ -70,7 +70,7 @@ struct bench_run {
  * @post_ns: mean time inside one post call of the client
  * @errors: failed operations
  * @eagain: posts refused with -EAGAIN and retried
- * @verified: the last byte moved arrived intact at its destination
+ * @verified: every byte of the last transfer arrived at its place
  * @timed_out: the run did not finish in time
  */
 struct bench_result {

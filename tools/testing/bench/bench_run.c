@@ -481,37 +481,47 @@ static bool bench_wait(struct bench_run *run, unsigned long deadline)
 	}
 }
 
+/* Byte @i of a transfer made with @pattern: differs from byte to byte. */
+static inline u8 bench_byte(u32 i, u8 pattern)
+{
+	return (u8)(pattern + i * 7 + (i >> 8));
+}
+
 /*
- * Fill the source of every transfer with @pattern and clear its
- * destination, so that the run proves the data moved.
+ * Fill the source of every transfer with a pattern that changes from byte
+ * to byte and from run to run, and clear every destination, so that the
+ * check after the run proves each byte arrived at its place.
  */
 static void bench_fill(struct bench_conn *conn, u32 size, u8 pattern)
 {
-	int i;
+	u8 *tx;
+	u32 i;
+	int s;
 
-	for (i = 0; i < BENCH_NR_SIDES; i++) {
-		memset(bench_tx_buf(&conn->side[i]), pattern, size);
-		memset(bench_rx_buf(&conn->side[i]), 0, size);
+	for (s = 0; s < BENCH_NR_SIDES; s++) {
+		tx = bench_tx_buf(&conn->side[s]);
+		for (i = 0; i < size; i++)
+			tx[i] = bench_byte(i, pattern);
+		memset(bench_rx_buf(&conn->side[s]), 0, size);
 	}
 }
 
-static bool bench_check(const struct bench_side *s, u32 size, u8 pattern)
+/* Every byte that reached @s is its peer's source byte (outside timing). */
+static bool bench_check(const struct bench_side *s, u32 size)
 {
-	const u8 *rx = bench_rx_buf(s);
-
-	return rx[0] == pattern && rx[size - 1] == pattern;
+	return !memcmp(bench_rx_buf(s), bench_tx_buf(bench_peer(s)), size);
 }
 
-static bool bench_verify(const struct bench_run *run, u8 pattern)
+static bool bench_verify(const struct bench_run *run)
 {
 	const struct bench_conn *conn = run->conn;
 	const struct bench_point *pt = &run->pt;
 	bool ok = true;
 
 	if (pt->op != BENCH_OP_READ)
-		ok &= bench_check(&conn->side[BENCH_SERVER], pt->size, pattern);
+		ok &= bench_check(&conn->side[BENCH_SERVER], pt->size);
 	if (pt->op == BENCH_OP_READ || pt->test == BENCH_PINGPONG)
-		ok &= bench_check(&conn->side[BENCH_CLIENT], pt->size, pattern);
+		ok &= bench_check(&conn->side[BENCH_CLIENT], pt->size);
 	return ok;
 }
 
@@ -548,11 +558,12 @@ static void bench_stats(struct bench_run *run, struct bench_result *res)
 {
 	u32 n = min_t(u32, atomic_read(&run->nr_lat), run->max_iters);
 	u32 posts = atomic_read(&run->nr_post);
-	u64 sum = 0;
+	u64 sum = 0, t_end;
 	u32 i;
 
-	res->elapsed_ns = run->t_end > run->t_start ?
-			  run->t_end - run->t_start : 1;
+	/* A run that did not end has no t_end: it lasted until now. */
+	t_end = READ_ONCE(run->t_end) ?: ktime_get_ns();
+	res->elapsed_ns = t_end > run->t_start ? t_end - run->t_start : 1;
 	res->bytes = (u64)atomic_read(&run->completed) * run->pt.size;
 	if (run->pt.op == BENCH_OP_INJECT)
 		res->bytes = (u64)atomic_read(&run->rx_count) * run->pt.size;
@@ -614,7 +625,7 @@ int bench_run_point(struct bench_run *run, struct bench_conn *conn,
 
 	bench_stats(run, res);
 	res->timed_out = !done;
-	res->verified = done && !res->errors && bench_verify(run, pattern);
+	res->verified = done && !res->errors && bench_verify(run);
 	if (!done)
 		return -ETIMEDOUT;
 	return res->errors ? -EIO : 0;

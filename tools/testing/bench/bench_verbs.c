@@ -28,8 +28,22 @@
  * window never waits on a completion that was not requested yet.
  */
 #define BV_INJ_SIGNAL		16
-#define BV_INJ_RING		32
+#define BV_INJ_RING		512	/* signaled injects tracked at once */
 #define BV_INLINE		64
+
+/*
+ * Two baselines.  "verbs" is written as a tuned ULP would be: QPs with
+ * 64 bytes of inline data and injects signaled only every few posts.
+ * "verbs_matched" takes kfabric's verbs provider's policy: QPs with the
+ * inline size the provider asks for (matched_inline, which the runner
+ * reads from kfi_verbs) and every send signaled.  kfabric against the
+ * second is the cost of the library; the second against the first is what
+ * the provider's policy costs (or saves) on this device.
+ */
+static unsigned int matched_inline = BV_INLINE;
+module_param(matched_inline, uint, 0444);
+MODULE_PARM_DESC(matched_inline,
+		 "QP inline bytes of verbs_matched: kfi_verbs' (default 64)");
 
 struct bv_slot {
 	struct bench_slot s;	/* first: the harness allocates slot_size */
@@ -84,13 +98,28 @@ struct bv_side {
 	struct bv_inj inj[BV_INJ_RING];
 };
 
+/**
+ * struct bv_conn - a client/server pair
+ * @c: the harness's connection
+ * @listen: the server's listening id
+ * @side: client and server
+ * @qp_inline: inline bytes each QP asks for
+ * @signal_all: every send signaled (IB_SIGNAL_ALL_WR), as kfi_verbs does
+ */
 struct bv_conn {
 	struct bench_conn c;
 	struct rdma_cm_id *listen;
 	struct bv_side side[BENCH_NR_SIDES];
+	u32 qp_inline;
+	bool signal_all;
 };
 
-static struct bench_ops bv_ops;
+static struct bench_ops bv_ops, bv_matched_ops;
+
+static struct bv_conn *bv_conn(const struct bench_side *s)
+{
+	return container_of(s->conn, struct bv_conn, c);
+}
 
 static struct bv_side *bv_side(const struct bench_side *s)
 {
@@ -258,8 +287,12 @@ static int bv_inject(struct bench_side *s, u32 len)
 
 	if (len > s->conn->inject_max)
 		return -EMSGSIZE;
-	/* Keep half of the send queue for signaled ops and slack. */
-	if (seq - READ_ONCE(vs->inj_reaped) >= vs->sq_size / 2)
+	/*
+	 * Keep half of the send queue for signaled ops and slack, and no
+	 * more signaled injects in flight than the ring tracks.
+	 */
+	if (seq - READ_ONCE(vs->inj_reaped) >=
+	    min(vs->sq_size / 2, BV_INJ_RING * vs->inj_signal))
 		return -EAGAIN;
 	inj->seq = seq + 1;
 	ret = bv_post_send(vs, &wr);
@@ -331,16 +364,18 @@ static int bv_create(struct bv_side *vs, struct rdma_cm_id *id)
 {
 	struct ib_device *dev = id->device;
 	struct bench_side *bs = vs->bs;
+	struct bv_conn *vc = bv_conn(bs);
 	struct ib_qp_init_attr attr = {
 		.qp_type = IB_QPT_RC,
-		.sq_sig_type = IB_SIGNAL_REQ_WR,
+		.sq_sig_type = vc->signal_all ? IB_SIGNAL_ALL_WR :
+						IB_SIGNAL_REQ_WR,
 		.cap = {
 			/* Room for a full window and the registration. */
 			.max_send_wr = 2 * bs->conn->max_depth + 8,
 			.max_recv_wr = bs->nr_rx + 8,
 			.max_send_sge = 1,
 			.max_recv_sge = 1,
-			.max_inline_data = BV_INLINE,
+			.max_inline_data = vc->qp_inline,
 		},
 	};
 	int ret;
@@ -365,7 +400,8 @@ static int bv_create(struct bv_side *vs, struct rdma_cm_id *id)
 	if (ret)
 		return ret;
 	vs->sq_size = attr.cap.max_send_wr;
-	vs->inj_signal = clamp_t(u32, vs->sq_size / 16, 1, BV_INJ_SIGNAL);
+	vs->inj_signal = vc->signal_all ? 1 :
+			 clamp_t(u32, vs->sq_size / 16, 1, BV_INJ_SIGNAL);
 	bs->conn->inject_max = min_t(u32, attr.cap.max_inline_data, BV_INLINE);
 	return bv_create_mr(vs, dev);
 }
@@ -569,8 +605,9 @@ static void bv_teardown(struct bench_conn *conn)
 	kfree(vc);
 }
 
-static struct bench_conn *bv_setup(const char *ip, u16 port, u32 max_size,
-				   u32 max_depth)
+static struct bench_conn *bv_setup_ops(struct bench_ops *ops,
+				       const char *ip, u16 port, u32 max_size,
+				       u32 max_depth)
 {
 	struct sockaddr_in sin = {
 		.sin_family = AF_INET,
@@ -584,11 +621,13 @@ static struct bench_conn *bv_setup(const char *ip, u16 port, u32 max_size,
 	vc = kzalloc(sizeof(*vc), GFP_KERNEL);
 	if (!vc)
 		return ERR_PTR(-ENOMEM);
-	ret = bench_conn_init(&vc->c, &bv_ops, max_size, max_depth);
+	ret = bench_conn_init(&vc->c, ops, max_size, max_depth);
 	if (ret) {
 		kfree(vc);
 		return ERR_PTR(ret);
 	}
+	vc->signal_all = ops == &bv_matched_ops;
+	vc->qp_inline = vc->signal_all ? matched_inline : BV_INLINE;
 	bv_init_side(vc, BENCH_CLIENT);
 	bv_init_side(vc, BENCH_SERVER);
 	ret = bv_listen(vc, &sin) ?: bv_connect(vc, &sin) ?:
@@ -599,6 +638,18 @@ static struct bench_conn *bv_setup(const char *ip, u16 port, u32 max_size,
 		return ERR_PTR(ret);
 	}
 	return &vc->c;
+}
+
+static struct bench_conn *bv_setup(const char *ip, u16 port, u32 max_size,
+				   u32 max_depth)
+{
+	return bv_setup_ops(&bv_ops, ip, port, max_size, max_depth);
+}
+
+static struct bench_conn *bv_matched_setup(const char *ip, u16 port,
+					   u32 max_size, u32 max_depth)
+{
+	return bv_setup_ops(&bv_matched_ops, ip, port, max_size, max_depth);
 }
 
 static struct bench_ops bv_ops = {
@@ -614,14 +665,36 @@ static struct bench_ops bv_ops = {
 	.inject = bv_inject,
 };
 
+static struct bench_ops bv_matched_ops = {
+	.name = "verbs_matched",
+	.owner = THIS_MODULE,
+	.slot_size = sizeof(struct bv_slot),
+	.setup = bv_matched_setup,
+	.teardown = bv_teardown,
+	.send = bv_send,
+	.recv = bv_recv,
+	.write = bv_write,
+	.read = bv_read,
+	.inject = bv_inject,
+};
+
 static int __init bv_init(void)
 {
+	int ret;
+
 	BUILD_BUG_ON(offsetof(struct bv_slot, s) != 0);
-	return bench_register(&bv_ops);
+	ret = bench_register(&bv_ops);
+	if (ret)
+		return ret;
+	ret = bench_register(&bv_matched_ops);
+	if (ret)
+		bench_unregister(&bv_ops);
+	return ret;
 }
 
 static void __exit bv_exit(void)
 {
+	bench_unregister(&bv_matched_ops);
 	bench_unregister(&bv_ops);
 }
 

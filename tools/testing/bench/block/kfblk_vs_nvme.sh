@@ -5,23 +5,36 @@
 #
 # Two identical RAM-backed null_blk devices: one exported by kfblk_target
 # and mapped by kfblk, one exported by nvmet-rdma and connected with
-# nvme-rdma (both with 2 queues of 128).  fio runs each point on both,
-# alternating, and writes one JSON record per run and implementation:
+# nvme-rdma.  Both sides get the same shape, set explicitly and checked
+# before anything is measured: $KFBLK_BENCH_QUEUES I/O queues (default 2)
+# of $KFBLK_BENCH_DEPTH entries (default 128) -- kfblk's nr_queues and
+# queue_depth, nvme connect's --nr-io-queues and --queue-size -- and no
+# I/O scheduler.  nvme-rdma runs with native multipath off, so fio drives
+# the controller's own device as it drives kfblk's, not a multipath head.
+#
+# Each point runs KFBLK_BENCH_REPEAT times (default 5) on each side, the
+# order alternating (kfblk first on even repeats, nvme-rdma first on odd
+# ones).  One JSON record per run and implementation:
 #
 #   {"suite": "block", "test", "op", "size", "iodepth",
-#    "impl": "kfblk"|"nvme-rdma", "iops", "mbps", "lat_us_p50",
+#    "impl": "kfblk"|"nvme-rdma", "rep", "iops", "mbps", "lat_us_p50",
 #    "lat_us_p99", "cpu_usr", "cpu_sys", "cpu_us_per_io", "runtime_s"}
 #
-# to $KFI_OUT/kfblk_vs_nvme.jsonl (lat: fio's total latency percentiles;
-# cpu_usr/cpu_sys: fio's own, in percent; cpu_us_per_io: busy CPU time of
-# the whole VM, both ends and softirqs included, per I/O), then prints a
-# table and the two ratios the project tracks.
+# goes to $KFI_OUT/kfblk_vs_nvme.jsonl (lat: fio's total latency
+# percentiles; cpu_usr/cpu_sys: fio's own, in percent; cpu_us_per_io: busy
+# CPU time of the whole VM, both ends and softirqs included, per I/O).  A
+# run where fio fails is recorded as {"failed": why} with no rate, and
+# makes the script exit non-zero.  The plan (every point) goes first to
+# kfblk_vs_nvme.plan.json.  Then a table: medians, the spread of each
+# side's repeats, and each ratio with the range of its per-repeat ratios;
+# a headline ratio is "shown" only when every repeat agrees on the side of
+# 1 and the difference is larger than either side's spread.
 #
 # Points: 4 KiB randread and randwrite at iodepth 1 (latency) and 32
 # (IOPS); 128 KiB sequential read and write at iodepth 8 (MB/s).
 #
 # Environment: KFBLK_BENCH_RUNTIME (seconds per run, default 10),
-# KFBLK_BENCH_REPEAT (runs per point and implementation, default 1),
+# KFBLK_BENCH_REPEAT, KFBLK_BENCH_QUEUES, KFBLK_BENCH_DEPTH,
 # KFBLK_BENCH_OUT (records file).  Run as root in the test VM
 # (tools/testing/vm/run -- tools/testing/bench/block/kfblk_vs_nvme.sh).
 
@@ -32,8 +45,11 @@ here=$(dirname "$(readlink -f "$0")")
 . "$here/../../../../consumers/block/kfblk_test_lib.sh"
 
 RUNTIME=${KFBLK_BENCH_RUNTIME:-10}
-REPEAT=${KFBLK_BENCH_REPEAT:-1}
+REPEAT=${KFBLK_BENCH_REPEAT:-5}
+QUEUES=${KFBLK_BENCH_QUEUES:-2}
+DEPTH=${KFBLK_BENCH_DEPTH:-128}
 OUT=${KFBLK_BENCH_OUT:-$KFI_OUT/kfblk_vs_nvme.jsonl}
+PLAN=${OUT%.jsonl}.plan.json
 PY=$(command -v /usr/bin/python3 || command -v python3)
 SIZE_MB=64
 
@@ -58,55 +74,121 @@ cleanup()
 }
 trap cleanup EXIT
 
-# record IMPL TEST OP BS QD JSONFILE BUSY_JIFFIES: one JSON line.
+# record IMPL REP TEST OP BS QD JSONFILE BUSY_JIFFIES: one JSON line; a
+# failed record when fio reports an error or moved nothing.
 record()
 {
 	"$PY" - "$@" <<'PYEOF'
 import json, os, sys
 
-impl, test, op, bs, qd, path, busy = sys.argv[1:8]
+impl, rep, test, op, bs, qd, path, busy = sys.argv[1:9]
 hz = os.sysconf("SC_CLK_TCK")
 size = int(bs[:-1]) * 1024
-with open(path) as f:
-    text = f.read()
-job = json.loads(text[text.index("{"):])["jobs"][0]
+rec = {"suite": "block", "test": test, "op": op, "size": size,
+       "iodepth": int(qd), "impl": impl, "rep": int(rep)}
+try:
+    with open(path) as f:
+        text = f.read()
+    job = json.loads(text[text.index("{"):])["jobs"][0]
+except (OSError, ValueError, KeyError, IndexError) as e:
+    rec["failed"] = "no fio report: %s" % e
+    print(json.dumps(rec))
+    sys.exit(0)
 side = job["read"] if "read" in op else job["write"]
-pct = side["lat_ns"].get("percentile", {})
-runtime = side["runtime"] / 1000.0
 ios = side["total_ios"]
-print(json.dumps({
-    "suite": "block", "test": test, "op": op, "size": size,
-    "iodepth": int(qd), "impl": impl,
+if job.get("error") or not ios:
+    rec["failed"] = "fio error %s after %d I/Os" % (job.get("error"), ios)
+    print(json.dumps(rec))
+    sys.exit(0)
+pct = side["lat_ns"].get("percentile", {})
+rec.update({
     "iops": round(side["iops"], 1),
     "mbps": round(side["bw_bytes"] / 1e6, 2),
     "lat_us_p50": round(pct.get("50.000000", 0) / 1000.0, 1),
     "lat_us_p99": round(pct.get("99.000000", 0) / 1000.0, 1),
     "cpu_usr": round(job["usr_cpu"], 2),
     "cpu_sys": round(job["sys_cpu"], 2),
-    "cpu_us_per_io": round(int(busy) / hz * 1e6 / ios, 1) if ios else None,
-    "runtime_s": runtime,
-}))
+    "cpu_us_per_io": round(int(busy) / hz * 1e6 / ios, 1),
+    "runtime_s": side["runtime"] / 1000.0,
+})
+print(json.dumps(rec))
 PYEOF
 }
 
-# run_point IMPL DEV TEST OP BS QD
+# failed_record IMPL REP TEST OP BS QD WHY
+failed_record()
+{
+	"$PY" -c 'import json, sys
+impl, rep, test, op, bs, qd, why = sys.argv[1:8]
+print(json.dumps({"suite": "block", "test": test, "op": op,
+                  "size": int(bs[:-1]) * 1024, "iodepth": int(qd),
+                  "impl": impl, "rep": int(rep), "failed": why}))' "$@"
+}
+
+# run_point IMPL DEV REP TEST OP BS QD: one fio run, one record; fails
+# when fio does.
 run_point()
 {
-	local impl=$1 dev=$2 test=$3 op=$4 bs=$5 qd=$6 tmp b0 b1 rec
+	local impl=$1 dev=$2 rep=$3 test=$4 op=$5 bs=$6 qd=$7 tmp b0 b1 rec rc=0
 	tmp=$(mktemp /tmp/kfblk-fio.XXXXXX)
 	read -r b0 _ < <(cpu_jiffies)
-	if ! fio_json "$test" "$dev" "$op" "$bs" "$qd" "$RUNTIME" >"$tmp" 2>&1; then
-		log "fio failed on $impl $test $op qd$qd"
-		tail -n 5 "$tmp" >&2
-		rm -f "$tmp"
-		return 1
-	fi
+	fio_json "$test" "$dev" "$op" "$bs" "$qd" "$RUNTIME" >"$tmp" 2>&1 || rc=$?
 	read -r b1 _ < <(cpu_jiffies)
-	rec=$(record "$impl" "$test" "$op" "$bs" "$qd" "$tmp" $((b1 - b0)))
+	if [ $rc != 0 ]; then
+		log "fio failed on $impl $test $op qd$qd (exit $rc)"
+		tail -n 5 "$tmp" >&2
+		rec=$(failed_record "$impl" "$rep" "$test" "$op" "$bs" "$qd" \
+			"fio exit $rc: $(grep -m1 -i 'err' "$tmp" | tr -d '"\\')")
+	else
+		rec=$(record "$impl" "$rep" "$test" "$op" "$bs" "$qd" "$tmp" \
+			$((b1 - b0)))
+	fi
 	rm -f "$tmp"
-	[ -n "$rec" ] || return 1
+	[ -n "$rec" ] || rec=$(failed_record "$impl" "$rep" "$test" "$op" \
+		"$bs" "$qd" "no record")
 	echo "$rec" >>"$OUT"
 	log "$rec"
+	[ $rc = 0 ] && [[ $rec != *'"failed"'* ]]
+}
+
+# shape DEV: "<hardware queues> <tags per queue> <scheduler>" of a disk.
+shape()
+{
+	local b=${1#/dev/} q n=0
+	for q in /sys/block/"$b"/mq/*/; do
+		[ -d "$q" ] && n=$((n + 1))
+	done
+	echo "$n $(cat "/sys/block/$b/mq/0/nr_tags")" \
+	     "$(sed 's/.*\[\(.*\)\].*/\1/' "/sys/block/$b/queue/scheduler")"
+}
+
+# same_shape KDEV NDEV: both disks have $QUEUES queues of $DEPTH tags and
+# no scheduler, so neither side is measured with more parallelism.
+same_shape()
+{
+	local d want="$QUEUES $DEPTH none" got ok=0
+	for d in "$@"; do
+		echo none >"/sys/block/${d#/dev/}/queue/scheduler" 2>/dev/null
+		got=$(shape "$d")
+		log "$d: $got (hardware queues, tags each, scheduler)"
+		[ "$got" = "$want" ] || { log "$d: want $want"; ok=1; }
+	done
+	return $ok
+}
+
+# write_plan: every point, as the host's report expects it.
+write_plan()
+{
+	local pt
+	for pt in "${POINTS[@]}"; do
+		echo "$pt"
+	done | "$PY" -c 'import json, sys
+pts = []
+for line in sys.stdin:
+    test, op, bs, qd = line.split()
+    pts.append({"test": test, "op": op, "size": int(bs[:-1]) * 1024,
+                "iodepth": int(qd)})
+json.dump(pts, sys.stdout)' >"$PLAN"
 }
 
 summary()
@@ -120,58 +202,122 @@ for r in recs:
     key = (r["test"], r["op"], r["size"], r["iodepth"])
     pts.setdefault(key, {}).setdefault(r["impl"], []).append(r)
 
-def med(rs, m):
-    return statistics.median(r[m] for r in rs)
+def good(rs):
+    return [r for r in rs if "failed" not in r]
 
-print("%-8s %-9s %4s | %10s %10s | %8s %8s | %8s %8s | %7s %7s" % (
-    "test", "op", "qd", "kfblk", "nvme-rdma", "p50 kfb", "p50 nvme",
-    "p99 kfb", "p99 nvme", "cpu kfb", "cpu nvm"))
+def med(rs, m):
+    return statistics.median(r[m] for r in good(rs))
+
+def spread(rs, m):
+    v = [r[m] for r in good(rs)]
+    if len(v) < 2 or not statistics.median(v):
+        return "-"
+    return "%.0f%%" % (100.0 * (max(v) - min(v)) / statistics.median(v))
+
+def pair_ratios(g, m):
+    """kfblk / nvme-rdma of the runs of the same repeat, both sound."""
+    n = {r["rep"]: r[m] for r in good(g.get("nvme-rdma", []))}
+    return [r[m] / n[r["rep"]] for r in good(g.get("kfblk", []))
+            if n.get(r["rep"])]
+
+print("%-8s %-9s %4s | %10s %5s %10s %5s | %6s %11s | %8s %8s | %7s %7s" % (
+    "test", "op", "qd", "kfblk", "spr", "nvme-rdma", "spr", "ratio",
+    "range", "p50 kfb", "p50 nvme", "cpu kfb", "cpu nvm"))
+failed = 0
 for key in sorted(pts, key=lambda k: (k[0], k[3], k[1])):
     g = pts[key]
-    if "kfblk" not in g or "nvme-rdma" not in g:
+    bad = sum(len(rs) - len(good(rs)) for rs in g.values())
+    if bad or not good(g.get("kfblk", [])) or not good(g.get("nvme-rdma", [])):
+        failed += 1
+        print("%-8s %-9s %4d | FAILED (%d failed runs), no ratio" % (
+            key[0], key[1], key[3], bad))
         continue
     k, n = g["kfblk"], g["nvme-rdma"]
     unit = "iops" if key[2] == 4096 else "mbps"
-    print("%-8s %-9s %4d | %10.1f %10.1f | %8.1f %8.1f | %8.1f %8.1f | %7.1f %7.1f %s" % (
-        key[0], key[1], key[3], med(k, unit), med(n, unit),
-        med(k, "lat_us_p50"), med(n, "lat_us_p50"),
-        med(k, "lat_us_p99"), med(n, "lat_us_p99"),
-        med(k, "cpu_us_per_io"), med(n, "cpu_us_per_io"), unit))
+    pr = pair_ratios(g, unit)
+    print("%-8s %-9s %4d | %10.1f %5s %10.1f %5s | %6.2f %5.2f-%5.2f | "
+          "%8.1f %8.1f | %7.1f %7.1f %s" % (
+              key[0], key[1], key[3], med(k, unit), spread(k, unit),
+              med(n, unit), spread(n, unit), med(k, unit) / med(n, unit),
+              min(pr), max(pr), med(k, "lat_us_p50"), med(n, "lat_us_p50"),
+              med(k, "cpu_us_per_io"), med(n, "cpu_us_per_io"), unit))
 
-def ratio(key, metric):
+def spread_of(rs, m):
+    v = [r[m] for r in good(rs)]
+    med_v = statistics.median(v)
+    return (max(v) - min(v)) / med_v if len(v) > 1 and med_v else None
+
+def headline(key, metric, what, better):
     g = pts.get(key, {})
-    if "kfblk" in g and "nvme-rdma" in g and med(g["nvme-rdma"], metric):
-        return med(g["kfblk"], metric) / med(g["nvme-rdma"], metric)
-    return float("nan")
+    pr = pair_ratios(g, metric)
+    if not pr or any("failed" in r for rs in g.values() for r in rs):
+        print("ratio kfblk/nvme-rdma %s: no sound pair" % what)
+        return
+    r = med(g["kfblk"], metric) / med(g["nvme-rdma"], metric)
+    lo, hi = min(pr), max(pr)
+    spreads = [spread_of(g[i], metric) for i in ("kfblk", "nvme-rdma")]
+    spread = max(spreads) if None not in spreads else None
+    # A difference is shown only when every repeat's ratio is on the same
+    # side of 1 and it is larger than the spread of either side's runs.
+    agree = (better == "higher" and lo > 1) or (better == "lower" and hi < 1)
+    if spread is None:
+        verdict = "one repeat: no spread, nothing shown"
+    elif agree and abs(r - 1) > spread:
+        verdict = "difference %.0f%% > spread %.0f%%: shown" % (
+            100 * abs(r - 1), 100 * spread)
+    else:
+        verdict = "difference %.0f%%, spread %.0f%%%s: not shown" % (
+            100 * abs(r - 1), 100 * spread,
+            "" if agree else ", repeats disagree")
+    print("ratio kfblk/nvme-rdma %s: %.2f (per-repeat %.2f-%.2f over %d "
+          "pairs; %s is better; %s)" % (what, r, lo, hi, len(pr), better,
+                                         verdict))
 
-print("ratio kfblk/nvme-rdma 4k randread qd32 IOPS: %.2f (target >= 1.20)" %
-      ratio(("rand4k", "randread", 4096, 32), "iops"))
-print("ratio kfblk/nvme-rdma 4k randread qd1 p50 latency: %.2f (target <= 0.90)" %
-      ratio(("rand4k", "randread", 4096, 1), "lat_us_p50"))
+headline(("rand4k", "randread", 4096, 32), "iops",
+         "4k randread qd32 IOPS", "higher")
+headline(("rand4k", "randread", 4096, 1), "lat_us_p50",
+         "4k randread qd1 p50 latency", "lower")
+print("%d failed points" % failed)
 PYEOF
 }
 
 main()
 {
-	local nb_n kdev ndev pt i test op bs qd
-	kfblk_load nr_queues=2 queue_depth=128 || { log "cannot load modules"; return 1; }
+	local nb_n kdev ndev pt i test op bs qd fails=0 mp
+	kfblk_load nr_queues="$QUEUES" queue_depth="$DEPTH" ||
+		{ log "cannot load modules"; return 1; }
 	kdev=$(kfblk_setup bench "$SIZE_MB") || { log "kfblk setup failed"; return 1; }
 	nb_n=$(nullb_create kfbt_nvme "$SIZE_MB") || return 1
-	ndev=$(nvme_setup "$nb_n") || { log "nvme-rdma setup failed"; return 1; }
-	log "kfblk: $kdev, nvme-rdma: $ndev, ${RUNTIME}s per run"
+	ndev=$(nvme_setup "$nb_n" "$QUEUES" "$DEPTH") ||
+		{ log "nvme-rdma setup failed"; return 1; }
+	mp=$(cat /sys/module/nvme_core/parameters/multipath 2>/dev/null)
+	if [ "$mp" = Y ]; then
+		log "nvme_core has native multipath on: $ndev is a multipath head"
+		return 1
+	fi
+	same_shape "$kdev" "$ndev" || { log "the two sides differ"; return 1; }
+	log "kfblk: $kdev, nvme-rdma: $ndev (multipath ${mp:-N}), ${RUNTIME}s per run, $REPEAT repeats"
 	# Write the whole area once, so reads find data on both.
 	for d in "$kdev" "$ndev"; do
 		dd if=/dev/zero of="$d" bs=1M count="$SIZE_MB" oflag=direct 2>/dev/null
 	done
 	: >"$OUT"
+	write_plan
 	for pt in "${POINTS[@]}"; do
 		read -r test op bs qd <<<"$pt"
 		for ((i = 0; i < REPEAT; i++)); do
-			run_point kfblk "$kdev" "$test" "$op" "$bs" "$qd"
-			run_point nvme-rdma "$ndev" "$test" "$op" "$bs" "$qd"
+			# Neither side always runs first, after the other's caches.
+			if [ $((i % 2)) = 0 ]; then
+				run_point kfblk "$kdev" $i "$test" "$op" "$bs" "$qd" || fails=$((fails + 1))
+				run_point nvme-rdma "$ndev" $i "$test" "$op" "$bs" "$qd" || fails=$((fails + 1))
+			else
+				run_point nvme-rdma "$ndev" $i "$test" "$op" "$bs" "$qd" || fails=$((fails + 1))
+				run_point kfblk "$kdev" $i "$test" "$op" "$bs" "$qd" || fails=$((fails + 1))
+			fi
 		done
 	done
 	summary | tee "${OUT%.jsonl}.txt"
+	[ $fails = 0 ] || { log "$fails fio runs failed"; return 1; }
 }
 
 main
