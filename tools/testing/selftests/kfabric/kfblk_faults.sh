@@ -46,11 +46,16 @@ io_timeout()
 	dm=$(dmsetup info -c --noheadings -o minor kfbt_slow | tr -d ' ')
 	"$KFBLKCTL" export slow "/dev/dm-$dm" "$KFI_IPADDR" "$KFBLK_PORT" ||
 		return 1
+	echo "kfblk-faults: io_timeout" >/dev/kmsg
 	# The partition scan at map time is the first I/O to time out.
 	dev=$("$KFBLKCTL" map "$KFI_IPADDR" "$KFBLK_PORT" slow m_slow) || return 1
 	dd if="$dev" of=/dev/null bs=4k count=1 skip=100 iflag=direct
 	rc=$?
 	echo "dd: $rc, state $(cat "$CFS/m_slow/state")"
+	# The I/O failed because it timed out, not for some other reason.
+	dmesg | sed -n '/kfblk-faults: io_timeout/,$p' |
+		grep -q "^.*kfblk: ${dev#/dev/}: I/O tag [0-9]* timed out" ||
+		{ echo "no timeout in the kernel log"; return 1; }
 	[ $rc != 0 ] && [ -b "$dev" ] &&
 	[ "$(cat "$CFS/m_slow/state")" = failed ] &&
 	"$KFBLKCTL" unmap m_slow && "$KFBLKCTL" unexport slow

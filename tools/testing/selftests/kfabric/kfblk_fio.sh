@@ -4,14 +4,14 @@
 # kfblk data integrity with fio: random writes, then every block read back
 # and verified (crc32c), at 4 KiB and 128 KiB, iodepth 1 and 32, on a
 # 64 MiB RAM-backed null_blk device with a volatile cache (so FLUSH and FUA
-# travel too), exported and mapped over Soft-RoCE.  Then discard and
-# zero-out through the block layer.  Standalone KTAP producer; run as root
-# in the test VM.
+# travel too), exported and mapped over Soft-RoCE.  (FLUSH, zero-out and
+# discard, each checked on the backing device: kfblk_blkops.sh.)
+# Standalone KTAP producer; run as root in the test VM.
 
 # shellcheck source=SCRIPTDIR/../../../../consumers/block/kfblk_test_lib.sh
 . "$(dirname "$(readlink -f "$0")")/../../../../consumers/block/kfblk_test_lib.sh"
 
-kt_plan 8
+kt_plan 6
 trap kfblk_cleanup EXIT
 
 if ! kfblk_load nr_queues=2; then
@@ -45,21 +45,6 @@ kt_check fio.verify_4k_qd1 fio_verify 4k 1 8M
 kt_check fio.verify_4k_qd32 fio_verify 4k 32 16M
 kt_check fio.verify_128k_qd1 fio_verify 128k 1 32M
 kt_check fio.verify_128k_qd32 fio_verify 128k 32 64M
-
-# Zero-out (WRITE_ZEROES, or the block layer's emulation): reads back 0.
-zeroout()
-{
-	blkdiscard -z -o 1048576 -l 1048576 "$dev" &&
-	cmp -n 1048576 <(dd if="$dev" bs=1M skip=1 count=1 iflag=direct 2>/dev/null) /dev/zero
-}
-kt_check blk.zeroout zeroout
-
-# Discard goes through when the export supports it.
-if [ "$(cat "/sys/block/${dev#/dev/}/queue/discard_max_bytes")" -gt 0 ]; then
-	kt_check blk.discard blkdiscard -o 0 -l 4194304 "$dev"
-else
-	kt_skip blk.discard "export without discard"
-fi
 
 kt_check teardown kfblk_teardown fio
 kt_exit

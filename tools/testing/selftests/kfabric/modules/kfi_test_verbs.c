@@ -1372,8 +1372,11 @@ static int invalidate_common(bool remote)
 	if (!ret) {
 		pr_info("    # write after invalidation: %d (status %llu)\n",
 			e.err, (unsigned long long)e.prov_errno);
-		/* An access error, not a flush of something else. */
-		if (e.op_context != &sr->kctx || !e.err || e.err == -ECANCELED)
+		/*
+		 * A remote access error (-EACCES), not a flush or a broken
+		 * connection that would fail any write.
+		 */
+		if (e.op_context != &sr->kctx || e.err != -EACCES)
 			ret = -EPROTO;
 	}
 out:
