@@ -64,15 +64,9 @@ done
 step "loaded modules"
 lsmod | grep -E "^(Module|$(IFS='|'; echo "${loaded[*]}")) " || true
 
-step "kfabric debugfs"
-if [ -d /sys/kernel/debug/kfabric ]; then
-	find /sys/kernel/debug/kfabric -type f | sort | while read -r f; do
-		echo "--- ${f#/sys/kernel/debug/}"
-		cat "$f"
-	done
-else
-	echo "(no /sys/kernel/debug/kfabric)"
-fi
+step "kfi_info: kfabric's providers and the domains they offer"
+mountpoint -q /sys/kernel/debug || mount -t debugfs none /sys/kernel/debug
+/usr/bin/python3 "$top/tools/kfi_info/kfi_info" || true
 
 step "unloading"
 rc=0

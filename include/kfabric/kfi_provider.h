@@ -165,7 +165,8 @@ struct kfi_provider_ops {
 /**
  * struct kfi_provider - a registered provider
  * @name: short name matched by hints' fabric_attr.prov_name ("verbs")
- * @version: the provider's own version
+ * @version: the provider's own version, KFI_VERSION(major, minor) (kfi_info
+ *	shows it as major.minor)
  * @api_version: KFI_VERSION() of the API it was built against; the major
  *	must equal the core's and the minor be at most the core's
  * @owner: THIS_MODULE; pinned while any object of the provider lives

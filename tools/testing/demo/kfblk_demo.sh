@@ -81,6 +81,12 @@ for qd in 32 1; do
 	echo "nvme-rdma: ${res[nvme,$qd]}"
 done
 
+say "kfi_info -o: kfabric's live objects under the kfblk device, with their counters"
+"$PY" "$here/../../kfi_info/kfi_info" --objects -p verbs |
+	sed -n '/^objects:/,$p' | grep -Ev '^ +mr ' || true
+echo "(MRs left out: $("$PY" "$here/../../kfi_info/kfi_info" --objects |
+	grep -c '^ *mr ') of them)"
+
 say "4 KiB random read over $KFI_RXE_DEV (same VM, same run)"
 printf '%-9s %4s %10s %10s %10s %10s\n' impl qd IOPS p50_us p99_us avg_us
 for qd in 32 1; do
