@@ -13,6 +13,8 @@
 #                     SUITE=block: kfblk against nvme-rdma)
 #   make fuzz         libFuzzer on the kfblk wire parser (FUZZ_TIME seconds)
 #   make mutate       plant known bugs one at a time; their tests must go red
+#   make dkms         build the DKMS source tree with dkms against $(KVER)
+#   make deb          the Debian package kfabric-dkms, in build/deb/
 #   make deps         install/fetch what all of the above need (root)
 #   make vm           interactive shell in the test VM
 #   make clean
@@ -27,13 +29,16 @@ export KVER KFI_CACHE
 
 # Module switches, as the in-tree Kconfig would set them; a directory's Kbuild
 # may use obj-$(CONFIG_...) so the tree can later move into the kernel as is.
+# KFI_BUILD_TESTS=0 leaves the test modules and benchmarks out, as DKMS
+# builds the tree.
+KFI_BUILD_TESTS ?= 1
 KFI_CONFIG := CONFIG_KFABRIC=m CONFIG_KFABRIC_VERBS=m CONFIG_KFABRIC_BLOCK=m \
-	      CONFIG_KFABRIC_TESTS=m
+	      $(if $(filter 1,$(KFI_BUILD_TESTS)),CONFIG_KFABRIC_TESTS=m)
 
 KBUILD := $(MAKE) -C $(KDIR) M=$(CURDIR) $(KFI_CONFIG)
 
 .PHONY: all modules clean deps check check-debug check-newest build-newest \
-	demo lint bench fuzz mutate vm help
+	demo lint bench fuzz mutate vm help dkms deb
 
 all: modules
 
@@ -94,8 +99,21 @@ mutate:
 	scripts/deps.sh
 	tools/testing/mutate/run $(MUTATIONS)
 
+# Packaging (Documentation/kfabric/packaging.rst).  KFI_DEB_DIR: where
+# make deb writes the package.
+KFI_DEB_DIR ?= $(CURDIR)/build/deb
+dkms:
+	@if scripts/package.sh dkms; then \
+		echo "dkms: 1 passed, 0 failed"; \
+	else \
+		echo "dkms: 0 passed, 1 failed"; exit 1; \
+	fi
+
+deb:
+	scripts/package.sh deb "$(KFI_DEB_DIR)"
+
 vm: deps modules
 	tools/testing/vm/run --shell
 
 help:
-	@sed -n '3,17p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '3,20p' Makefile | sed 's/^# \{0,1\}//'

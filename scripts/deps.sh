@@ -18,7 +18,10 @@ pkgs=(
 	make gcc "linux-headers-$KVER" flex bison bc libelf-dev libssl-dev
 	# test VM: QEMU, initramfs, in-guest tools
 	qemu-system-x86 busybox-static kmod cpio iproute2 rdma-core
-	ibverbs-utils fio nvme-cli e2fsprogs util-linux procps dmsetup coreutils
+	ibverbs-utils ibverbs-providers fio nvme-cli e2fsprogs util-linux procps
+	dmsetup coreutils
+	# packaging: make dkms, make deb
+	dkms
 	# lint, debug lane (checkpatch.pl and the kernel source)
 	sparse perl linux-source-6.1 xz-utils shellcheck git rsync
 	# benchmarks
