@@ -73,6 +73,8 @@ snapshot()
 traffic()
 {
 	snapshot before.json || return 1
+	# %p prints hashed ids, as debugfs does, only with hash-ptr set.
+	[ ! -e "$T/options/hash-ptr" ] || echo 1 >"$T/options/hash-ptr"
 	echo 8192 >"$T/buffer_size_kb" &&
 	echo >"$T/trace" &&
 	echo 1 >"$T/tracing_on" &&
