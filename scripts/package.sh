@@ -5,7 +5,8 @@
 #
 #   scripts/package.sh stage DIR    the DKMS source tree, as DIR/kfabric-<version>
 #   scripts/package.sh dkms         stage it, then `dkms add` and `dkms build`
-#                                   it against $KVER in a private DKMS tree
+#                                   it against each of $KFI_DKMS_KVERS
+#                                   (default $KVER) in a private DKMS tree
 #                                   (build/dkms/), never touching the host's
 #   scripts/package.sh deb OUTDIR   the Debian package kfabric-dkms_<version>_all.deb
 #
@@ -53,60 +54,86 @@ stage()
 	echo "$dst"
 }
 
-# dkms: build the staged tree with dkms against $KVER; check that every
-# module and Module.symvers came out.
+# dkms_one KVER: dkms build of the staged tree (added to the private DKMS
+# tree in $b) against KVER; check that every module and Module.symvers
+# came out, that no test module did, and that a consumer builds on them.
+dkms_one()
+{
+	local k=$1 kdir=${KDIR:-/usr/src/linux-headers-$1} out m
+	local -a opts=(--dkmstree "$b/tree" --sourcetree "$b/src" -m "$PKG"
+		       -v "$VERSION")
+	if [ ! -d "$kdir" ] && [ -z "${KDIR:-}" ] && [ "$(id -u)" = 0 ]; then
+		DEBIAN_FRONTEND=noninteractive apt-get install -y \
+			--no-install-recommends "linux-headers-$k" >&2
+	fi
+	[ -d "$kdir" ] || { kfi_log "no kernel tree $kdir"; return 1; }
+	if ! dkms build "${opts[@]}" -k "$k" --kernelsourcedir "$kdir"; then
+		tail -n 40 "$b/tree/$PKG/$VERSION/build/make.log" 2>/dev/null
+		return 1
+	fi
+	out=$b/tree/$PKG/$VERSION/$k/$(uname -m)
+	for m in "${MODULES[@]}"; do
+		modinfo -F vermagic "$out/module/$m.ko"* | grep -q "^$k " ||
+			{ kfi_log "$m: not built for $k"; return 1; }
+	done
+	for m in kfi_getinfo kfi_provider_register; do
+		grep -qw "$m" "$out/Module.symvers" ||
+			{ kfi_log "$out/Module.symvers lacks $m"; return 1; }
+	done
+	if grep -E 'kfi_test_|kfi_bench' "$out/log/make.log"; then
+		kfi_log "test or benchmark modules in the DKMS build for $k"
+		return 1
+	fi
+	consumer "$b/consumer-$k" "$b/src/$PKG-$VERSION/include" \
+		"$out/Module.symvers" "$kdir" || return 1
+	echo "dkms: ${#MODULES[@]} modules and Module.symvers for $k in $out"
+}
+
+# dkms: stage the tree, add it to a private DKMS tree (build/dkms/), build
+# it against each kernel of $KFI_DKMS_KVERS (default $KVER); one test per
+# kernel in the closing "dkms: N passed, N failed" line.
 do_dkms()
 {
-	local b=$top/build/dkms kdir=${KDIR:-/usr/src/linux-headers-$KVER}
-	local out m arch
+	local b=$top/build/dkms k pass=0 fail=0
 	command -v dkms >/dev/null || kfi_die "dkms is not installed (make deps)"
-	[ -d "$kdir" ] || kfi_die "no kernel tree $kdir"
 	rm -rf "$b"
 	mkdir -p "$b/tree" "$b/src"
 	stage "$b/src" >/dev/null
 	# sign_file: no module signing, so no key is made in /var/lib/dkms.
 	export sign_file=/nonexistent
-	set -- --dkmstree "$b/tree" --sourcetree "$b/src" -m "$PKG" -v "$VERSION"
-	dkms add "$@"
-	if ! dkms build "$@" -k "$KVER" --kernelsourcedir "$kdir"; then
-		cat "$b/tree/$PKG/$VERSION/build/make.log" 2>/dev/null | tail -n 40
-		return 1
-	fi
-	arch=$(uname -m)
-	out=$b/tree/$PKG/$VERSION/$KVER/$arch
-	for m in "${MODULES[@]}"; do
-		modinfo -F vermagic "$out/module/$m.ko"* | grep -q "^$KVER " ||
-			kfi_die "$m: not built for $KVER"
+	dkms add --dkmstree "$b/tree" --sourcetree "$b/src" -m "$PKG" \
+		-v "$VERSION" || kfi_die "dkms add failed"
+	for k in ${KFI_DKMS_KVERS:-$KVER}; do
+		if dkms_one "$k"; then
+			pass=$((pass + 1))
+		else
+			echo "dkms: the build against $k FAILED"
+			fail=$((fail + 1))
+		fi
 	done
-	for m in kfi_getinfo kfi_provider_register; do
-		grep -qw "$m" "$out/Module.symvers" ||
-			kfi_die "$out/Module.symvers lacks $m"
-	done
-	# The test modules and benchmarks were left out.
-	if grep -E 'kfi_test_|kfi_bench' "$out/log/make.log"; then
-		kfi_die "test or benchmark modules in the DKMS build"
-	fi
-	consumer "$b" "$out/Module.symvers" "$kdir"
-	dkms status "$@"
-	echo "dkms: ${#MODULES[@]} modules and Module.symvers for $KVER in $out"
+	dkms status --dkmstree "$b/tree" -m "$PKG"
+	echo "dkms: $pass passed, $fail failed"
+	[ "$fail" = 0 ]
 }
 
-# consumer DIR SYMVERS KDIR: build the example out-of-tree consumer against
-# the staged headers and the DKMS build's Module.symvers; modpost must
-# resolve every kfi_* symbol it uses.
+# consumer DIR INCLUDE SYMVERS KDIR: build the example out-of-tree consumer
+# in DIR against INCLUDE and SYMVERS; modpost must resolve every kfi_*
+# symbol it uses.
 consumer()
 {
-	local d=$1/consumer log
+	local d=$1 log
 	cp -r "$top/tools/testing/pkg/consumer" "$d"
-	log=$(make -C "$3" M="$d" KFI_INCLUDE="$1/src/$PKG-$VERSION/include" \
-		KBUILD_EXTRA_SYMBOLS="$2" modules 2>&1) || {
+	if ! log=$(make -C "$4" M="$d" KFI_INCLUDE="$2" \
+		KBUILD_EXTRA_SYMBOLS="$3" modules 2>&1); then
 		echo "$log"
-		kfi_die "the example consumer does not build"
-	}
-	if echo "$log" | grep -E 'WARNING|undefined'; then
-		kfi_die "the example consumer has unresolved symbols"
+		kfi_log "the example consumer does not build"
+		return 1
 	fi
-	[ -e "$d/kfi_example.ko" ] || kfi_die "no kfi_example.ko"
+	if echo "$log" | grep -E 'WARNING|undefined'; then
+		kfi_log "the example consumer has unresolved symbols"
+		return 1
+	fi
+	[ -e "$d/kfi_example.ko" ] || { kfi_log "no kfi_example.ko"; return 1; }
 	echo "dkms: an out-of-tree consumer builds against the headers and Module.symvers"
 }
 
