@@ -254,6 +254,7 @@ struct kfblk_export {
 };
 
 extern struct workqueue_struct *kfblk_tgt_wq;
+extern struct workqueue_struct *kfblk_tgt_release_wq;
 extern unsigned int kfblk_tgt_max_io_kb;
 extern bool kfblk_tgt_direct;
 extern bool kfblk_tgt_imm_rsp;

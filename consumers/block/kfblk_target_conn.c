@@ -36,7 +36,12 @@ void kfblk_tconn_error(struct kfblk_tconn *conn, const char *why)
 		return;
 	pr_info("%s: closing connection from %s: %s\n", conn->export->name,
 		conn->peer, why);
-	queue_work(kfblk_tgt_wq, &conn->release_work);
+	/*
+	 * Not on kfblk_tgt_wq: teardown flushes io_work and cancels the
+	 * watchdog, which run there, and a work must not wait on its own
+	 * (reclaim) workqueue.
+	 */
+	queue_work(kfblk_tgt_release_wq, &conn->release_work);
 }
 
 static void kfblk_tconn_free_slots(struct kfblk_tconn *conn)

@@ -21,6 +21,7 @@
 #include "kfblk_target.h"
 
 struct workqueue_struct *kfblk_tgt_wq;
+struct workqueue_struct *kfblk_tgt_release_wq;
 
 unsigned int kfblk_tgt_max_io_kb = 1024;
 module_param_named(max_io_kb, kfblk_tgt_max_io_kb, uint, 0444);
@@ -416,6 +417,13 @@ static int __init kfblk_target_init(void)
 				       0);
 	if (!kfblk_tgt_wq)
 		return -ENOMEM;
+	/* Teardowns wait for work on kfblk_tgt_wq: they cannot run there. */
+	kfblk_tgt_release_wq = alloc_workqueue("kfblk_target_release",
+					       WQ_MEM_RECLAIM | WQ_UNBOUND, 0);
+	if (!kfblk_tgt_release_wq) {
+		destroy_workqueue(kfblk_tgt_wq);
+		return -ENOMEM;
+	}
 	config_group_init(&kfblk_tgt_subsys.su_group);
 	mutex_init(&kfblk_tgt_subsys.su_mutex);
 	ret = configfs_register_subsystem(&kfblk_tgt_subsys);
@@ -424,6 +432,7 @@ static int __init kfblk_target_init(void)
 	return 0;
 
 destroy_wq:
+	destroy_workqueue(kfblk_tgt_release_wq);
 	destroy_workqueue(kfblk_tgt_wq);
 	return ret;
 }
@@ -431,6 +440,7 @@ destroy_wq:
 static void __exit kfblk_target_exit(void)
 {
 	configfs_unregister_subsystem(&kfblk_tgt_subsys);
+	destroy_workqueue(kfblk_tgt_release_wq);
 	destroy_workqueue(kfblk_tgt_wq);
 }
 

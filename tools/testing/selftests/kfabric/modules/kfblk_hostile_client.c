@@ -152,7 +152,8 @@ static int hc_map(struct hc_conn *c)
 	struct kfi_iov iov = { .type = KFI_IOV_KVEC, .kvec = &kv, .count = 1 };
 	int ret;
 
-	ret = kfi_mr_alloc(hc_domain, HC_BUF >> PAGE_SHIFT,
+	/* One page more than the region, as kfblk itself maps. */
+	ret = kfi_mr_alloc(hc_domain, (HC_BUF >> PAGE_SHIFT) + 1,
 			   KFI_REMOTE_READ | KFI_REMOTE_WRITE, &c->mr, c);
 	return ret ?: kfi_mr_map(c->ep, c->mr, &iov);
 }
