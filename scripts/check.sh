@@ -37,6 +37,44 @@ say()
 	echo "# $*"
 }
 
+# lane_ktap DIR RC TIMEOUT NAME: the KTAP a lane left in DIR, or what it
+# got through before its VM died and a failed case NAME saying so.
+lane_ktap()
+{
+	local dir=$1 rc=$2 why partial n k
+	if [ -s "$dir/ktap.txt" ] && [ "$rc" -lt 124 ]; then
+		cat "$dir/ktap.txt"
+		return
+	fi
+	case $rc in
+	124) why="VM timed out after $3 s" ;;
+	*)   why="VM failed (exit $rc); see console.log" ;;
+	esac
+	partial=$(grep -v '^#' "$dir/ktap.partial" 2>/dev/null || true)
+	n=$(printf '%s' "$partial" | grep -c . || true)
+	k=$(printf 'KTAP version 1\n1..%d\n' $((n + 1))
+	    [ -z "$partial" ] || printf '%s\n' "$partial"
+	    printf 'not ok %d %s # %s\n' $((n + 1)) "$4" "$why")
+	echo "$k" >"$dir/ktap.txt"
+	echo "$k" >&2
+	echo "$k"
+}
+
+# ktap_join A B: one KTAP stream, B's results numbered after A's.
+ktap_join()
+{
+	local na
+	na=$(grep -cE '^(not )?ok [0-9]+ ' <<<"$1" || true)
+	echo "KTAP version 1"
+	echo "1..$((na + $(grep -cE '^(not )?ok [0-9]+ ' <<<"$2" || true)))"
+	[ -z "$1" ] || grep -vE '^(KTAP version|1\.\.[0-9]+$)' <<<"$1"
+	grep -vE '^(KTAP version|1\.\.[0-9]+$)' <<<"$2" |
+		awk -v off="$na" '
+			/^ok [0-9]+ / { $2 += off }
+			/^not ok [0-9]+ / { $3 += off }
+			{ print }'
+}
+
 t0=$SECONDS
 "$top/scripts/deps.sh"
 
@@ -82,30 +120,43 @@ mkdir -p "$res"
 mv "$blog" "$res/build.log"
 ln -sfn "${res##*/}" "${res%/*}/latest-$lane"
 
+# Which lanes the selection needs: the one-node suite, the two-node one
+# (tests listed as "pair"), or both.
+pairs=$("$top/tools/testing/selftests/kfabric/kfabric_pair_tests.sh" --list pair || true)
+singles=$("$top/tools/testing/selftests/kfabric/kfabric_pair_tests.sh" --list single || true)
+
 rc=0
-KFI_KO_DIR=$kodir KFI_KDIR=$kdir \
-	"$top/tools/testing/vm/run" --kernel "$kernel" --out "$res" \
-	--timeout "$timeout" --boot-timeout "$boot_timeout" \
-	--append log_buf_len=16M -- \
-	"$top/tools/testing/selftests/kfabric/kfabric_tests.sh" || rc=$?
+if [ -n "$singles" ] || [ -z "$pairs" ]; then
+	KFI_KO_DIR=$kodir KFI_KDIR=$kdir \
+		"$top/tools/testing/vm/run" --kernel "$kernel" --out "$res" \
+		--timeout "$timeout" --boot-timeout "$boot_timeout" \
+		--append log_buf_len=16M -- \
+		"$top/tools/testing/selftests/kfabric/kfabric_tests.sh" || rc=$?
+	ktap=$(lane_ktap "$res" $rc "$timeout" vm)
+else
+	# Only two-node tests selected: that lane checks the selection.
+	export KFI_PAIR_ONLY=1
+	ktap=
+fi
 t3=$SECONDS
 
-# The suite's own KTAP, or what it got through before the VM died.
-if [ -s "$res/ktap.txt" ] && [ $rc -lt 124 ]; then
-	ktap=$(cat "$res/ktap.txt")
-else
-	case $rc in
-	124) why="VM timed out after $timeout s" ;;
-	*)   why="VM failed (exit $rc); see console.log" ;;
-	esac
-	partial=$(grep -v '^#' "$res/ktap.partial" 2>/dev/null || true)
-	n=$(printf '%s' "$partial" | grep -c . || true)
-	ktap=$(printf 'KTAP version 1\n1..%d\n' $((n + 1))
-	       [ -n "$partial" ] && printf '%s\n' "$partial"
-	       printf 'not ok %d vm # %s\n' $((n + 1)) "$why")
+# The two-node lane: two guests, one VM run; its cases join the stream.
+prc=0
+if [ -n "$pairs" ]; then
+	pmem=1G
+	[ $lane != debug ] || pmem=2G
+	KFI_KO_DIR=$kodir KFI_KDIR=$kdir \
+		"$top/tools/testing/vm/pair" --kernel "$kernel" --out "$res/pair" \
+		--timeout "$timeout" --boot-timeout "$boot_timeout" --mem $pmem \
+		--append log_buf_len=16M -- \
+		"$top/tools/testing/selftests/kfabric/kfabric_pair_tests.sh" || prc=$?
+	ktap=$(ktap_join "$ktap" "$(lane_ktap "$res/pair" $prc "$timeout" pair_vm)")
 	echo "$ktap" >"$res/ktap.txt"
+	say "both lanes, one stream:"
 	echo "$ktap"
+	[ $prc = 0 ] || rc=$prc
 fi
+t4=$SECONDS
 
 pass=$(grep -cE '^ok [0-9]+ ' <<<"$ktap" | tr -d ' ' || true)
 skip=$(grep -cE '^ok [0-9]+ [^#]*# *SKIP' <<<"$ktap" || true)
@@ -121,8 +172,9 @@ fi
 	echo "deps+kernel $((t1 - t0)) s"
 	echo "build $((t2 - t1)) s"
 	echo "vm $((t3 - t2)) s"
-	echo "total $((t3 - t0)) s"
+	echo "pair vm $((t4 - t3)) s"
+	echo "total $((t4 - t0)) s"
 } >"$res/times.txt"
-say "results: $res (build $((t2 - t1)) s, VM $((t3 - t2)) s, total $((t3 - t0)) s)"
+say "results: $res (build $((t2 - t1)) s, VM $((t3 - t2)) s, two-node VMs $((t4 - t3)) s, total $((t4 - t0)) s)"
 echo "$pass passed, $fail failed, $skip skipped"
 [ "$fail" = 0 ]

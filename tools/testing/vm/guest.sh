@@ -3,7 +3,8 @@
 #
 # Second stage of the test VM, run by the initramfs's /init inside the
 # chroot of the host's root (read-only 9p).  Brings up Soft-RoCE on a dummy
-# netdev, runs the command that tools/testing/vm/run was given, saves the
+# netdev (or on the virtio-net card eth0 that run --net gave the guest),
+# runs the command that tools/testing/vm/run was given, saves the
 # kernel log and the command's exit status into the results share.
 #
 # Settings come from $KFI_OUT/.vm/env, which run wrote and init sourced.
@@ -44,9 +45,24 @@ rxe_active()
 	rdma link show "$KFI_RXE_DEV/1" | grep -q 'state ACTIVE'
 }
 
+# The netdev Soft-RoCE runs on: dummy0 alone, or the guest's virtio-net
+# card (a link to another guest) when run was given --net.
+netdev_up()
+{
+	local dev=$KFI_VM_NET
+	if [ "$dev" = dummy0 ]; then
+		ip link add dummy0 type dummy 2>/dev/null
+	else
+		modprobe virtio_net || return 1
+		wait_for 30 test -e "/sys/class/net/$dev" || return 1
+	fi
+	ip addr add "$KFI_IPADDR/24" dev "$dev" || return 1
+	ip link set "$dev" up
+}
+
 setup()
 {
-	hostname kfi-vm
+	hostname "$KFI_VM_NODE"
 	mount -t debugfs debugfs /sys/kernel/debug
 	ip link set lo up
 
@@ -59,12 +75,10 @@ setup()
 	modprobe -a dummy configfs || return 1
 	mountpoint -q /sys/kernel/config ||
 		mount -t configfs configfs /sys/kernel/config
-	ip link add dummy0 type dummy 2>/dev/null
-	ip addr add "$KFI_IPADDR/24" dev dummy0 || return 1
-	ip link set dummy0 up || return 1
+	netdev_up || return 1
 
 	modprobe -a rdma_rxe rdma_cm ib_uverbs || return 1
-	rdma link add "$KFI_RXE_DEV" type rxe netdev dummy0 || return 1
+	rdma link add "$KFI_RXE_DEV" type rxe netdev "$KFI_VM_NET" || return 1
 	if ! wait_for 30 rxe_active; then
 		say "$KFI_RXE_DEV did not go ACTIVE:"
 		rdma link show
@@ -72,7 +86,8 @@ setup()
 	fi
 }
 
-export KFI_RXE_DEV=rxe0 KFI_IPADDR=192.0.2.1
+: "${KFI_VM_NET:=dummy0}" "${KFI_VM_IP:=192.0.2.1}" "${KFI_VM_NODE:=kfi-vm}"
+export KFI_RXE_DEV=rxe0 KFI_IPADDR=$KFI_VM_IP
 export KFI_TOP KFI_OUT KFI_KDIR KFI_KO_DIR KFI_VM_KERNEL
 
 if ! setup; then
@@ -82,7 +97,7 @@ fi
 
 cd "$KFI_CWD" 2>/dev/null || cd "$KFI_TOP" || cd /
 if [ "$KFI_VM_SHELL" = 1 ]; then
-	say "shell; Soft-RoCE $KFI_RXE_DEV on dummy0 $KFI_IPADDR; exit to power off"
+	say "shell; Soft-RoCE $KFI_RXE_DEV on $KFI_VM_NET $KFI_IPADDR; exit to power off"
 	PS1="kfi-vm:\w# " setsid -c bash --norc -i <>/dev/ttyS0 >&0 2>&0
 	finish $?
 fi

@@ -193,9 +193,9 @@ kfi_read_expected()
 		line=${line%%#*}
 		read -r kind name min extra <<<"$line"
 		[ -n "$kind" ] || continue
-		if [[ ! $kind =~ ^(module|script|warn)$ ]] || [ -z "$name" ] ||
+		if [[ ! $kind =~ ^(module|script|warn|pair)$ ]] || [ -z "$name" ] ||
 		   [[ ! $min =~ ^[1-9][0-9]*$ ]] || [ -n "$extra" ]; then
-			kt_diag "expected:$n: '$line' is not 'module|script|warn NAME MIN'"
+			kt_diag "expected:$n: '$line' is not 'module|script|warn|pair NAME MIN'"
 			bad=1
 			continue
 		fi
@@ -253,6 +253,13 @@ kfi_check_selection()
 		case $name in kfabric_*) continue ;; esac
 		kfi_listed script "$name" ||
 			kt_result fail "$name.listed" "script test not in the expected list; add 'script $name N'"
+	done
+	for f in "$KFI_SELFTESTS"/pair/*.sh; do
+		[ -e "$f" ] || continue
+		name=${f##*/}
+		name=${name%.sh}
+		kfi_listed pair "$name" ||
+			kt_result fail "$name.listed" "two-node test not in the expected list; add 'pair $name N'"
 	done
 }
 

@@ -44,7 +44,9 @@ kfi_check_selection
 mapfile -t tests < <(kfi_selected_tests module)
 mapfile -t scripts < <(kfi_selected_tests script)
 mapfile -t warns < <(kfi_selected_tests warn)
-if [ $((${#tests[@]} + ${#scripts[@]} + ${#warns[@]})) = 0 ]; then
+# Two-node tests run in a lane of their own (kfabric_pair_tests.sh).
+mapfile -t pairs < <(kfi_selected_tests pair)
+if [ $((${#tests[@]} + ${#scripts[@]} + ${#warns[@]} + ${#pairs[@]})) = 0 ]; then
 	kt_result fail suite.selection "KFI_TESTS='${KFI_TESTS:-}' selects no test"
 fi
 kfi_kmemleak_clear

@@ -1,0 +1,109 @@
+# SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=bash
+#
+# Host-side helpers for a driver run by tools/testing/vm/pair (sourced, not
+# run): commands into either guest through its agent, and its QEMU's QMP
+# monitor.  A node is "a" or "b".
+#
+#   node_run NODE SCRIPT        run SCRIPT (bash) in NODE, wait; its output
+#                               on stdout, its exit status returned
+#   node_start NODE SCRIPT      start it; prints an id for node_wait
+#   node_wait NODE ID           wait for it as node_run does
+#   node_qmp NODE JSON          one QMP command; its answer on stdout
+#   link_set NODE on|off        that node's end of the link up or down
+#   node_pause / node_resume NODE   stop / continue the guest's CPUs
+#
+# A command that does not end within $KFI_NODE_CMD_TIMEOUT seconds (default
+# 600), or whose guest dies, returns 124.
+
+: "${KFI_NODE_CMD_TIMEOUT:=600}"
+KFI_NODE_SEQ=0
+
+node_var()
+{
+	local v="KFI_NODE_${1^^}_$2"
+	[ -n "${!v:-}" ] || { echo "pair_lib: no $v (node '$1')" >&2; return 1; }
+	echo "${!v}"
+}
+
+node_start()
+{
+	local out chan id
+	out=$(node_var "$1" OUT) || return 1
+	chan=$out/.vm/chan
+	KFI_NODE_SEQ=$((KFI_NODE_SEQ + 1))
+	id=$(date +%s%N)-$BASHPID-$KFI_NODE_SEQ
+	printf '%s\n' "$2" >"$chan/$id.tmp"
+	# The agent only picks up *.cmd: the script is whole when it does.
+	mv "$chan/$id.tmp" "$chan/$id.cmd"
+	echo "$id"
+}
+
+node_wait()
+{
+	local out chan pid deadline
+	out=$(node_var "$1" OUT) || return 1
+	pid=$(node_var "$1" PID) || return 1
+	chan=$out/.vm/chan
+	deadline=$((SECONDS + KFI_NODE_CMD_TIMEOUT))
+	until [ -e "$chan/$2.rc" ]; do
+		if ! kill -0 "$pid" 2>/dev/null; then
+			echo "pair_lib: node $1 is gone" >&2
+			return 124
+		fi
+		if [ $SECONDS -ge $deadline ]; then
+			echo "pair_lib: node $1: command $2 still running after $KFI_NODE_CMD_TIMEOUT s" >&2
+			return 124
+		fi
+		sleep 0.2
+	done
+	cat "$chan/$2.out"
+	return "$(cat "$chan/$2.rc")"
+}
+
+node_run()
+{
+	local id
+	id=$(node_start "$1" "$2") || return 1
+	node_wait "$1" "$id"
+}
+
+# node_qmp NODE JSON: connect, negotiate, send JSON, print the answer (the
+# first line that is not an event).
+node_qmp()
+{
+	local port fd line rc=1
+	port=$(node_var "$1" QMP) || return 1
+	exec {fd}<>"/dev/tcp/127.0.0.1/$port" || return 1
+	if read -r -t 10 line <&"$fd" && [[ $line == *'"QMP"'* ]]; then
+		echo '{"execute":"qmp_capabilities"}' >&"$fd"
+		if read -r -t 10 line <&"$fd" && [[ $line == *'"return"'* ]]; then
+			echo "$2" >&"$fd"
+			while read -r -t 30 line <&"$fd"; do
+				[[ $line == *'"event"'* ]] && continue
+				echo "$line"
+				[[ $line == *'"return"'* ]] && rc=0
+				break
+			done
+		fi
+	fi
+	exec {fd}>&-
+	return $rc
+}
+
+link_set()
+{
+	local up=true
+	[ "$2" = on ] || up=false
+	node_qmp "$1" "{\"execute\":\"set_link\",\"arguments\":{\"name\":\"net0\",\"up\":$up}}" >/dev/null
+}
+
+node_pause()
+{
+	node_qmp "$1" '{"execute":"stop"}' >/dev/null
+}
+
+node_resume()
+{
+	node_qmp "$1" '{"execute":"cont"}' >/dev/null
+}
