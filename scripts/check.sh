@@ -125,10 +125,18 @@ ln -sfn "${res##*/}" "${res%/*}/latest-$lane"
 pairs=$("$top/tools/testing/selftests/kfabric/kfabric_pair_tests.sh" --list pair || true)
 singles=$("$top/tools/testing/selftests/kfabric/kfabric_pair_tests.sh" --list single || true)
 
+# Both lanes are one VM run: the lock is taken once, here, so another run
+# cannot slip in between them (run and pair are told it is held).
+exec 8>"${KFI_VM_LOCK:-/tmp/kfvm-run.lock}"
+if ! flock -n 8; then
+	say "waiting for another VM run to end"
+	flock 8
+fi
+
 rc=0
 if [ -n "$singles" ] || [ -z "$pairs" ]; then
 	KFI_KO_DIR=$kodir KFI_KDIR=$kdir \
-		"$top/tools/testing/vm/run" --kernel "$kernel" --out "$res" \
+		"$top/tools/testing/vm/run" --no-lock --kernel "$kernel" --out "$res" \
 		--timeout "$timeout" --boot-timeout "$boot_timeout" \
 		--append log_buf_len=16M -- \
 		"$top/tools/testing/selftests/kfabric/kfabric_tests.sh" || rc=$?
@@ -146,7 +154,7 @@ if [ -n "$pairs" ]; then
 	pmem=1G
 	[ $lane != debug ] || pmem=2G
 	KFI_KO_DIR=$kodir KFI_KDIR=$kdir \
-		"$top/tools/testing/vm/pair" --kernel "$kernel" --out "$res/pair" \
+		"$top/tools/testing/vm/pair" --no-lock --kernel "$kernel" --out "$res/pair" \
 		--timeout "$timeout" --boot-timeout "$boot_timeout" --mem $pmem \
 		--append log_buf_len=16M -- \
 		"$top/tools/testing/selftests/kfabric/kfabric_pair_tests.sh" || prc=$?
@@ -157,6 +165,7 @@ if [ -n "$pairs" ]; then
 	[ $prc = 0 ] || rc=$prc
 fi
 t4=$SECONDS
+exec 8>&-
 
 pass=$(grep -cE '^ok [0-9]+ ' <<<"$ktap" | tr -d ' ' || true)
 skip=$(grep -cE '^ok [0-9]+ [^#]*# *SKIP' <<<"$ktap" || true)

@@ -71,13 +71,25 @@ dev=$(kfblk_setup gone 64)
 gone_out=$(mktemp /tmp/kfbt_gone.XXXXXX)
 gone_mark="kfi-test-mark: target_gone"
 gone_state="no device"
+# I/O completed on the disk: reads plus writes from its stat.
+disk_ios()
+{
+	awk '{print $1 + $5}' "/sys/block/${dev#/dev/}/stat"
+}
 if [ -b "$dev" ]; then
+	gone_ios=$(disk_ios)
 	fio --name=gone --filename="$dev" --direct=1 --ioengine=libaio \
 		--rw=randrw --bs=16k --iodepth=16 --time_based --runtime=60 \
 		--output-format=terse --terse-version=3 --output="$gone_out" \
 		>/dev/null 2>&1 &
 	fio_pid=$!
-	sleep 3
+	# fio's own I/O has completed (more than the map's partition scan
+	# left), however slow the machine: only then does the target go.
+	for _ in $(seq 600); do
+		[ "$(disk_ios)" -gt $((gone_ios + 16)) ] && break
+		kill -0 "$fio_pid" 2>/dev/null || break
+		sleep 0.1
+	done
 	if ! kill -0 "$fio_pid" 2>/dev/null; then
 		gone_state="fio ended before the target went away"
 		wait "$fio_pid"
