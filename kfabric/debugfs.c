@@ -306,6 +306,12 @@ void kfi_debugfs_init(void)
 			    &kfi_all_objects_fops);
 }
 
+/* The core's directory, for the sessions' (sess.c). */
+struct dentry *kfi_debugfs_dir(void)
+{
+	return kfi_debugfs_root;
+}
+
 void kfi_debugfs_exit(void)
 {
 	debugfs_remove_recursive(kfi_debugfs_root);

@@ -85,6 +85,11 @@ void kfi_debugfs_init(void);
 void kfi_debugfs_exit(void);
 void kfi_debugfs_add_provider(struct kfi_provider *prov);
 void kfi_debugfs_remove_provider(struct kfi_provider *prov);
+struct dentry *kfi_debugfs_dir(void);
+
+/* sess.c */
+int kfi_sess_init(void);
+void kfi_sess_exit(void);
 
 /*
  * KFI_VALID() - is @obj (a struct kfid_* pointer, may be NULL) an object of

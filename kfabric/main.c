@@ -19,9 +19,15 @@ static int __init kfi_init(void)
 	if (ret)
 		goto exit_cq;
 	kfi_debugfs_init();
+	ret = kfi_sess_init();
+	if (ret)
+		goto exit_debugfs;
 	pr_info("API %u.%u\n", KFI_MAJOR_VERSION, KFI_MINOR_VERSION);
 	return 0;
 
+exit_debugfs:
+	kfi_debugfs_exit();
+	kfi_eq_exit();
 exit_cq:
 	kfi_cq_exit();
 	return ret;
@@ -31,6 +37,7 @@ static void __exit kfi_exit(void)
 {
 	/* Providers pin this module through their symbol references. */
 	WARN_ON(!list_empty(&kfi_providers));
+	kfi_sess_exit();
 	kfi_debugfs_exit();
 	kfi_eq_exit();
 	kfi_cq_exit();
