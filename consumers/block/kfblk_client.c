@@ -4,10 +4,17 @@
  *
  * Life of a mapping: kfblk_dev_create() resolves the target, connects one
  * endpoint per hardware queue (the accept carries the geometry), sets up
- * the tag set (one MR per request) and adds /dev/kfblkN.  A lost
- * connection, an I/O timeout or a protocol violation runs fail_work once:
- * it closes every endpoint, fails what was in flight, and leaves the disk
- * failing new I/O until user space unmaps it with kfblk_dev_destroy().
+ * the tag set (one MR per request) and adds /dev/kfblkN.  The queues'
+ * connections are one path of a kfabric session (kfi_sess.h), which
+ * watches it: a lost connection, an I/O timeout or a protocol violation
+ * reports the path down; the session then has kfblk_sess_disconnect()
+ * close every endpoint and requeue what was in flight (the queue stays
+ * quiesced, so new I/O waits too), tries kfblk_sess_connect() every
+ * reconnect delay, and says when to let I/O fail (fail-fast time) or to
+ * give up for good (give-up time; 0, the default, gives up at once: the
+ * disk then fails I/O until user space unmaps it).  A replayed WRITE is
+ * safe for a block device: nothing above it was told it completed, so
+ * writing the same data again can only repeat it.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -46,6 +53,19 @@ static unsigned int kfblk_max_io_kb = 1024;
 module_param_named(max_io_kb, kfblk_max_io_kb, uint, 0644);
 MODULE_PARM_DESC(max_io_kb, "Largest request in KiB (4-1024, default 1024)");
 
+/* The session's knobs (kfi_sess_params), as nvme-fabrics names them. */
+static unsigned int kfblk_reconnect_delay_ms = 1000;
+module_param_named(reconnect_delay_ms, kfblk_reconnect_delay_ms, uint, 0644);
+MODULE_PARM_DESC(reconnect_delay_ms, "Milliseconds between reconnect attempts (default 1000)");
+
+static int kfblk_ctrl_loss_tmo;
+module_param_named(ctrl_loss_tmo, kfblk_ctrl_loss_tmo, int, 0644);
+MODULE_PARM_DESC(ctrl_loss_tmo, "Seconds to keep reconnecting after a loss before failing the device; -1 forever, 0 (default) no reconnect");
+
+static int kfblk_fast_io_fail_tmo = -1;
+module_param_named(fast_io_fail_tmo, kfblk_fast_io_fail_tmo, int, 0644);
+MODULE_PARM_DESC(fast_io_fail_tmo, "Seconds after a loss before queued I/O fails instead of waiting; -1 (default) only at give-up");
+
 /* Live devices, queues and MRs: the leak check of the selftests reads it. */
 static atomic_t kfblk_live_objects = ATOMIC_INIT(0);
 
@@ -65,12 +85,28 @@ MODULE_PARM_DESC(live_objects, "Devices, queues and MRs alive (read-only)");
 static int kfblk_major;
 static DEFINE_IDA(kfblk_ida);
 
+/*
+ * The connection is lost (or can no longer be trusted): the session takes
+ * it from here.  Once the session is stopped (unmap), fail_work fails the
+ * I/O instead, so that del_gendisk() never waits for a reconnect.
+ */
 static void kfblk_dev_fail(struct kfblk_dev *dev, const char *why)
 {
 	if (READ_ONCE(dev->state) != KFBLK_DEV_LIVE)
 		return;
+	if (kfi_sess_path_state(dev->path) != KFI_SESS_CLOSED) {
+		kfi_sess_path_down(dev->path, why);
+		return;
+	}
 	pr_err("kfblk%d: %s; failing its I/O\n", dev->index, why);
 	queue_work(system_long_wq, &dev->fail_work);
+}
+
+/* I/O that cannot reach the target fails now rather than wait. */
+static bool kfblk_dev_failing(struct kfblk_dev *dev)
+{
+	return READ_ONCE(dev->state) == KFBLK_DEV_FAILED ||
+	       kfi_sess_fail_fast(dev->sess);
 }
 
 /* ---- Data path -------------------------------------------------------- */
@@ -107,6 +143,14 @@ static void kfblk_complete_rq(struct request *rq)
 {
 	struct kfblk_req *req = blk_mq_rq_to_pdu(rq);
 
+	/*
+	 * Lost with its path: sent again once a path is up (the kick only
+	 * moves it to the dispatch list of a quiesced queue).
+	 */
+	if (test_and_clear_bit(KFBLK_REQ_REQUEUE, &req->flags)) {
+		blk_mq_requeue_request(rq, true);
+		return;
+	}
 	blk_mq_end_request(rq, req->status);
 }
 
@@ -129,6 +173,11 @@ static void kfblk_inv_done(struct kfid_cq *cq, const struct kfi_cq_entry *e)
 	struct kfblk_req *req = container_of(e->op_context, struct kfblk_req,
 					     inv_ctx);
 
+	/* A mapping left from before a loss is gone: dispatch again. */
+	if (test_and_clear_bit(KFBLK_REQ_STALE_INV, &req->flags)) {
+		blk_mq_run_hw_queue(req->queue->hctx, true);
+		return;
+	}
 	if (e->err) {
 		/* The key may still be valid: leave it to fail_work. */
 		if (e->err != -ECANCELED)
@@ -239,6 +288,28 @@ static void kfblk_credit_ready(struct kfid_ep *ep)
 		blk_mq_run_hw_queue(q->hctx, true);
 }
 
+/*
+ * The MR is still mapped for an earlier request that failed while the
+ * connection was down (nothing could invalidate it then): invalidate it
+ * now and dispatch again from kfblk_inv_done().
+ */
+static blk_status_t kfblk_stale_inv(struct kfblk_queue *q,
+				    struct kfblk_req *req)
+{
+	int ret;
+
+	if (test_and_set_bit(KFBLK_REQ_STALE_INV, &req->flags))
+		return BLK_STS_RESOURCE;	/* posted already */
+	ret = kfi_mr_unmap(q->ep, req->mr, &req->inv_ctx);
+	if (!ret || ret == -EAGAIN) {
+		if (ret)
+			clear_bit(KFBLK_REQ_STALE_INV, &req->flags);
+		return BLK_STS_RESOURCE;
+	}
+	clear_bit(KFBLK_REQ_STALE_INV, &req->flags);
+	return BLK_STS_IOERR;
+}
+
 static blk_status_t kfblk_map_data(struct kfblk_queue *q,
 				   struct kfblk_req *req, struct request *rq,
 				   struct kfblk_cmd_info *ci)
@@ -246,8 +317,12 @@ static blk_status_t kfblk_map_data(struct kfblk_queue *q,
 	struct kfi_iov iov = { .type = KFI_IOV_SGL, .sgl = req->sgl };
 	int ret;
 
+	if (!req->mr)
+		return BLK_STS_IOERR;
 	/* A retry after -EAGAIN finds its pages still mapped. */
 	if (!test_bit(KFBLK_REQ_MAPPED, &req->flags)) {
+		if (READ_ONCE(req->mr->mapped))
+			return kfblk_stale_inv(q, req);
 		iov.count = kfi_blk_rq_map_sg(rq, req->sgl);
 		ret = kfi_mr_map(q->ep, req->mr, &iov);
 		if (ret == -EAGAIN)
@@ -315,6 +390,9 @@ static blk_status_t kfblk_queue_rq(struct blk_mq_hw_ctx *hctx,
 	int ret;
 
 	if (!READ_ONCE(q->live)) {
+		/* Reconnecting: wait (the queue is rerun once it is up). */
+		if (!kfblk_dev_failing(q->dev))
+			return BLK_STS_DEV_RESOURCE;
 		/* Endpoint gone: its MR cannot be reached any more. */
 		clear_bit(KFBLK_REQ_MAPPED, &req->flags);
 		return BLK_STS_IOERR;
@@ -530,14 +608,22 @@ static int kfblk_queue_connect(struct kfblk_dev *dev, struct kfblk_queue *q)
 	return q->cm_err;
 }
 
-/* Every queue must agree with queue 0's view of the device. */
+/*
+ * Every queue must agree with queue 0's view of the device, and after a
+ * reconnect with the disk's: the tag set and the disk's limits were made
+ * for it, so a target that changed under us is refused.
+ */
 static int kfblk_queue_check(struct kfblk_dev *dev, struct kfblk_queue *q)
 {
 	const struct kfblk_cm_rep_info *a = &dev->queues[0].rep, *b = &q->rep;
 
+	if (dev->disk)
+		a = &dev->geo;
 	if (a->capacity != b->capacity ||
 	    a->logical_block_size != b->logical_block_size ||
 	    a->max_io != b->max_io || a->caps != b->caps)
+		return -EPROTO;
+	if (dev->disk && b->queue_depth < dev->depth)
 		return -EPROTO;
 	dev->depth = min(dev->depth, b->queue_depth);
 	return 0;
@@ -576,6 +662,68 @@ static void kfblk_queues_close(struct kfblk_dev *dev)
 		kfblk_queue_close(&dev->queues[i]);
 }
 
+/*
+ * A fresh MR for a request whose key the lost connection's peer was
+ * given: closing the old MR revokes the key and releases the pages, so
+ * nothing the peer still does with it reaches them.  On failure the
+ * request has no MR and its data commands fail.
+ */
+static int kfblk_ctrl_loss_tmo_of(struct kfblk_dev *dev)
+{
+	return dev->sess->params.ctrl_loss_tmo_s;
+}
+
+static void kfblk_req_new_mr(struct kfblk_dev *dev, struct kfblk_req *req)
+{
+	int ret;
+
+	kfi_close(&req->mr->fid);
+	atomic_dec(&kfblk_live_objects);
+	clear_bit(KFBLK_REQ_MAPPED, &req->flags);
+	ret = kfi_mr_alloc(dev->domain, dev->max_segs,
+			   KFI_REMOTE_READ | KFI_REMOTE_WRITE, &req->mr, req);
+	if (ret) {
+		pr_err("kfblk%d: cannot renew a request's MR: %d\n",
+		       dev->index, ret);
+		req->mr = NULL;
+		return;
+	}
+	atomic_inc(&kfblk_live_objects);
+}
+
+/*
+ * In flight when the path went down: back to blk-mq, to be sent again.
+ * Called by blk_mq_tagset_busy_iter() holding a reference on @rq and no
+ * lock, so it may sleep (closing an MR does).
+ */
+static bool kfblk_requeue_rq(struct request *rq, void *data)
+{
+	struct kfblk_req *req = blk_mq_rq_to_pdu(rq);
+
+	if (blk_mq_request_completed(rq))
+		return true;
+	clear_bit(KFBLK_REQ_AWAIT_RSP, &req->flags);
+	clear_bit(KFBLK_REQ_STALE_INV, &req->flags);
+	/* Without a reconnect to come the request fails, as the disk will. */
+	if (req->mr && READ_ONCE(req->mr->mapped) &&
+	    kfblk_ctrl_loss_tmo_of(data))
+		kfblk_req_new_mr(data, req);
+	set_bit(KFBLK_REQ_REQUEUE, &req->flags);
+	blk_mq_complete_request(rq);
+	return true;
+}
+
+/* Let dispatch run again: for a live path, or to fail what waits. */
+static void kfblk_unquiesce(struct kfblk_dev *dev)
+{
+	lockdep_assert_held(&dev->lock);
+	if (dev->quiesced) {
+		dev->quiesced = false;
+		blk_mq_unquiesce_queue(dev->disk->queue);
+	}
+	blk_mq_kick_requeue_list(dev->disk->queue);
+}
+
 static bool kfblk_cancel_rq(struct request *rq, void *data)
 {
 	struct kfblk_req *req = blk_mq_rq_to_pdu(rq);
@@ -609,6 +757,109 @@ unlock:
 	mutex_unlock(&dev->lock);
 }
 
+/* ---- Session callbacks ----------------------------------------------- */
+
+/* Connect every queue; on error nothing is left open. */
+static int kfblk_sess_connect(struct kfi_sess_path *path)
+{
+	struct kfblk_dev *dev = path->priv;
+	int ret;
+
+	mutex_lock(&dev->lock);
+	ret = kfblk_connect_all(dev);
+	if (ret)
+		kfblk_queues_close(dev);
+	mutex_unlock(&dev->lock);
+	return ret;
+}
+
+/*
+ * The path went down: stop dispatch, close every endpoint (nothing posted
+ * on them completes afterwards) and requeue what was in flight.  The
+ * queue stays quiesced, so requeued and new I/O waits for the session's
+ * next event.
+ */
+static void kfblk_sess_disconnect(struct kfi_sess_path *path)
+{
+	struct kfblk_dev *dev = path->priv;
+
+	mutex_lock(&dev->lock);
+	if (dev->disk) {
+		WRITE_ONCE(dev->state, KFBLK_DEV_RECONNECTING);
+		if (!dev->quiesced) {
+			blk_mq_quiesce_queue(dev->disk->queue);
+			dev->quiesced = true;
+		}
+	}
+	kfblk_queues_close(dev);
+	if (dev->disk) {
+		blk_mq_tagset_busy_iter(&dev->tag_set, kfblk_requeue_rq, dev);
+		/* Their completions requeue them, maybe on another CPU. */
+		blk_mq_tagset_wait_completed_request(&dev->tag_set);
+	}
+	mutex_unlock(&dev->lock);
+}
+
+static void kfblk_sess_event(struct kfi_sess_path *path,
+			     enum kfi_sess_event ev, const char *why)
+{
+	struct kfblk_dev *dev = path->priv;
+
+	mutex_lock(&dev->lock);
+	if (!dev->disk)
+		goto unlock;
+	switch (ev) {
+	case KFI_SESS_EV_UP:
+		WRITE_ONCE(dev->state, KFBLK_DEV_LIVE);
+		pr_info("kfblk%d: reconnected to %s port %u; resuming I/O\n",
+			dev->index, dev->addr, dev->port);
+		kfblk_unquiesce(dev);
+		break;
+	case KFI_SESS_EV_FAST_FAIL:
+		pr_err("kfblk%d: %s; failing queued I/O until reconnected\n",
+		       dev->index, why);
+		kfblk_unquiesce(dev);
+		break;
+	case KFI_SESS_EV_GIVE_UP:
+		WRITE_ONCE(dev->state, KFBLK_DEV_FAILED);
+		pr_err("kfblk%d: %s; failing its I/O\n", dev->index, why);
+		kfblk_unquiesce(dev);
+		break;
+	default:
+		break;
+	}
+unlock:
+	mutex_unlock(&dev->lock);
+}
+
+static const struct kfi_sess_ops kfblk_sess_ops = {
+	.connect = kfblk_sess_connect,
+	.disconnect = kfblk_sess_disconnect,
+	.event = kfblk_sess_event,
+};
+
+static int kfblk_dev_open_sess(struct kfblk_dev *dev)
+{
+	struct kfi_sess_params p = {
+		.reconnect_delay_ms = max(kfblk_reconnect_delay_ms, 1U),
+		.ctrl_loss_tmo_s = kfblk_ctrl_loss_tmo,
+		.fast_io_fail_tmo_s = kfblk_fast_io_fail_tmo,
+	};
+	char name[KFBLK_ADDR_MAX + sizeof(":65535")];
+	int ret;
+
+	snprintf(name, sizeof(name), "kfblk%d", dev->index);
+	dev->sess = kfi_sess_create(name, &kfblk_sess_ops, &p, dev);
+	if (IS_ERR(dev->sess)) {
+		ret = PTR_ERR(dev->sess);
+		dev->sess = NULL;
+		pr_err("%s: bad session parameters: %d\n", name, ret);
+		return ret;
+	}
+	snprintf(name, sizeof(name), "%s:%u", dev->addr, dev->port);
+	return kfi_sess_add_path(dev->sess, name, dev, &dev->path);
+}
+
 /* ---- Device ----------------------------------------------------------- */
 
 static const struct block_device_operations kfblk_fops = {
@@ -636,6 +887,16 @@ static ssize_t target_show(struct device *d, struct device_attribute *attr,
 }
 static DEVICE_ATTR_RO(target);
 
+static ssize_t reconnects_show(struct device *d,
+			       struct device_attribute *attr, char *buf)
+{
+	struct kfi_sess_stats st;
+
+	kfi_sess_get_stats(kfblk_disk_dev(d)->sess, &st);
+	return sysfs_emit(buf, "%llu\n", st.events[KFI_SESS_EV_UP]);
+}
+static DEVICE_ATTR_RO(reconnects);
+
 static ssize_t nr_queues_show(struct device *d, struct device_attribute *attr,
 			      char *buf)
 {
@@ -653,6 +914,7 @@ static DEVICE_ATTR_RO(queue_depth);
 static struct attribute *kfblk_disk_attrs[] = {
 	&dev_attr_state.attr,
 	&dev_attr_target.attr,
+	&dev_attr_reconnects.attr,
 	&dev_attr_nr_queues.attr,
 	&dev_attr_queue_depth.attr,
 	NULL,
@@ -675,6 +937,8 @@ const char *kfblk_dev_state_str(struct kfblk_dev *dev)
 		return "connecting";
 	case KFBLK_DEV_LIVE:
 		return "live";
+	case KFBLK_DEV_RECONNECTING:
+		return "reconnecting";
 	default:
 		return "failed";
 	}
@@ -840,6 +1104,8 @@ static void kfblk_dev_free(struct kfblk_dev *dev)
 {
 	u16 i;
 
+	/* No callback of the session runs after this. */
+	kfi_sess_free(dev->sess);
 	if (dev->queues) {
 		mutex_lock(&dev->lock);
 		kfblk_queues_close(dev);
@@ -910,7 +1176,9 @@ struct kfblk_dev *kfblk_dev_create(const struct kfblk_map_params *p)
 	if (!ret)
 		ret = kfblk_dev_alloc_queues(dev);
 	if (!ret)
-		ret = kfblk_connect_all(dev);
+		ret = kfblk_dev_open_sess(dev);
+	if (!ret)
+		ret = kfi_sess_start(dev->sess);
 	if (!ret && dev->info->domain_attr.max_mr_segs)
 		dev->max_segs = min(dev->max_segs,
 				    dev->info->domain_attr.max_mr_segs);
@@ -932,15 +1200,28 @@ struct kfblk_dev *kfblk_dev_create(const struct kfblk_map_params *p)
  * kfblk_dev_destroy() - remove the disk and disconnect
  * @dev: from kfblk_dev_create()
  *
- * Always succeeds: I/O in flight completes (or times out and fails)
- * before the disk goes.
+ * Always succeeds, in every state: the session stops first (a reconnect
+ * attempt under way finishes), so I/O waiting for a reconnect fails now
+ * instead; I/O in flight on a live connection completes (or times out
+ * and fails) before the disk goes.
  *
  * Context: process, may sleep.
  */
 void kfblk_dev_destroy(struct kfblk_dev *dev)
 {
 	int index = dev->index;
+	bool down = kfi_sess_path_state(dev->path) != KFI_SESS_LIVE;
 
+	kfi_sess_stop(dev->sess);
+	mutex_lock(&dev->lock);
+	if (dev->state != KFBLK_DEV_LIVE) {
+		WRITE_ONCE(dev->state, KFBLK_DEV_FAILED);
+		kfblk_unquiesce(dev);
+	}
+	mutex_unlock(&dev->lock);
+	/* Reported lost, not torn down yet: fail_work does it now. */
+	if (down)
+		kfblk_dev_fail(dev, "unmapped while the connection was down");
 	del_gendisk(dev->disk);
 	mutex_lock(&dev->lock);
 	/* fail_work, if it runs after this, finds nothing to do. */

@@ -19,6 +19,7 @@
 #include <linux/mutex.h>
 #include <linux/workqueue.h>
 #include <kfabric/kfi.h>
+#include <kfabric/kfi_sess.h>
 #include "kfblk_proto.h"
 
 #define KFBLK_ADDR_MAX		64
@@ -26,6 +27,8 @@
 /* kfblk_req.flags */
 #define KFBLK_REQ_MAPPED	0	/* the MR holds this request's pages */
 #define KFBLK_REQ_AWAIT_RSP	1	/* sent; a response is due */
+#define KFBLK_REQ_REQUEUE	2	/* its path went down: requeue, not end */
+#define KFBLK_REQ_STALE_INV	3	/* invalidating a mapping left from before */
 
 /**
  * struct kfblk_req - per-request state, the blk-mq PDU
@@ -103,7 +106,8 @@ struct kfblk_queue {
 enum kfblk_dev_state {
 	KFBLK_DEV_CONNECTING,
 	KFBLK_DEV_LIVE,
-	KFBLK_DEV_FAILED,	/* connection lost: I/O fails until unmapped */
+	KFBLK_DEV_RECONNECTING,	/* connection lost: I/O waits (or fails fast) */
+	KFBLK_DEV_FAILED,	/* gave up: I/O fails until unmapped */
 };
 
 /**
@@ -124,9 +128,14 @@ enum kfblk_dev_state {
  * @tag_set: blk-mq tag set, valid when @disk is set
  * @disk: the disk, once allocated
  * @state: enum kfblk_dev_state
- * @lock: serialises setup, failure handling and teardown of the queues
- *	(fail_work against unmap); guards @state and every @queues[].ep
- * @fail_work: closes the connections and fails outstanding I/O
+ * @quiesced: the disk's queue is quiesced, waiting for a reconnect
+ * @sess: the session with the target (keep-alive, reconnect, fail-fast)
+ * @path: its one path
+ * @lock: serialises setup, reconnects, failure handling and teardown of
+ *	the queues (the session's callbacks and fail_work against unmap);
+ *	guards @state, @quiesced and every @queues[].ep
+ * @fail_work: closes the connections and fails outstanding I/O, for a
+ *	loss after the session was stopped (during unmap)
  */
 struct kfblk_dev {
 	int index;
@@ -145,7 +154,10 @@ struct kfblk_dev {
 	struct blk_mq_tag_set tag_set;
 	struct gendisk *disk;
 	enum kfblk_dev_state state;
-	/* setup, fail_work and unmap of the queues; see @lock above */
+	bool quiesced;
+	struct kfi_sess *sess;
+	struct kfi_sess_path *path;
+	/* setup, reconnects, fail_work and unmap; see @lock above */
 	struct mutex lock;
 	struct work_struct fail_work;
 };

@@ -12,6 +12,8 @@
 #   node_qmp NODE JSON          one QMP command; its answer on stdout
 #   link_set NODE on|off        that node's end of the link up or down
 #   node_pause / node_resume NODE   stop / continue the guest's CPUs
+#   node_done NODE ID           true once a node_start command ended
+#   link_cut SECONDS            both ends down that long, then up
 #
 # A command that does not end within $KFI_NODE_CMD_TIMEOUT seconds (default
 # 600), or whose guest dies, returns 124.
@@ -106,4 +108,21 @@ node_pause()
 node_resume()
 {
 	node_qmp "$1" '{"execute":"cont"}' >/dev/null
+}
+
+# node_done NODE ID: true once the command node_start started has ended.
+node_done()
+{
+	local out
+	out=$(node_var "$1" OUT) || return 1
+	[ -e "$out/.vm/chan/$2.rc" ]
+}
+
+# link_cut SECONDS: pull the cable: both ends of the link down for that
+# long, then up again.
+link_cut()
+{
+	link_set a off && link_set b off || return 1
+	sleep "$1"
+	link_set a on && link_set b on
 }

@@ -4,9 +4,15 @@
 # kfblk across two nodes: the target on node b exports a RAM-backed
 # null_blk device on its address on the link, the client on node a maps it
 # over Soft-RoCE on the other side, and fio writes at random and verifies
-# every block (crc32c) from node a.  A two-node test: it runs on the host,
-# driving both guests of tools/testing/vm/pair through pair_lib.sh.
-# Standalone KTAP producer.
+# every block (crc32c) from node a.  Then the cable is pulled under fio:
+# both ends of the link down for 3 s, and again for 12 s (longer than
+# Soft-RoCE's own retransmissions last, so the connection is lost for
+# sure); the client's session reconnects, the I/O in flight and queued is
+# sent again, and fio ends with every block verified.  Last, an unmap
+# while the client is reconnecting.  The pause each outage caused is
+# reported (a measurement, not a pass mark).  A two-node test: it runs on
+# the host, driving both guests of tools/testing/vm/pair through
+# pair_lib.sh.  Standalone KTAP producer.
 
 top=$(cd "$(dirname "$(readlink -f "$0")")/../../../../.." && pwd)
 # shellcheck source=SCRIPTDIR/../../../../../consumers/block/kfblk_test_lib.sh
@@ -33,7 +39,7 @@ cleanup()
 		done; true" >/dev/null 2>&1
 }
 
-kt_plan 3
+kt_plan 6
 trap cleanup EXIT
 
 # The export on node b, on its own address on the link; the map on node a.
@@ -46,7 +52,7 @@ if ! out=$(node_run b "$lib
 	exit 1
 fi
 if ! dev=$(node_run a "$lib
-	kfblk_load nr_queues=1 || exit 1
+	kfblk_load nr_queues=1 ctrl_loss_tmo=120 reconnect_delay_ms=1000 || exit 1
 	\$KFBLKCTL map $KFI_NODE_B_IP $port pair m_pair" 2>&1) ||
    [[ ! $dev =~ ^/dev/kfblk[0-9]+$ ]]; then
 	kt_diag "$dev"
@@ -74,6 +80,94 @@ fio_verify()
 }
 
 kt_check fio.verify_cross_node fio_verify 16M
+
+sysfs=/sys/block/${dev#/dev/}/kfblk
+
+# What node a's kernel log says of the client's outages since MARK: the
+# session's "up again" lines, each with the time the path was down.
+outages()
+{
+	node_run a "dmesg | sed -n '/kfi-pair: $1/,\$p' |
+		grep -E 'reconnect attempt|up again after|resuming I/O|down:' |
+		sed 's/^\[[ 0-9.]*\] //'"
+}
+
+# link_cut_fio SECONDS: fio (random write, then verify) on node a with the
+# cable pulled that long while it runs; every block verifies, the device is
+# live at the end, and it reconnected at least MIN_RECONNECTS times.
+link_cut_fio()
+{
+	local secs=$1 min=$2 id before after rc log t0
+	node_run a "echo 'kfi-pair: cut$secs' >/dev/kmsg" >/dev/null
+	before=$(node_run a "cat $sysfs/reconnects") || return 1
+	id=$(node_start a "fio --name=cut --filename=$dev --direct=1 \
+		--ioengine=libaio --rw=randwrite --bs=4k --iodepth=32 \
+		--size=48M --verify=crc32c --do_verify=1 --verify_fatal=1 \
+		--verify_backlog=0 --verify_state_save=0 \
+		--output-format=terse --terse-version=3 >/tmp/cut.out 2>&1
+		rc=\$?
+		tail -n 5 /tmp/cut.out
+		[ \$rc = 0 ] && [ \"\$(tail -n 1 /tmp/cut.out | cut -d';' -f5)\" = 0 ]")
+	# Cut once fio has I/O in flight: writes completed on the disk.
+	for _ in $(seq 100); do
+		[ "$(node_run a "awk '{print \$5}' /sys/block/${dev#/dev/}/stat")" -gt 0 ] && break
+		sleep 0.5
+	done
+	if node_done a "$id"; then
+		echo "fio ended before the cable was pulled"
+		node_wait a "$id"
+		return 1
+	fi
+	t0=$SECONDS
+	link_cut "$secs" || { echo "cannot cut the link"; return 1; }
+	echo "link down $secs s (by the host's clock: $((SECONDS - t0)) s)"
+	node_wait a "$id"
+	rc=$?
+	after=$(node_run a "cat $sysfs/reconnects; cat $sysfs/state")
+	log=$(outages "cut$secs")
+	echo "$log"
+	echo "reconnects before $before, after: ${after//$'\n'/, state }"
+	[ $rc = 0 ] && [ "${after#*$'\n'}" = live ] &&
+		[ "${after%%$'\n'*}" -ge $((before + min)) ]
+}
+
+# 3 s: the outage may be ridden out by the transport's own retries (no
+# reconnect) or not; either way no I/O may fail.
+cut3()
+{
+	link_cut_fio 3 0
+}
+kt_check link_cut_3s.fio_verify cut3
+
+# 12 s: past every retransmission, so the client must reconnect.
+cut12()
+{
+	link_cut_fio 12 1
+}
+kt_check link_cut_12s.fio_verify cut12
+
+# Unmap while the client reconnects: a write starts the outage's
+# detection, the unmap ends it, the write fails, the link comes back.
+unmap_reconnecting()
+{
+	local id st rc=0
+	link_set a off && link_set b off || return 1
+	id=$(node_start a "dd if=/dev/zero of=$dev bs=4k count=256 oflag=direct")
+	for _ in $(seq 120); do
+		st=$(node_run a "cat $sysfs/state")
+		[ "$st" = reconnecting ] && break
+		sleep 0.5
+	done
+	echo "state before unmap: $st"
+	[ "$st" = reconnecting ] || rc=1
+	node_run a "$lib; \$KFBLKCTL unmap m_pair" || rc=1
+	node_wait a "$id" && { echo "dd succeeded with no target"; rc=1; }
+	link_set a on && link_set b on || rc=1
+	[ $rc = 0 ] || return 1
+	# The export is still there: map it again for teardown.
+	dev=$(node_run a "$lib; \$KFBLKCTL map $KFI_NODE_B_IP $port pair m_pair")
+}
+kt_check unmap_while_reconnecting unmap_reconnecting
 
 teardown()
 {
