@@ -468,32 +468,15 @@ kfi_run_test_module()
 	echo "# $tag: $((SECONDS - t0)) s" >&2
 }
 
-# kfi_run_test_script NAME: run the standalone KTAP producer NAME.sh (with a
-# timeout of $KFI_SCRIPT_TIMEOUT s, default 600) and fold its results into
-# the stream as <script>.<case>.  A missing script, a missing or unmatched
-# plan, or a non-zero exit with no failed case, is a failed test; so is a
-# project module left loaded (which is then unloaded) or a kernel problem
-# in the log.
-kfi_run_test_script()
+# kfi_fold_script NAME LOG RC: fold a script test's KTAP output (LOG, its
+# exit status RC) into the stream as NAME.<case>, counting KFI_RAN; then
+# fail NAME.timeout, NAME.plan or NAME.exit when the run itself went wrong
+# (killed, no or an unmatched plan, non-zero exit with no failed case).
+kfi_fold_script()
 {
-	local name=$1 f rc=0 plan='' seen=0 failed=0 line out
+	local name=$1 out=$2 rc=$3 plan='' seen=0 failed=0 line
 	local re_res='^(not ok|ok) ([0-9]+) ([^#]*[^# ]) *(# *(.*))?$'
 	local re_plan='^1\.\.([0-9]+)$'
-	local -a left=() mods=()
-	local ko i
-
-	local t0=$SECONDS
-	KFI_RAN=0
-	f=$KFI_SELFTESTS/$name.sh
-	if [ ! -f "$f" ]; then
-		kt_result fail "$name.present" "no $f"
-		return
-	fi
-	echo "# $name: running" >&2
-	kfi_kmsg_mark "$name"
-	out=$KFI_OUT/$name.log
-	timeout -k 10 "${KFI_SCRIPT_TIMEOUT:-600}" bash "$f" >"$out" 2>&1 </dev/null ||
-		rc=$?
 
 	while IFS= read -r line; do
 		if [[ $line =~ $re_plan ]]; then
@@ -509,15 +492,42 @@ kfi_run_test_script()
 		fi
 	done <"$out"
 
-	if [ $rc = 124 ] || [ $rc = 137 ]; then
+	if [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
 		kt_result fail "$name.timeout" "killed after ${KFI_SCRIPT_TIMEOUT:-600} s; see $name.log"
 	elif [ -z "$plan" ]; then
 		kt_result fail "$name.plan" "no KTAP plan; see $name.log"
 	elif [ "$plan" != "$seen" ]; then
 		kt_result fail "$name.plan" "plan 1..$plan but $seen results; see $name.log"
-	elif [ $rc != 0 ] && [ $failed = 0 ]; then
+	elif [ "$rc" != 0 ] && [ $failed = 0 ]; then
 		kt_result fail "$name.exit" "exit status $rc with no failed case; see $name.log"
 	fi
+}
+
+# kfi_run_test_script NAME: run the standalone KTAP producer NAME.sh (with a
+# timeout of $KFI_SCRIPT_TIMEOUT s, default 600) and fold its results into
+# the stream as <script>.<case>.  A missing script, a missing or unmatched
+# plan, or a non-zero exit with no failed case, is a failed test; so is a
+# project module left loaded (which is then unloaded) or a kernel problem
+# in the log.
+kfi_run_test_script()
+{
+	local name=$1 f rc=0 out
+	local -a left=() mods=()
+	local ko i
+
+	local t0=$SECONDS
+	KFI_RAN=0
+	f=$KFI_SELFTESTS/$name.sh
+	if [ ! -f "$f" ]; then
+		kt_result fail "$name.present" "no $f"
+		return
+	fi
+	echo "# $name: running" >&2
+	kfi_kmsg_mark "$name"
+	out=$KFI_OUT/$name.log
+	timeout -k 10 "${KFI_SCRIPT_TIMEOUT:-600}" bash "$f" >"$out" 2>&1 </dev/null ||
+		rc=$?
+	kfi_fold_script "$name" "$out" $rc
 
 	# Leave the next test a clean kernel.
 	kfi_project_modules >/dev/null

@@ -105,9 +105,7 @@ node_modules_left()
 # node.  Failures of the run itself as for a one-node script test.
 kfi_run_pair_test()
 {
-	local name=$1 f rc=0 plan='' seen=0 failed=0 line out n left
-	local re_res='^(not ok|ok) ([0-9]+) ([^#]*[^# ]) *(# *(.*))?$'
-	local re_plan='^1\.\.([0-9]+)$'
+	local name=$1 f rc=0 out n left
 	local t0=$SECONDS
 
 	# kfi_fold_case counts the cases in KFI_RAN, kfi_check_ran reads it.
@@ -124,27 +122,7 @@ kfi_run_pair_test()
 	out=$KFI_OUT/$name.log
 	timeout -k 10 "${KFI_SCRIPT_TIMEOUT:-600}" bash "$f" >"$out" 2>&1 </dev/null ||
 		rc=$?
-	while IFS= read -r line; do
-		if [[ $line =~ $re_plan ]]; then
-			[ -n "$plan" ] || plan=${BASH_REMATCH[1]}
-		elif [[ $line =~ $re_res ]]; then
-			seen=$((seen + 1))
-			[ "${BASH_REMATCH[1]}" = ok ] || failed=$((failed + 1))
-			kfi_fold_case "$name.${BASH_REMATCH[3]}" "${BASH_REMATCH[1]}" \
-				"${BASH_REMATCH[2]}" $seen "${BASH_REMATCH[5]}"
-		elif [[ $line =~ ^#\ ?(.*)$ ]]; then
-			kt_diag "$name: ${BASH_REMATCH[1]}"
-		fi
-	done <"$out"
-	if [ $rc = 124 ] || [ $rc = 137 ]; then
-		kt_result fail "$name.timeout" "killed after ${KFI_SCRIPT_TIMEOUT:-600} s; see $name.log"
-	elif [ -z "$plan" ]; then
-		kt_result fail "$name.plan" "no KTAP plan; see $name.log"
-	elif [ "$plan" != "$seen" ]; then
-		kt_result fail "$name.plan" "plan 1..$plan but $seen results; see $name.log"
-	elif [ $rc != 0 ] && [ $failed = 0 ]; then
-		kt_result fail "$name.exit" "exit status $rc with no failed case; see $name.log"
-	fi
+	kfi_fold_script "$name" "$out" $rc
 	for n in a b; do
 		left=$(node_modules_left $n)
 		[ -z "$left" ] ||
