@@ -213,6 +213,27 @@ int kfi_eq_sread(struct kfid_eq *eq, struct kfi_eq_cm_entry *entry,
 }
 EXPORT_SYMBOL_GPL(kfi_eq_sread);
 
+/*
+ * Each EQ's handler work is a lockdep class of its own.  A handler may
+ * close an endpoint bound to another EQ, and kfi_eq_forget() then waits
+ * for that EQ's handler: with one class for all EQs lockdep takes this for
+ * a work flushing itself.  (An EQ never waits for its own handler.)
+ */
+static void kfi_eq_lockdep_init(struct kfid_eq *eq)
+{
+#ifdef CONFIG_LOCKDEP
+	lockdep_register_key(&eq->work_key);
+	lockdep_init_map(&eq->work.lockdep_map, "kfi_eq_work", &eq->work_key,
+			 0);
+#endif
+}
+
+/* Called as the last reference goes; may sleep. */
+void kfi_eq_release(struct kfid_eq *eq)
+{
+	lockdep_unregister_key(&eq->work_key);
+}
+
 /**
  * kfi_eq_open() - open an event queue
  * @fabric: open fabric
@@ -242,6 +263,7 @@ int kfi_eq_open(struct kfid_fabric *fabric, const struct kfi_eq_attr *attr,
 	INIT_LIST_HEAD(&e->events);
 	init_waitqueue_head(&e->wait);
 	INIT_WORK(&e->work, kfi_eq_work);
+	kfi_eq_lockdep_init(e);
 	*eq = e;
 	return 0;
 }

@@ -64,6 +64,7 @@ void kfi_cq_exit(void);
 /* eq.c */
 void kfi_eq_close(struct kfid_eq *eq);
 void kfi_eq_forget(struct kfid_eq *eq, struct kfid *fid);
+void kfi_eq_release(struct kfid_eq *eq);
 struct kfi_eq_node *kfi_eq_node_alloc(void);
 int kfi_eq_init(void);
 void kfi_eq_exit(void);

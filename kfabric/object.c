@@ -128,6 +128,8 @@ static void kfid_release(struct kref *ref)
 	list_del(&fid->list);
 	mutex_unlock(&kfi_objects_mutex);
 
+	if (fid->fclass == KFI_CLASS_EQ)
+		kfi_eq_release(container_of(fid, struct kfid_eq, fid));
 	fid->fclass = KFI_CLASS_UNSPEC;
 	kfree(fid);
 	if (parent)

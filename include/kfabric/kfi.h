@@ -469,6 +469,7 @@ struct kfi_eq_attr {
  * @nr_events: length of @events
  * @wait: kfi_eq_sread() sleeps here
  * @work: runs @attr.handler in process context
+ * @work_key: private to the core: @work's lockdep class (one per EQ)
  */
 struct kfid_eq {
 	struct kfid fid;
@@ -479,6 +480,7 @@ struct kfid_eq {
 	u32 nr_events;
 	wait_queue_head_t wait;
 	struct work_struct work;
+	struct lock_class_key work_key;
 };
 
 /* ------------------------------------------------------------------ */
