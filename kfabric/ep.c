@@ -300,13 +300,32 @@ int kfi_endpoint(struct kfid_domain *domain, const struct kfi_info *info,
 }
 EXPORT_SYMBOL_GPL(kfi_endpoint);
 
+/*
+ * Selective completion is a transmit-side choice: a receive that is not
+ * reported would leave the consumer no way to find its data.
+ */
+static int kfi_ep_bind_selective(struct kfid_ep *ep, u64 flags)
+{
+	if (!(flags & KFI_SELECTIVE_COMPLETION))
+		return 0;
+	if (!(flags & KFI_TRANSMIT))
+		return -EINVAL;
+	if (!(ep->fid.prov->flags & KFI_SELECTIVE_COMPLETION))
+		return -EOPNOTSUPP;
+	return 0;
+}
+
 static int kfi_ep_bind_cq(struct kfid_ep *ep, struct kfid_cq *cq, u64 flags)
 {
 	int ret;
 
-	if (!flags || (flags & ~(KFI_TRANSMIT | KFI_RECEIVE)) ||
+	if (!(flags & (KFI_TRANSMIT | KFI_RECEIVE)) ||
+	    (flags & ~(KFI_TRANSMIT | KFI_RECEIVE | KFI_SELECTIVE_COMPLETION)) ||
 	    cq->domain != ep->domain)
 		return -EINVAL;
+	ret = kfi_ep_bind_selective(ep, flags);
+	if (ret)
+		return ret;
 	if (((flags & KFI_TRANSMIT) && ep->tx_cq) ||
 	    ((flags & KFI_RECEIVE) && ep->rx_cq))
 		return -EBUSY;
@@ -314,8 +333,10 @@ static int kfi_ep_bind_cq(struct kfid_ep *ep, struct kfid_cq *cq, u64 flags)
 	ret = kfid_child_get(&cq->fid);
 	if (ret)
 		return ret;
-	if (flags & KFI_TRANSMIT)
+	if (flags & KFI_TRANSMIT) {
 		ep->tx_cq = cq;
+		ep->tx_flags = flags & KFI_SELECTIVE_COMPLETION;
+	}
 	if (flags & KFI_RECEIVE) {
 		if (flags & KFI_TRANSMIT)
 			kfid_child_get(&cq->fid);
@@ -351,13 +372,19 @@ static int kfi_ep_bind_eq(struct kfid_ep *ep, struct kfid_eq *eq, u64 flags)
  * @ep: endpoint in state KFI_EP_IDLE
  * @bfid: &cq->fid (with @flags KFI_TRANSMIT and/or KFI_RECEIVE) or
  *	&eq->fid (with @flags 0)
- * @flags: see @bfid
+ * @flags: see @bfid; with KFI_TRANSMIT, KFI_SELECTIVE_COMPLETION too
  *
- * A bound CQ or EQ cannot be closed before the endpoint.
+ * A bound CQ or EQ cannot be closed before the endpoint.  With
+ * KFI_SELECTIVE_COMPLETION, a send, RMA or atomic reports its success
+ * only if posted with KFI_COMPLETION; a failure is always reported (but
+ * an inject without KFI_COMPLETION has no context: its failure ends the
+ * connection).  Receives always complete.
  *
  * Context: process context.
  * Return: 0; -EINVAL (bad argument or flags, object of another domain or
- * fabric, endpoint already enabled); -EBUSY (already bound).
+ * fabric, endpoint already enabled, KFI_SELECTIVE_COMPLETION without
+ * KFI_TRANSMIT); -EBUSY (already bound); -EOPNOTSUPP (the provider does
+ * not select completions).
  */
 int kfi_ep_bind(struct kfid_ep *ep, struct kfid *bfid, u64 flags)
 {

@@ -16,12 +16,12 @@
 #include "trace.h"
 
 #define KFI_SEND_FLAGS	(KFI_REMOTE_CQ_DATA | KFI_INJECT | KFI_FENCE | \
-			 KFI_MORE | KFI_INVALIDATE)
-#define KFI_RECV_FLAGS	(KFI_MORE)
-#define KFI_READ_FLAGS	(KFI_FENCE | KFI_MORE)
+			 KFI_MORE | KFI_INVALIDATE | KFI_COMPLETION)
+#define KFI_RECV_FLAGS	(KFI_MORE | KFI_COMPLETION)
+#define KFI_READ_FLAGS	(KFI_FENCE | KFI_MORE | KFI_COMPLETION)
 #define KFI_WRITE_FLAGS	(KFI_REMOTE_CQ_DATA | KFI_INJECT | KFI_FENCE | \
-			 KFI_MORE)
-#define KFI_ATOMIC_FLAGS (KFI_FENCE | KFI_MORE)
+			 KFI_MORE | KFI_COMPLETION)
+#define KFI_ATOMIC_FLAGS (KFI_FENCE | KFI_MORE | KFI_COMPLETION)
 
 static int kfi_kvec_len(const struct kvec *kv, u32 count, u64 *len)
 {
@@ -105,6 +105,18 @@ static int kfi_check_msg_size(const struct kfid_ep *ep, u64 len, u64 flags)
 	return 0;
 }
 
+/*
+ * The providers report a success only for operations flagged
+ * KFI_COMPLETION: every one but injects, unless the endpoint selects.
+ */
+static u64 kfi_tx_flags(const struct kfid_ep *ep, u64 flags)
+{
+	if (!(ep->tx_flags & KFI_SELECTIVE_COMPLETION) &&
+	    !(flags & KFI_INJECT))
+		flags |= KFI_COMPLETION;
+	return flags;
+}
+
 /* Count and trace the outcome of a post. */
 static int kfi_post_done(struct kfid_ep *ep, enum kfi_trace_op op, u64 len,
 			 int ret)
@@ -122,7 +134,9 @@ static int kfi_post_done(struct kfid_ep *ep, enum kfi_trace_op op, u64 len,
  * @ep: connected endpoint
  * @msg: buffers (at most tx_attr.iov_limit), context, immediate data
  * @flags: KFI_REMOTE_CQ_DATA, KFI_INJECT (at most tx_attr.inject_size
- *	bytes, no completion), KFI_FENCE, KFI_MORE, KFI_INVALIDATE
+ *	bytes, no completion), KFI_FENCE, KFI_MORE, KFI_INVALIDATE,
+ *	KFI_COMPLETION (report success on a selective endpoint, or of an
+ *	inject)
  *
  * Takes one send credit if the endpoint uses credits, leaving
  * credits.reserve for the provider; with none, sets credit_starved so
@@ -156,7 +170,7 @@ int kfi_sendmsg(struct kfid_ep *ep, const struct kfi_msg *msg, u64 flags)
 	ret = kfi_credit_take(ep);
 	if (ret)
 		return kfi_post_done(ep, KFI_TRACE_SEND, len, ret);
-	ret = ep->fid.prov->ops->send(ep, msg, flags);
+	ret = ep->fid.prov->ops->send(ep, msg, kfi_tx_flags(ep, flags));
 	if (ret)
 		kfi_credit_return(ep);
 	return kfi_post_done(ep, KFI_TRACE_SEND, len, ret);
@@ -167,7 +181,7 @@ EXPORT_SYMBOL_GPL(kfi_sendmsg);
  * kfi_recvmsg() - post a receive
  * @ep: enabled (or connecting, or connected) endpoint
  * @msg: buffers (at most rx_attr.iov_limit) and context
- * @flags: 0 or KFI_MORE
+ * @flags: 0, KFI_MORE, KFI_COMPLETION (receives always complete)
  *
  * A posted receive counts towards credits.grant, the credits the
  * provider will advertise to the peer.
@@ -193,7 +207,7 @@ int kfi_recvmsg(struct kfid_ep *ep, const struct kfi_msg *msg, u64 flags)
 	if (state == KFI_EP_SHUTDOWN)
 		return -ENOTCONN;
 
-	ret = ep->fid.prov->ops->recv(ep, msg, flags);
+	ret = ep->fid.prov->ops->recv(ep, msg, flags | KFI_COMPLETION);
 	if (!ret)
 		kfi_credit_add_grant(ep, 1);
 	return kfi_post_done(ep, KFI_TRACE_RECV, len, ret);
@@ -231,7 +245,7 @@ static int kfi_rma_check(struct kfid_ep *ep, const struct kfi_msg_rma *msg,
  * @ep: connected endpoint
  * @msg: local buffers, remote buffers (at most tx_attr.rma_iov_limit) of
  *	the same total length, context
- * @flags: KFI_FENCE, KFI_MORE
+ * @flags: KFI_FENCE, KFI_MORE, KFI_COMPLETION
  *
  * Context: any; never sleeps, never allocates.
  * Return: 0; -EAGAIN; -ENOTCONN; -EMSGSIZE; -EINVAL (bad argument, the
@@ -247,7 +261,7 @@ int kfi_readmsg(struct kfid_ep *ep, const struct kfi_msg_rma *msg, u64 flags)
 	ret = kfi_rma_check(ep, msg, flags, ep->fid.prov->ops->read, &len);
 	if (ret)
 		return ret;
-	ret = ep->fid.prov->ops->read(ep, msg, flags);
+	ret = ep->fid.prov->ops->read(ep, msg, kfi_tx_flags(ep, flags));
 	return kfi_post_done(ep, KFI_TRACE_READ, len, ret);
 }
 EXPORT_SYMBOL_GPL(kfi_readmsg);
@@ -258,7 +272,7 @@ EXPORT_SYMBOL_GPL(kfi_readmsg);
  * @msg: local buffers, remote buffers of the same total length, context,
  *	immediate data
  * @flags: KFI_REMOTE_CQ_DATA (consumes a receive at the peer, so takes a
- *	send credit), KFI_INJECT, KFI_FENCE, KFI_MORE
+ *	send credit), KFI_INJECT, KFI_FENCE, KFI_MORE, KFI_COMPLETION
  *
  * Context: any; never sleeps, never allocates.
  * Return: as kfi_readmsg().
@@ -280,7 +294,7 @@ int kfi_writemsg(struct kfid_ep *ep, const struct kfi_msg_rma *msg, u64 flags)
 		if (ret)
 			return kfi_post_done(ep, KFI_TRACE_WRITE, len, ret);
 	}
-	ret = ep->fid.prov->ops->write(ep, msg, flags);
+	ret = ep->fid.prov->ops->write(ep, msg, kfi_tx_flags(ep, flags));
 	if (ret && credit)
 		kfi_credit_return(ep);
 	return kfi_post_done(ep, KFI_TRACE_WRITE, len, ret);
@@ -292,7 +306,7 @@ EXPORT_SYMBOL_GPL(kfi_writemsg);
  * @ep: connected endpoint
  * @msg: KFI_SUM or KFI_CSWAP on an 8-byte, 8-byte aligned remote target;
  *	@result, if set, 8-byte aligned
- * @flags: KFI_FENCE, KFI_MORE
+ * @flags: KFI_FENCE, KFI_MORE, KFI_COMPLETION
  *
  * Context: any; never sleeps, never allocates.
  * Return: 0; -EAGAIN; -ENOTCONN; -EINVAL (bad argument, op, length or
@@ -317,7 +331,7 @@ int kfi_atomicmsg(struct kfid_ep *ep, const struct kfi_msg_atomic *msg,
 	ret = kfi_ep_post_state(ep);
 	if (ret)
 		return ret;
-	ret = ep->fid.prov->ops->atomic(ep, msg, flags);
+	ret = ep->fid.prov->ops->atomic(ep, msg, kfi_tx_flags(ep, flags));
 	return kfi_post_done(ep, KFI_TRACE_ATOMIC, sizeof(u64), ret);
 }
 EXPORT_SYMBOL_GPL(kfi_atomicmsg);

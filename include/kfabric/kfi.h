@@ -71,6 +71,7 @@
 #define KFI_REMOTE_CQ_DATA	BIT_ULL(17) /* op carries / entry has @data */
 #define KFI_MORE		BIT_ULL(18) /* more posts follow: may defer the doorbell */
 #define KFI_FENCE		BIT_ULL(21) /* wait for prior RMA reads/atomics */
+#define KFI_COMPLETION		BIT_ULL(24) /* op: report success (selective EP) */
 #define KFI_INJECT		BIT_ULL(25) /* copy the payload; buffer reusable at return */
 #define KFI_INVALIDATE		BIT_ULL(32) /* send: invalidate msg->inv_key at the peer */
 #define KFI_MR_INVALIDATED	BIT_ULL(33) /* entry: the peer invalidated entry->inv_key */
@@ -78,6 +79,12 @@
 
 /* Flags of kfi_getinfo(). */
 #define KFI_SOURCE		BIT_ULL(57) /* node/service name the local address */
+
+/*
+ * Flag of kfi_ep_bind() with KFI_TRANSMIT: only operations posted with
+ * KFI_COMPLETION report their success; errors are always reported.
+ */
+#define KFI_SELECTIVE_COMPLETION BIT_ULL(59)
 
 #define KFI_ACCESS_MASK		(KFI_READ | KFI_WRITE | KFI_REMOTE_READ | \
 				 KFI_REMOTE_WRITE)
@@ -546,6 +553,7 @@ struct kfid_pep {
  *	set it with kfi_ep_set_credit_ready()
  * @credit_starved: a send got -EAGAIN for lack of credit since the last grant
  * @stats: counters
+ * @tx_flags: KFI_SELECTIVE_COMPLETION if the transmit CQ was bound with it
  * @final_event: private to the core: the event node kept for the
  *	endpoint's final event, so reporting it cannot fail
  */
@@ -562,6 +570,7 @@ struct kfid_ep {
 	void (*credit_ready)(struct kfid_ep *ep);
 	atomic_t credit_starved;
 	struct kfi_stats stats;
+	u64 tx_flags;
 
 	/* private: core only */
 	void *final_event;

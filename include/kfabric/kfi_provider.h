@@ -98,7 +98,12 @@ struct kfi_connreq {
  * @send: mandatory.  Post a send (also inject, senddata, send with
  *	invalidate: see @flags).  The core has taken a send credit if the
  *	endpoint uses credits; return -EAGAIN if the queue is full.  Never
- *	sleeps, never allocates.
+ *	sleeps, never allocates.  For @send, @read, @write and @atomic:
+ *	deliver a successful completion only if @flags has KFI_COMPLETION
+ *	(the core sets it on every operation but injects unless the
+ *	endpoint selects completions, see kfi_provider.flags); deliver a
+ *	failed one always, except for an inject posted without
+ *	KFI_COMPLETION, whose failure ends the connection instead.
  * @recv: mandatory.  Post a receive.  Never sleeps, never allocates.
  * @read: optional.  Post RMA reads.  Never sleeps, never allocates.
  * @write: optional.  Post RMA writes.  Never sleeps, never allocates.
@@ -176,6 +181,8 @@ struct kfi_provider_ops {
  * @pep_size: bytes of its passive endpoint
  * @ep_size: bytes of its endpoint
  * @mr_size: bytes of its MR
+ * @flags: KFI_SELECTIVE_COMPLETION if the provider honours KFI_COMPLETION
+ *	(without it, kfi_ep_bind() refuses selective completion)
  * @list: private to the core: entry on the registry
  * @objects: private to the core: live objects of this provider
  * @dir: private to the core: the provider's debugfs directory
@@ -191,6 +198,7 @@ struct kfi_provider {
 	size_t pep_size;
 	size_t ep_size;
 	size_t mr_size;
+	u64 flags;
 
 	/* private: core only */
 	struct list_head list;

@@ -168,10 +168,12 @@ static int kfiv_queue_alloc(struct kfiv_ep *ep, struct kfiv_queue *q,
 	int ret;
 
 	q->depth = depth;
+	q->nslots = n;
 	q->slots = kvcalloc(n, sizeof(*q->slots), GFP_KERNEL);
 	q->free = kvcalloc(n, sizeof(*q->free), GFP_KERNEL);
+	q->order = kvcalloc(n, sizeof(*q->order), GFP_KERNEL);
 	sges = kvcalloc(n * nsge, sizeof(*sges), GFP_KERNEL);
-	if (!q->slots || !q->free || !sges) {
+	if (!q->slots || !q->free || !q->order || !sges) {
 		kvfree(sges);
 		return -ENOMEM;
 	}
@@ -202,9 +204,11 @@ static void kfiv_queue_free(struct kfiv_queue *q)
 		kvfree(q->slots[0].sge);
 	kvfree(q->slots);
 	kvfree(q->free);
+	kvfree(q->order);
 	kfiv_bufs_free(&q->bufs);
 	q->slots = NULL;
 	q->free = NULL;
+	q->order = NULL;
 }
 
 static void kfiv_qp_event(struct ib_event *ev, void *context)
@@ -247,7 +251,7 @@ int kfiv_ep_create_qp(struct kfiv_ep *ep)
 			.max_recv_sge = info->rx_attr.iov_limit + 1,
 			.max_inline_data = ep->dom->dev->max_inline,
 		},
-		.sq_sig_type = IB_SIGNAL_ALL_WR,
+		.sq_sig_type = IB_SIGNAL_REQ_WR,
 		.qp_type = IB_QPT_RC,
 	};
 	int ret;
@@ -424,9 +428,15 @@ static void kfiv_ep_stop(struct kfiv_ep *ep, bool removed)
 	spin_unlock_irqrestore(&ep->sq.lock, flags);
 }
 
+/*
+ * Every request the device will still complete is back.  A send posted
+ * unsignalled that succeeded has no completion of its own: its slot is
+ * handed back by a later one's, or by kfiv_sq_retire_all() once drained.
+ */
 static bool kfiv_ep_idle(struct kfiv_ep *ep)
 {
-	return !atomic_read(&ep->sq.busy) && !atomic_read(&ep->rq.busy);
+	return atomic_read(&ep->sq.busy) == READ_ONCE(ep->sq.unsig_out) &&
+	       !atomic_read(&ep->rq.busy);
 }
 
 /* The end-of-queue marker of a drain: a work request of our own. */
@@ -532,6 +542,7 @@ static void kfiv_ep_drain(struct kfiv_ep *ep)
 	} else {
 		wait_event(ep->drain_wq, kfiv_ep_idle(ep));
 	}
+	kfiv_sq_retire_all(ep);
 }
 
 /**

@@ -183,6 +183,8 @@ enum kfiv_op {
  * @rwr: receive request, kept to repost after a credit update
  * @wait: a registration the provider waits for itself (kfi_mr_reg()),
  *	or NULL
+ * @signaled: posted with IB_SEND_SIGNALED (send queue)
+ * @report: the consumer wants its success (KFI_COMPLETION)
  */
 struct kfiv_slot {
 	struct ib_cqe cqe;
@@ -203,6 +205,8 @@ struct kfiv_slot {
 	u64 buf_dma;
 	struct ib_recv_wr rwr;
 	struct kfiv_wait *wait;
+	bool signaled;
+	bool report;
 };
 
 /**
@@ -244,6 +248,13 @@ struct kfiv_bufs {
  * @depth: slots usable by the consumer
  * @busy: slots in flight; zero once teardown's drain is done
  * @bufs: provider buffers, one per slot
+ * @order: send queue: indexes of the slots posted and not yet handed
+ *	back, in the order posted (a ring of @nslots entries, under @lock)
+ * @ohead: next entry of @order to hand back
+ * @otail: next free entry of @order
+ * @nslots: slots in all, the provider's own included
+ * @unsig_run: requests posted unsignalled since the last signalled one
+ * @unsig_out: unsignalled requests on @order
  */
 struct kfiv_queue {
 	spinlock_t lock;		/* see @lock above */
@@ -253,6 +264,12 @@ struct kfiv_queue {
 	u32 depth;
 	atomic_t busy;
 	struct kfiv_bufs bufs;
+	u32 *order;
+	u32 ohead;
+	u32 otail;
+	u32 nslots;
+	u32 unsig_run;
+	u32 unsig_out;
 };
 
 enum kfiv_cm_kind {
@@ -459,6 +476,7 @@ void kfiv_slot_init(struct kfiv_ep *ep, struct kfiv_slot *slot, bool recv);
 int kfiv_post_reg(struct kfiv_ep *ep, struct kfiv_mr *mr, int access,
 		  struct kfiv_wait *wait);
 void kfiv_wait_poll(struct kfid_cq *cq, struct completion *done);
+void kfiv_sq_retire_all(struct kfiv_ep *ep);
 int kfiv_post_inv(struct kfiv_ep *ep, struct kfiv_mr *mr,
 		  struct kfi_context *ctx);
 int kfiv_size_left(struct kfid_ep *kep, bool tx);

@@ -404,6 +404,7 @@ struct kfi_provider kfiv_provider = {
 	.pep_size = sizeof(struct kfiv_pep),
 	.ep_size = sizeof(struct kfiv_ep),
 	.mr_size = sizeof(struct kfiv_mr),
+	.flags = KFI_SELECTIVE_COMPLETION,
 };
 
 static int __init kfiv_init(void)

@@ -19,6 +19,7 @@
 
 static void kfiv_send_done(struct ib_cq *cq, struct ib_wc *wc);
 static void kfiv_recv_done(struct ib_cq *cq, struct ib_wc *wc);
+static void kfiv_unmap(struct kfiv_ep *ep, struct kfiv_slot *s);
 
 /**
  * kfiv_slot_init() - fixed parts of a slot, set once at enable
@@ -91,8 +92,78 @@ static void kfiv_slot_put(struct kfiv_queue *q, struct kfiv_slot *s)
 	spin_lock_irqsave(&q->lock, flags);
 	kfiv_slot_put_locked(q, s);
 	spin_unlock_irqrestore(&q->lock, flags);
-	if (atomic_dec_and_test(&q->busy) && ep->dead)
+	/* Teardown waits for busy to reach the unsignalled count, not 0. */
+	atomic_dec(&q->busy);
+	if (READ_ONCE(ep->dead))
 		wake_up(&ep->drain_wq);
+}
+
+/*
+ * Note a send queue request as posted, in order.  Caller holds q->lock and
+ * has posted @s.
+ */
+static void kfiv_sq_track(struct kfiv_queue *q, struct kfiv_slot *s)
+{
+	q->order[q->otail++ % q->nslots] = s - q->slots;
+	if (s->signaled) {
+		q->unsig_run = 0;
+	} else {
+		q->unsig_run++;
+		q->unsig_out++;
+	}
+}
+
+/*
+ * Hand back the send queue's slots up to @last (NULL: all of them), in
+ * the order posted, without a completion: requests posted before one
+ * that completed have completed too (a send queue completes in order),
+ * and those that were unsignalled and did not fail have nothing to
+ * report (a failure completes on its own).  @last itself is only taken
+ * off the order; its completion hands it back.  Return: slots handed
+ * back.  Caller holds q->lock.
+ */
+static u32 kfiv_sq_retire_locked(struct kfiv_ep *ep, struct kfiv_slot *last)
+{
+	struct kfiv_queue *q = &ep->sq;
+	u32 n = 0;
+
+	while (q->ohead != q->otail) {
+		struct kfiv_slot *e = &q->slots[q->order[q->ohead++ %
+							  q->nslots]];
+
+		if (!e->signaled)
+			q->unsig_out--;
+		if (e == last)
+			break;
+		kfiv_unmap(ep, e);
+		kfiv_slot_put_locked(q, e);
+		n++;
+	}
+	return n;
+}
+
+static void kfiv_sq_retire(struct kfiv_ep *ep, struct kfiv_slot *last)
+{
+	unsigned long flags;
+	u32 n;
+
+	spin_lock_irqsave(&ep->sq.lock, flags);
+	n = kfiv_sq_retire_locked(ep, last);
+	spin_unlock_irqrestore(&ep->sq.lock, flags);
+	/* @last is still busy: the count cannot reach the drain's goal here. */
+	atomic_sub(n, &ep->sq.busy);
+}
+
+/**
+ * kfiv_sq_retire_all() - hand back unsignalled sends after a drain
+ * @ep: endpoint whose send queue is drained (every request completed)
+ *
+ * Context: process context, teardown.
+ */
+void kfiv_sq_retire_all(struct kfiv_ep *ep)
+{
+	if (ep->sq.order)
+		kfiv_sq_retire(ep, NULL);
 }
 
 /* Posting is refused on a stopped endpoint.  Caller holds the queue lock. */
@@ -349,10 +420,13 @@ void kfiv_credit_update(struct kfiv_ep *ep)
 	wr.num_sge = 1;
 	wr.opcode = IB_WR_SEND;
 	wr.send_flags = IB_SEND_SIGNALED;
+	s->signaled = true;
 	ret = ib_post_send(ep->qp, &wr, NULL);
 	if (ret) {
 		atomic_dec(&ep->sq.busy);
 		kfiv_hdr_unfill(ep, grant);
+	} else {
+		kfiv_sq_track(&ep->sq, s);
 	}
 unlock:
 	spin_unlock_irqrestore(&ep->sq.lock, flags);
@@ -409,9 +483,11 @@ static void kfiv_send_done(struct ib_cq *cq, struct ib_wc *wc)
 	struct kfiv_wait *wait = s->wait;
 	struct kfiv_mr *mr = s->mr;
 	u64 flags = s->flags, len = s->len;
+	bool report = s->report;
 	u8 op = s->op;
 
 	kfiv_wc_error(ep, wc);
+	kfiv_sq_retire(ep, s);
 	kfiv_unmap(ep, s);
 	if (op == KFIV_OP_INV && wc->status == IB_WC_SUCCESS)
 		kfiv_mr_dma_unmap(mr);
@@ -434,12 +510,16 @@ static void kfiv_send_done(struct ib_cq *cq, struct ib_wc *wc)
 			complete(&wait->done);
 		}
 		return;
-	case KFIV_OP_INJECT:
-		/* No completion: an error also ended the connection. */
-		return;
 	default:
 		break;
 	}
+	/*
+	 * A success is reported only if asked for; a failure always, but an
+	 * inject not asked to complete has no context: its failure ended the
+	 * connection, which is how the consumer hears of it.
+	 */
+	if (!report && (wc->status == IB_WC_SUCCESS || op == KFIV_OP_INJECT))
+		return;
 	kfiv_complete(ep->base.tx_cq, ctx, flags, len, wc);
 }
 
@@ -564,17 +644,34 @@ static void kfiv_post_undo(struct kfiv_ep *ep, struct kfiv_queue *q,
 	atomic_dec(&q->busy);
 }
 
+/*
+ * Signal a request whose success is wanted, and at least one in each half
+ * of the queue: an unsignalled request's slot comes back only with a later
+ * signalled one's completion, so the queue never fills with slots that
+ * nothing would hand back.
+ */
+static bool kfiv_signal(struct kfiv_queue *q, bool want)
+{
+	return want || q->unsig_run + 1 >= max(q->depth / 2, 1U);
+}
+
+/* Post @wr for slot @s; @want: the request must be signalled. */
 static int kfiv_post_send_wr(struct kfiv_ep *ep, struct kfiv_slot *s,
-			     struct ib_send_wr *wr)
+			     struct ib_send_wr *wr, bool want)
 {
 	int ret;
 
 	wr->wr_cqe = &s->cqe;
 	wr->sg_list = s->sge;
 	wr->num_sge = s->first + s->nsge;
-	wr->send_flags |= IB_SEND_SIGNALED;
+	s->signaled = kfiv_signal(&ep->sq, want);
+	if (s->signaled)
+		wr->send_flags |= IB_SEND_SIGNALED;
 	ret = ib_post_send(ep->qp, wr, NULL);
-	return ret == -ENOMEM ? -EAGAIN : ret;
+	if (ret)
+		return ret == -ENOMEM ? -EAGAIN : ret;
+	kfiv_sq_track(&ep->sq, s);
+	return 0;
 }
 
 /*
@@ -668,6 +765,7 @@ static int kfiv_send_prep(struct kfiv_ep *ep, struct kfiv_slot *s,
 		wr->send_flags |= IB_SEND_FENCE;
 	s->ctx = msg->context;
 	s->flags = KFI_SEND | KFI_MSG;
+	s->report = flags & KFI_COMPLETION;
 	return 0;
 }
 
@@ -706,7 +804,7 @@ int kfiv_send(struct kfid_ep *kep, const struct kfi_msg *msg, u64 flags)
 	if (!(wr.send_flags & IB_SEND_INLINE))
 		ib_dma_sync_single_for_device(ep->dom->ibdev, s->buf_dma,
 					      s->sge[0].length, DMA_TO_DEVICE);
-	ret = kfiv_post_send_wr(ep, s, &wr);
+	ret = kfiv_post_send_wr(ep, s, &wr, s->report);
 	if (!ret)
 		goto unlock;
 	kfiv_hdr_unfill(ep, grant);
@@ -811,6 +909,7 @@ static int kfiv_rma(struct kfiv_ep *ep, const struct kfi_msg_rma *msg,
 	s->op = write ? KFIV_OP_WRITE : KFIV_OP_READ;
 	s->ctx = msg->context;
 	s->flags = KFI_RMA | (write ? KFI_WRITE : KFI_READ);
+	s->report = flags & KFI_COMPLETION;
 	wr.remote_addr = msg->rma_iov->addr;
 	wr.rkey = msg->rma_iov->key;
 	wr.wr.opcode = write ? IB_WR_RDMA_WRITE : IB_WR_RDMA_READ;
@@ -823,7 +922,7 @@ static int kfiv_rma(struct kfiv_ep *ep, const struct kfi_msg_rma *msg,
 	}
 	if (flags & KFI_FENCE)
 		wr.wr.send_flags |= IB_SEND_FENCE;
-	ret = kfiv_post_send_wr(ep, s, &wr.wr);
+	ret = kfiv_post_send_wr(ep, s, &wr.wr, s->report);
 	if (!ret)
 		goto unlock;
 undo:
@@ -942,11 +1041,12 @@ int kfiv_atomic(struct kfid_ep *kep, const struct kfi_msg_atomic *msg,
 	s->op = KFIV_OP_ATOMIC;
 	s->ctx = msg->context;
 	s->flags = KFI_ATOMIC | (msg->op == KFI_SUM ? KFI_WRITE : KFI_READ);
+	s->report = flags & KFI_COMPLETION;
 	s->len = sizeof(u64);
 	kfiv_atomic_wr(msg, &wr);
 	if (flags & KFI_FENCE)
 		wr.wr.send_flags |= IB_SEND_FENCE;
-	ret = kfiv_post_send_wr(ep, s, &wr.wr);
+	ret = kfiv_post_send_wr(ep, s, &wr.wr, s->report);
 	if (!ret)
 		goto unlock;
 undo:
@@ -997,7 +1097,8 @@ int kfiv_post_reg(struct kfiv_ep *ep, struct kfiv_mr *mr, int access,
 	wr.mr = mr->ibmr;
 	wr.key = mr->ibmr->rkey;
 	wr.access = access;
-	ret = kfiv_post_send_wr(ep, s, &wr.wr);
+	s->report = false;
+	ret = kfiv_post_send_wr(ep, s, &wr.wr, true);
 	if (ret)
 		kfiv_post_undo(ep, &ep->sq, s);
 unlock:
@@ -1041,7 +1142,8 @@ int kfiv_post_inv(struct kfiv_ep *ep, struct kfiv_mr *mr,
 	s->len = 0;
 	wr.opcode = IB_WR_LOCAL_INV;
 	wr.ex.invalidate_rkey = mr->ibmr->rkey;
-	ret = kfiv_post_send_wr(ep, s, &wr);
+	s->report = true;
+	ret = kfiv_post_send_wr(ep, s, &wr, true);
 	if (ret)
 		kfiv_post_undo(ep, &ep->sq, s);
 unlock:

@@ -212,6 +212,15 @@ static void loop_complete(struct loop_ep *lep, struct kfid_cq *cq,
 	kfi_cq_sw_complete(cq, &e);
 }
 
+/*
+ * A success is reported if the core asked for it (KFI_COMPLETION), a
+ * failure always but for an inject that was not asked to complete.
+ */
+static bool loop_reports(u64 flags, int err)
+{
+	return (flags & KFI_COMPLETION) || (err && !(flags & KFI_INJECT));
+}
+
 static void loop_deliver(struct loop_ep *s, struct loop_op *tx,
 			 struct loop_ep *r, struct loop_op *rx)
 {
@@ -223,7 +232,7 @@ static void loop_deliver(struct loop_ep *s, struct loop_op *tx,
 	loop_complete(r, r->ep.rx_cq, rx->ctx,
 		      KFI_RECV | KFI_MSG | (tx->flags & KFI_REMOTE_CQ_DATA),
 		      got, tx->data, err, err ? LOOP_ERR_LEN : 0);
-	if (!(tx->flags & KFI_INJECT))
+	if (loop_reports(tx->flags, err))
 		loop_complete(s, s->ep.tx_cq, tx->ctx, KFI_SEND | KFI_MSG,
 			      need, 0, err ? -EIO : 0,
 			      err ? LOOP_ERR_LEN : 0);
@@ -428,7 +437,7 @@ static int loop_rma(struct kfid_ep *ep, const struct kfi_msg_rma *msg,
 		len = loop_copy(local, nl, remote, nr);
 	if (!err && write && (flags & KFI_REMOTE_CQ_DATA))
 		err = loop_write_imm(s, msg->data);
-	if (!(flags & KFI_INJECT))
+	if (loop_reports(flags, err))
 		loop_complete(s, ep->tx_cq, msg->context,
 			      KFI_RMA | (write ? KFI_WRITE : KFI_READ), len, 0,
 			      err, err ? LOOP_ERR_ACCESS : 0);
@@ -478,8 +487,9 @@ static int loop_atomic(struct kfid_ep *ep, const struct kfi_msg_atomic *msg,
 		if (msg->result)
 			*msg->result = old;
 	}
-	loop_complete(s, ep->tx_cq, msg->context, KFI_ATOMIC, sizeof(u64), 0,
-		      err, err ? LOOP_ERR_ACCESS : 0);
+	if (loop_reports(flags, err))
+		loop_complete(s, ep->tx_cq, msg->context, KFI_ATOMIC,
+			      sizeof(u64), 0, err, err ? LOOP_ERR_ACCESS : 0);
 	spin_unlock_irqrestore(&loop_lock, irqflags);
 	return 0;
 }
@@ -996,6 +1006,7 @@ static struct kfi_provider loop_prov = {
 	.pep_size	= sizeof(struct loop_pep),
 	.ep_size	= sizeof(struct loop_ep),
 	.mr_size	= sizeof(struct loop_mr),
+	.flags		= KFI_SELECTIVE_COMPLETION,
 };
 
 /* "kfi_min": the mandatory ops only, and only KFI_MSG. */
@@ -1081,6 +1092,7 @@ struct tfx_opts {
 	bool credits;
 	u32 reserve;
 	const char *node;
+	u64 cq_bind;		/* more flags for binding the CQs */
 };
 
 /* A fabric, a domain, one EQ, a CQ per side and a connected pair. */
@@ -1182,11 +1194,15 @@ static struct tfx *tfx_base(const struct tfx_opts *o, int *err)
 	return t;
 }
 
+/* Extra CQ binding flags of the endpoints tfx_open() is connecting. */
+static u64 t_cq_bind;
+
 static int t_bind(struct kfid_ep *ep, struct kfid_cq *cq, struct kfid_eq *eq)
 {
 	int ret;
 
-	ret = kfi_ep_bind(ep, &cq->fid, KFI_TRANSMIT | KFI_RECEIVE);
+	ret = kfi_ep_bind(ep, &cq->fid,
+			  KFI_TRANSMIT | KFI_RECEIVE | t_cq_bind);
 	ret = ret ?: kfi_ep_bind(ep, &eq->fid, 0);
 	return ret ?: kfi_enable(ep);
 }
@@ -1265,6 +1281,7 @@ static struct tfx *tfx_open(const struct tfx_opts *o, int *err)
 	}
 	loop_use_credits = o->credits;
 	loop_reserve = o->reserve;
+	t_cq_bind = o->cq_bind;
 	t = tfx_base(o, &ret);
 	ret = ret ?: tfx_listen(t);
 	ret = ret ?: kfi_endpoint(t->domain, t->info, &t->cl, t);
@@ -1276,6 +1293,7 @@ static struct tfx *tfx_open(const struct tfx_opts *o, int *err)
 	ret = ret ?: t_expect_event(t->eq, KFI_CONNECTED, ev);
 	loop_use_credits = false;
 	loop_reserve = 0;
+	t_cq_bind = 0;
 	kfree(ev);
 	*err = ret;
 	return t;
@@ -3819,6 +3837,113 @@ out:
 
 /* ================================================================== */
 
+/* ------------------------------------------------------------------ */
+/* Selective completion */
+
+static const struct tfx_opts t_selective = {
+	.poll = KFI_POLL_DIRECT,
+	.cq_bind = KFI_SELECTIVE_COMPLETION,
+};
+
+/* A send of @len bytes from @b with @flags. */
+static int t_sendf(struct kfid_ep *ep, struct tbuf *b, size_t len, u64 flags)
+{
+	struct kfi_msg1 m;
+
+	return kfi_sendmsg(ep, kfi_msg1(&m, b->data, len, NULL, &b->ctx),
+			   flags);
+}
+
+/*
+ * On an endpoint bound with KFI_SELECTIVE_COMPLETION only the operations
+ * posted with KFI_COMPLETION report their success (an inject too, when
+ * asked); a failure reports without it.
+ */
+static int sel_completion(void)
+{
+	struct kfi_cq_entry e[3];
+	struct kfid_mr *mr = NULL;
+	u8 *buf = NULL;
+	struct tfx *t;
+	int ret, i;
+
+	t = tfx_open(&t_selective, &ret);
+	T_OK(ret);
+	T_EQ(t->cl->tx_flags, KFI_SELECTIVE_COMPLETION);
+	for (i = 0; i < 3; i++)
+		T_OK(kfi_recv(t->sv, t->sbuf[i].data, T_BUFSZ, NULL,
+			      &t->sbuf[i].ctx));
+	T_OK(t_sendf(t->cl, &t->cbuf[0], 8, 0));
+	T_OK(t_sendf(t->cl, &t->cbuf[1], 8, KFI_COMPLETION));
+	T_OK(t_sendf(t->cl, &t->cbuf[2], 8, KFI_INJECT | KFI_COMPLETION));
+	T_OK(t_cq_wait(t->scq, e, 3));
+	T_OK(t_cq_wait(t->ccq, e, 2));
+	T_CHECK(e[0].op_context == &t->cbuf[1].ctx);
+	T_CHECK(e[1].op_context == &t->cbuf[2].ctx);
+	T_EQ(kfi_cq_read(t->ccq, e, 1), -EAGAIN);
+
+	T_OK(t_remote_mr(t, 128, KFI_REMOTE_READ, &buf, &mr));
+	T_OK(kfi_read(t->cl, t->cbuf[1].data, 8, NULL, mr->iova, mr->key,
+		      &t->cbuf[1].ctx));
+	T_EQ(kfi_cq_read(t->ccq, e, 1), -EAGAIN);
+	T_EQ(t_rma_err(t, false, mr->iova, mr->key + 1000, 8), -EACCES);
+out:
+	ret = t_put_mr(mr, buf, ret);
+	return tfx_free(t, ret);
+}
+
+/* Where KFI_SELECTIVE_COMPLETION may be bound, and where not. */
+static int sel_bind(void)
+{
+	struct kfi_fabric_attr attr = { .prov_name = "kfi_min" };
+	struct kfi_cq_attr cattr = { .size = 8, .poll_ctx = KFI_POLL_DIRECT,
+				     .comp_vector = -1 };
+	struct kfid_fabric *fabric = NULL;
+	struct kfid_domain *domain = NULL;
+	struct kfi_info *info = NULL;
+	struct kfid_cq *cq = NULL;
+	struct kfid_ep *ep = NULL;
+	struct tfx *t;
+	int ret;
+
+	t = tfx_base(&t_direct, &ret);
+	T_OK(ret);
+	T_OK(kfi_endpoint(t->domain, t->info, &t->cl, t));
+	/* Receives always complete: the flag is a transmit binding's. */
+	T_EQ(kfi_ep_bind(t->cl, &t->ccq->fid,
+			 KFI_RECEIVE | KFI_SELECTIVE_COMPLETION), -EINVAL);
+	T_EQ(kfi_ep_bind(t->cl, &t->ccq->fid, KFI_SELECTIVE_COMPLETION),
+	     -EINVAL);
+	T_CHECK(!t->cl->rx_cq && !t->cl->tx_cq);
+	T_OK(kfi_ep_bind(t->cl, &t->ccq->fid,
+			 KFI_TRANSMIT | KFI_SELECTIVE_COMPLETION));
+	T_EQ(t->cl->tx_flags, KFI_SELECTIVE_COMPLETION);
+	T_OK(kfi_ep_bind(t->cl, &t->scq->fid, KFI_RECEIVE));
+	T_EQ(t->cl->tx_flags, KFI_SELECTIVE_COMPLETION);
+
+	/* A provider that does not say it honours KFI_COMPLETION refuses. */
+	T_OK(t_getinfo("kfi_min", NULL, &info));
+	T_OK(kfi_fabric(&attr, &fabric, NULL));
+	T_OK(kfi_domain(fabric, info, &domain, NULL));
+	T_OK(kfi_cq_open(domain, &cattr, &cq, NULL));
+	T_OK(kfi_endpoint(domain, info, &ep, NULL));
+	T_EQ(kfi_ep_bind(ep, &cq->fid,
+			 KFI_TRANSMIT | KFI_SELECTIVE_COMPLETION), -EOPNOTSUPP);
+	T_OK(kfi_ep_bind(ep, &cq->fid, KFI_TRANSMIT));
+	T_EQ(ep->tx_flags, 0);
+out:
+	if (ep)
+		ret = t_close(&ep->fid, ret);
+	if (cq)
+		ret = t_close(&cq->fid, ret);
+	if (domain)
+		ret = t_close(&domain->fid, ret);
+	if (fabric)
+		ret = t_close(&fabric->fid, ret);
+	kfi_freeinfo(info);
+	return tfx_free(t, ret);
+}
+
 static const struct kt_case core_cases[] = {
 	KT_CASE(reg_version_major),
 	KT_CASE(reg_version_minor),
@@ -3903,6 +4028,8 @@ static const struct kt_case core_cases[] = {
 	KT_CASE(bad_caps),
 	KT_CASE(bad_mr),
 	KT_CASE(bad_endpoint),
+	KT_CASE(sel_completion),
+	KT_CASE(sel_bind),
 };
 
 /*

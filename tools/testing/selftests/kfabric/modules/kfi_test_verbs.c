@@ -73,6 +73,7 @@ struct topts {
 	const char *cdata;
 	const char *sdata;
 	bool reject;
+	u64 cq_bind;		/* more flags for binding the CQ */
 };
 
 struct tconn {
@@ -357,7 +358,8 @@ static int side_open(struct tconn *tc, struct tside *s, struct kfi_info *fi,
 	STEP(ret, kfi_eq_open(tc->fab, &ea, &s->eq, NULL));
 	STEP(ret, kfi_cq_open(tc->dom, &ca, &s->cq, NULL));
 	STEP(ret, kfi_endpoint(tc->dom, fi, &s->ep, NULL));
-	STEP(ret, kfi_ep_bind(s->ep, &s->cq->fid, KFI_TRANSMIT | KFI_RECEIVE));
+	STEP(ret, kfi_ep_bind(s->ep, &s->cq->fid,
+			      KFI_TRANSMIT | KFI_RECEIVE | o->cq_bind));
 	STEP(ret, kfi_ep_bind(s->ep, &s->eq->fid, 0));
 	STEP(ret, kfi_enable(s->ep));
 	if (!ret && o->prepost)
@@ -1973,6 +1975,60 @@ static int peer_disconnect(void)
 	return ret;
 }
 
+/*
+ * KFI_SELECTIVE_COMPLETION: three queues' worth of sends and injects
+ * posted without KFI_COMPLETION go through a queue of 8 (the provider
+ * signals one in each half queue, whose completion hands back the slots
+ * before it), report nothing, and the send asked to complete is the first
+ * completion the client sees; after it the whole queue is free again.  A
+ * failed RMA write reports without being asked.
+ */
+static int selective_completion(void)
+{
+	struct topts o = { .depth = 8, .prepost = prepost_spare,
+			   .cq_bind = KFI_SELECTIVE_COMPLETION };
+	struct treq *sr = treq_alloc(32), *rr = treq_alloc(64);
+	struct treq *mark = treq_alloc(32);
+	struct kfi_cq_entry e;
+	struct tconn tc = {};
+	int ret, i;
+
+	ret = sr && rr && mark ? conn_open(&tc, &o) : -ENOMEM;
+	STEP(ret, post_recv(&tc.s, rr, KFI_IOV_KVEC));
+	for (i = 0; !ret && i <= 3 * o.depth; i++) {
+		struct treq *s = i == 3 * o.depth ? mark : sr;
+		u64 flags = i & 1 ? KFI_INJECT : 0;
+
+		if (s == mark)
+			flags = KFI_COMPLETION;
+		fill(s->buf, 32, i);
+		STEP(ret, post_send(&tc.c, s, KFI_IOV_KVEC, flags, 0));
+		STEP(ret, wait_ok(&tc.s, &e));
+		if (!ret && e.len != 32)
+			ret = -EPROTO;
+		STEP(ret, check(treq_of(&e)->buf, 32, i));
+		STEP(ret, post_recv(&tc.s, treq_of(&e), KFI_IOV_KVEC));
+	}
+	STEP(ret, wait_ok(&tc.c, &e));
+	if (!ret && (e.op_context != &mark->kctx ||
+		     kfi_tx_size_left(tc.c.ep) != o.depth))
+		ret = -EPROTO;
+	STEP(ret, post_rma(&tc.c, sr, KFI_IOV_KVEC, true, 4096, 0x5a5a00, 0,
+			   0));
+	STEP(ret, wait_cq(&tc.c, &e));
+	if (!ret && (e.op_context != &sr->kctx || !e.err))
+		ret = -EPROTO;
+	if (ret) {
+		pr_info("    # message %d: %d\n", i, ret);
+		t_failed = true;
+	}
+	conn_close(&tc);
+	treq_free(sr);
+	treq_free(rr);
+	treq_free(mark);
+	return ret;
+}
+
 static const struct kt_case verbs_cases[] = {
 	KT_CASE(getinfo_limits),
 	KT_CASE(getinfo_hint_sizes),
@@ -2001,6 +2057,7 @@ static const struct kt_case verbs_cases[] = {
 	KT_CASE(peer_disconnect),
 	KT_CASE(connect_cycles_no_leak),
 	KT_CASE(close_inflight_many),
+	KT_CASE(selective_completion),
 };
 
 /* ------------------------------------------------------------------ */
