@@ -117,6 +117,19 @@ static u64 kfi_tx_flags(const struct kfid_ep *ep, u64 flags)
 	return flags;
 }
 
+/*
+ * A post that fails, whoever refused it, rings the doorbell for what was
+ * deferred before it with KFI_MORE: a consumer told -EAGAIN waits for
+ * completions, and one whose batch ended in a failed post must not find
+ * the batch stranded.
+ */
+static int kfi_post_end(struct kfid_ep *ep, int ret)
+{
+	if (ret && KFI_VALID(ep, KFI_CLASS_EP) && ep->fid.prov->ops->doorbell)
+		ep->fid.prov->ops->doorbell(ep);
+	return ret;
+}
+
 /* Count and trace the outcome of a post. */
 static int kfi_post_done(struct kfid_ep *ep, enum kfi_trace_op op, u64 len,
 			 int ret)
@@ -129,26 +142,8 @@ static int kfi_post_done(struct kfid_ep *ep, enum kfi_trace_op op, u64 len,
 	return ret;
 }
 
-/**
- * kfi_sendmsg() - post a send
- * @ep: connected endpoint
- * @msg: buffers (at most tx_attr.iov_limit), context, immediate data
- * @flags: KFI_REMOTE_CQ_DATA, KFI_INJECT (at most tx_attr.inject_size
- *	bytes, no completion), KFI_FENCE, KFI_MORE, KFI_INVALIDATE,
- *	KFI_COMPLETION (report success on a selective endpoint, or of an
- *	inject)
- *
- * Takes one send credit if the endpoint uses credits, leaving
- * credits.reserve for the provider; with none, sets credit_starved so
- * that ep->credit_ready is called when credits arrive.
- *
- * Context: any; never sleeps, never allocates.
- * Return: 0; -EAGAIN (no credit, or the send queue is full); -ENOTCONN;
- * -EMSGSIZE (over max_msg_size, or an inject over inject_size); -EINVAL
- * (bad argument or flags, too many iov entries); -EOPNOTSUPP (no KFI_MSG
- * capability).
- */
-int kfi_sendmsg(struct kfid_ep *ep, const struct kfi_msg *msg, u64 flags)
+static int kfi_sendmsg_post(struct kfid_ep *ep, const struct kfi_msg *msg,
+			    u64 flags)
 {
 	u64 len;
 	int ret;
@@ -175,22 +170,34 @@ int kfi_sendmsg(struct kfid_ep *ep, const struct kfi_msg *msg, u64 flags)
 		kfi_credit_return(ep);
 	return kfi_post_done(ep, KFI_TRACE_SEND, len, ret);
 }
-EXPORT_SYMBOL_GPL(kfi_sendmsg);
 
 /**
- * kfi_recvmsg() - post a receive
- * @ep: enabled (or connecting, or connected) endpoint
- * @msg: buffers (at most rx_attr.iov_limit) and context
- * @flags: 0, KFI_MORE, KFI_COMPLETION (receives always complete)
+ * kfi_sendmsg() - post a send
+ * @ep: connected endpoint
+ * @msg: buffers (at most tx_attr.iov_limit), context, immediate data
+ * @flags: KFI_REMOTE_CQ_DATA, KFI_INJECT (at most tx_attr.inject_size
+ *	bytes, no completion), KFI_FENCE, KFI_MORE, KFI_INVALIDATE,
+ *	KFI_COMPLETION (report success on a selective endpoint, or of an
+ *	inject)
  *
- * A posted receive counts towards credits.grant, the credits the
- * provider will advertise to the peer.
+ * Takes one send credit if the endpoint uses credits, leaving
+ * credits.reserve for the provider; with none, sets credit_starved so
+ * that ep->credit_ready is called when credits arrive.
  *
  * Context: any; never sleeps, never allocates.
- * Return: 0; -EAGAIN (receive queue full); -EINVAL (bad argument, not
- * enabled); -ENOTCONN (shut down).
+ * Return: 0; -EAGAIN (no credit, or the send queue is full); -ENOTCONN;
+ * -EMSGSIZE (over max_msg_size, or an inject over inject_size); -EINVAL
+ * (bad argument or flags, too many iov entries); -EOPNOTSUPP (no KFI_MSG
+ * capability).
  */
-int kfi_recvmsg(struct kfid_ep *ep, const struct kfi_msg *msg, u64 flags)
+int kfi_sendmsg(struct kfid_ep *ep, const struct kfi_msg *msg, u64 flags)
+{
+	return kfi_post_end(ep, kfi_sendmsg_post(ep, msg, flags));
+}
+EXPORT_SYMBOL_GPL(kfi_sendmsg);
+
+static int kfi_recvmsg_post(struct kfid_ep *ep, const struct kfi_msg *msg,
+			    u64 flags)
 {
 	enum kfi_ep_state state;
 	u64 len;
@@ -211,6 +218,24 @@ int kfi_recvmsg(struct kfid_ep *ep, const struct kfi_msg *msg, u64 flags)
 	if (!ret)
 		kfi_credit_add_grant(ep, 1);
 	return kfi_post_done(ep, KFI_TRACE_RECV, len, ret);
+}
+
+/**
+ * kfi_recvmsg() - post a receive
+ * @ep: enabled (or connecting, or connected) endpoint
+ * @msg: buffers (at most rx_attr.iov_limit) and context
+ * @flags: 0, KFI_MORE, KFI_COMPLETION (receives always complete)
+ *
+ * A posted receive counts towards credits.grant, the credits the
+ * provider will advertise to the peer.
+ *
+ * Context: any; never sleeps, never allocates.
+ * Return: 0; -EAGAIN (receive queue full); -EINVAL (bad argument, not
+ * enabled); -ENOTCONN (shut down).
+ */
+int kfi_recvmsg(struct kfid_ep *ep, const struct kfi_msg *msg, u64 flags)
+{
+	return kfi_post_end(ep, kfi_recvmsg_post(ep, msg, flags));
 }
 EXPORT_SYMBOL_GPL(kfi_recvmsg);
 
@@ -240,6 +265,21 @@ static int kfi_rma_check(struct kfid_ep *ep, const struct kfi_msg_rma *msg,
 	return kfi_ep_post_state(ep);
 }
 
+static int kfi_readmsg_post(struct kfid_ep *ep,
+			    const struct kfi_msg_rma *msg, u64 flags)
+{
+	u64 len;
+	int ret;
+
+	if (!KFI_VALID(ep, KFI_CLASS_EP) || !msg || (flags & ~KFI_READ_FLAGS))
+		return -EINVAL;
+	ret = kfi_rma_check(ep, msg, flags, ep->fid.prov->ops->read, &len);
+	if (ret)
+		return ret;
+	ret = ep->fid.prov->ops->read(ep, msg, kfi_tx_flags(ep, flags));
+	return kfi_post_done(ep, KFI_TRACE_READ, len, ret);
+}
+
 /**
  * kfi_readmsg() - post RMA reads
  * @ep: connected endpoint
@@ -253,31 +293,12 @@ static int kfi_rma_check(struct kfid_ep *ep, const struct kfi_msg_rma *msg,
  */
 int kfi_readmsg(struct kfid_ep *ep, const struct kfi_msg_rma *msg, u64 flags)
 {
-	u64 len;
-	int ret;
-
-	if (!KFI_VALID(ep, KFI_CLASS_EP) || !msg || (flags & ~KFI_READ_FLAGS))
-		return -EINVAL;
-	ret = kfi_rma_check(ep, msg, flags, ep->fid.prov->ops->read, &len);
-	if (ret)
-		return ret;
-	ret = ep->fid.prov->ops->read(ep, msg, kfi_tx_flags(ep, flags));
-	return kfi_post_done(ep, KFI_TRACE_READ, len, ret);
+	return kfi_post_end(ep, kfi_readmsg_post(ep, msg, flags));
 }
 EXPORT_SYMBOL_GPL(kfi_readmsg);
 
-/**
- * kfi_writemsg() - post RMA writes
- * @ep: connected endpoint
- * @msg: local buffers, remote buffers of the same total length, context,
- *	immediate data
- * @flags: KFI_REMOTE_CQ_DATA (consumes a receive at the peer, so takes a
- *	send credit), KFI_INJECT, KFI_FENCE, KFI_MORE, KFI_COMPLETION
- *
- * Context: any; never sleeps, never allocates.
- * Return: as kfi_readmsg().
- */
-int kfi_writemsg(struct kfid_ep *ep, const struct kfi_msg_rma *msg, u64 flags)
+static int kfi_writemsg_post(struct kfid_ep *ep,
+			     const struct kfi_msg_rma *msg, u64 flags)
 {
 	bool credit = flags & KFI_REMOTE_CQ_DATA;
 	u64 len;
@@ -299,21 +320,26 @@ int kfi_writemsg(struct kfid_ep *ep, const struct kfi_msg_rma *msg, u64 flags)
 		kfi_credit_return(ep);
 	return kfi_post_done(ep, KFI_TRACE_WRITE, len, ret);
 }
-EXPORT_SYMBOL_GPL(kfi_writemsg);
 
 /**
- * kfi_atomicmsg() - post a 64-bit atomic
+ * kfi_writemsg() - post RMA writes
  * @ep: connected endpoint
- * @msg: KFI_SUM or KFI_CSWAP on an 8-byte, 8-byte aligned remote target;
- *	@result, if set, 8-byte aligned
- * @flags: KFI_FENCE, KFI_MORE, KFI_COMPLETION
+ * @msg: local buffers, remote buffers of the same total length, context,
+ *	immediate data
+ * @flags: KFI_REMOTE_CQ_DATA (consumes a receive at the peer, so takes a
+ *	send credit), KFI_INJECT, KFI_FENCE, KFI_MORE, KFI_COMPLETION
  *
  * Context: any; never sleeps, never allocates.
- * Return: 0; -EAGAIN; -ENOTCONN; -EINVAL (bad argument, op, length or
- * alignment); -EOPNOTSUPP (no KFI_ATOMIC, or the provider has no atomics).
+ * Return: as kfi_readmsg().
  */
-int kfi_atomicmsg(struct kfid_ep *ep, const struct kfi_msg_atomic *msg,
-		  u64 flags)
+int kfi_writemsg(struct kfid_ep *ep, const struct kfi_msg_rma *msg, u64 flags)
+{
+	return kfi_post_end(ep, kfi_writemsg_post(ep, msg, flags));
+}
+EXPORT_SYMBOL_GPL(kfi_writemsg);
+
+static int kfi_atomicmsg_post(struct kfid_ep *ep,
+			      const struct kfi_msg_atomic *msg, u64 flags)
 {
 	int ret;
 
@@ -333,5 +359,22 @@ int kfi_atomicmsg(struct kfid_ep *ep, const struct kfi_msg_atomic *msg,
 		return ret;
 	ret = ep->fid.prov->ops->atomic(ep, msg, kfi_tx_flags(ep, flags));
 	return kfi_post_done(ep, KFI_TRACE_ATOMIC, sizeof(u64), ret);
+}
+
+/**
+ * kfi_atomicmsg() - post a 64-bit atomic
+ * @ep: connected endpoint
+ * @msg: KFI_SUM or KFI_CSWAP on an 8-byte, 8-byte aligned remote target;
+ *	@result, if set, 8-byte aligned
+ * @flags: KFI_FENCE, KFI_MORE, KFI_COMPLETION
+ *
+ * Context: any; never sleeps, never allocates.
+ * Return: 0; -EAGAIN; -ENOTCONN; -EINVAL (bad argument, op, length or
+ * alignment); -EOPNOTSUPP (no KFI_ATOMIC, or the provider has no atomics).
+ */
+int kfi_atomicmsg(struct kfid_ep *ep, const struct kfi_msg_atomic *msg,
+		  u64 flags)
+{
+	return kfi_post_end(ep, kfi_atomicmsg_post(ep, msg, flags));
 }
 EXPORT_SYMBOL_GPL(kfi_atomicmsg);

@@ -117,6 +117,11 @@ struct kfi_connreq {
  *	context.
  * @strerror: optional.  A short text for a completion's prov_errno.
  *	Any context; returns a static string.
+ * @doorbell: optional (mandatory for a provider that defers requests
+ *	posted with KFI_MORE).  Hand the device every request of @ep still
+ *	deferred.  The core calls it after any post on @ep failed, so a
+ *	batch whose last post was refused is not stranded.  Any context;
+ *	never sleeps.
  */
 struct kfi_provider_ops {
 	int (*getinfo)(struct kfi_provider *prov, const struct kfi_info *hints,
@@ -165,6 +170,7 @@ struct kfi_provider_ops {
 	int (*getpeer)(struct kfid_ep *ep, void *addr, size_t *addrlen);
 	int (*size_left)(struct kfid_ep *ep, bool tx);
 	const char *(*strerror)(struct kfid_cq *cq, int prov_errno);
+	void (*doorbell)(struct kfid_ep *ep);
 };
 
 /**

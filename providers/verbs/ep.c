@@ -421,6 +421,9 @@ static void kfiv_ep_stop(struct kfiv_ep *ep, bool removed)
 	unsigned long flags;
 
 	spin_lock_irqsave(&ep->sq.lock, flags);
+	/* Deferred requests go to the device, to be flushed with the rest. */
+	if (ep->qp && !ep->dead)
+		kfiv_sq_ring(ep);
 	spin_lock(&ep->rq.lock);
 	ep->dead = true;
 	ep->removed |= removed;

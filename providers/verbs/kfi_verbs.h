@@ -185,6 +185,8 @@ enum kfiv_op {
  *	or NULL
  * @signaled: posted with IB_SEND_SIGNALED (send queue)
  * @report: the consumer wants its success (KFI_COMPLETION)
+ * @wr: the send queue request, kept here rather than on the stack so that
+ *	a request deferred with KFI_MORE lives until the doorbell rings
  */
 struct kfiv_slot {
 	struct ib_cqe cqe;
@@ -207,6 +209,12 @@ struct kfiv_slot {
 	struct kfiv_wait *wait;
 	bool signaled;
 	bool report;
+	union {
+		struct ib_send_wr send;
+		struct ib_rdma_wr rdma;
+		struct ib_atomic_wr atomic;
+		struct ib_reg_wr reg;
+	} wr;
 };
 
 /**
@@ -248,13 +256,19 @@ struct kfiv_bufs {
  * @depth: slots usable by the consumer
  * @busy: slots in flight; zero once teardown's drain is done
  * @bufs: provider buffers, one per slot
- * @order: send queue: indexes of the slots posted and not yet handed
- *	back, in the order posted (a ring of @nslots entries, under @lock)
- * @ohead: next entry of @order to hand back
- * @otail: next free entry of @order
+ * @order: send queue: indexes of the slots posted (or deferred) and not
+ *	yet handed back, in the order posted (a ring of @nslots entries)
+ * @ohead: index in @order of the oldest
+ * @ocount: entries on @order
  * @nslots: slots in all, the provider's own included
  * @unsig_run: requests posted unsignalled since the last signalled one
  * @unsig_out: unsignalled requests on @order
+ * @chain: send queue: requests deferred with KFI_MORE, not yet given to
+ *	the device, oldest first (linked through ib_send_wr.next)
+ * @chain_tail: the newest of @chain
+ *
+ * @order, @ohead, @ocount, @unsig_run, @unsig_out and @chain are guarded by
+ * @lock.
  */
 struct kfiv_queue {
 	spinlock_t lock;		/* see @lock above */
@@ -266,10 +280,12 @@ struct kfiv_queue {
 	struct kfiv_bufs bufs;
 	u32 *order;
 	u32 ohead;
-	u32 otail;
+	u32 ocount;
 	u32 nslots;
 	u32 unsig_run;
 	u32 unsig_out;
+	struct ib_send_wr *chain;
+	struct ib_send_wr *chain_tail;
 };
 
 enum kfiv_cm_kind {
@@ -477,6 +493,8 @@ int kfiv_post_reg(struct kfiv_ep *ep, struct kfiv_mr *mr, int access,
 		  struct kfiv_wait *wait);
 void kfiv_wait_poll(struct kfid_cq *cq, struct completion *done);
 void kfiv_sq_retire_all(struct kfiv_ep *ep);
+void kfiv_sq_ring(struct kfiv_ep *ep);
+void kfiv_doorbell(struct kfid_ep *kep);
 int kfiv_post_inv(struct kfiv_ep *ep, struct kfiv_mr *mr,
 		  struct kfi_context *ctx);
 int kfiv_size_left(struct kfid_ep *kep, bool tx);

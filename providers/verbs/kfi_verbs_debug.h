@@ -16,4 +16,7 @@
  */
 int kfiv_debug_live_objects(void);
 
+struct kfid_ep;
+int kfiv_debug_deferred(struct kfid_ep *kep);
+
 #endif /* _KFI_VERBS_DEBUG_H */

@@ -391,6 +391,7 @@ static const struct kfi_provider_ops kfiv_ops = {
 	.getpeer = kfiv_getpeer,
 	.size_left = kfiv_size_left,
 	.strerror = kfiv_strerror,
+	.doorbell = kfiv_doorbell,
 };
 
 struct kfi_provider kfiv_provider = {

@@ -20,6 +20,8 @@
 static void kfiv_send_done(struct ib_cq *cq, struct ib_wc *wc);
 static void kfiv_recv_done(struct ib_cq *cq, struct ib_wc *wc);
 static void kfiv_unmap(struct kfiv_ep *ep, struct kfiv_slot *s);
+static int kfiv_post_send_wr(struct kfiv_ep *ep, struct kfiv_slot *s,
+			     struct ib_send_wr *wr, bool want, bool more);
 
 /**
  * kfiv_slot_init() - fixed parts of a slot, set once at enable
@@ -65,6 +67,13 @@ static int kfiv_wc_errno(enum ib_wc_status status)
 	}
 }
 
+/* The slot's own work request, zeroed: it lives as long as the slot. */
+static struct ib_send_wr *kfiv_slot_wr(struct kfiv_slot *s)
+{
+	memset(&s->wr, 0, sizeof(s->wr));
+	return &s->wr.send;
+}
+
 /* Take a free slot.  Caller holds q->lock. */
 static struct kfiv_slot *kfiv_slot_get(struct kfiv_queue *q)
 {
@@ -104,7 +113,7 @@ static void kfiv_slot_put(struct kfiv_queue *q, struct kfiv_slot *s)
  */
 static void kfiv_sq_track(struct kfiv_queue *q, struct kfiv_slot *s)
 {
-	q->order[q->otail++ % q->nslots] = s - q->slots;
+	q->order[(q->ohead + q->ocount++) % q->nslots] = s - q->slots;
 	if (s->signaled) {
 		q->unsig_run = 0;
 	} else {
@@ -127,10 +136,11 @@ static u32 kfiv_sq_retire_locked(struct kfiv_ep *ep, struct kfiv_slot *last)
 	struct kfiv_queue *q = &ep->sq;
 	u32 n = 0;
 
-	while (q->ohead != q->otail) {
-		struct kfiv_slot *e = &q->slots[q->order[q->ohead++ %
-							  q->nslots]];
+	while (q->ocount) {
+		struct kfiv_slot *e = &q->slots[q->order[q->ohead]];
 
+		q->ohead = (q->ohead + 1) % q->nslots;
+		q->ocount--;
 		if (!e->signaled)
 			q->unsig_out--;
 		if (e == last)
@@ -165,6 +175,126 @@ void kfiv_sq_retire_all(struct kfiv_ep *ep)
 	if (ep->sq.order)
 		kfiv_sq_retire(ep, NULL);
 }
+
+/*
+ * A request deferred with KFI_MORE that the device refused when the
+ * doorbell rang: its post returned 0, so it completes, with -EIO.  Caller
+ * holds sq.lock and has taken @s off the order.
+ */
+static void kfiv_sq_refuse(struct kfiv_ep *ep, struct kfiv_slot *s)
+{
+	struct kfi_cq_entry e = {
+		.op_context = s->ctx,
+		.flags = s->flags,
+		.err = -EIO,
+		.prov_errno = IB_WC_GENERAL_ERR,
+	};
+
+	/* An inject not asked to complete has no context: the end says it. */
+	if (s->report || s->op != KFIV_OP_INJECT)
+		kfi_cq_sw_complete(ep->base.tx_cq, &e);
+	kfiv_unmap(ep, s);
+	kfiv_slot_put_locked(&ep->sq, s);
+	atomic_dec(&ep->sq.busy);
+}
+
+/*
+ * Post the deferred chain.  The requests from @bad on never reached the
+ * device; they are the newest on the order.  @last, the request of the
+ * post in progress, is undone by its caller; the others were posted with
+ * KFI_MORE and complete with -EIO, and the connection ends, as the order
+ * of operations the consumer asked for is broken.  Caller holds sq.lock.
+ */
+static int kfiv_sq_post_chain(struct kfiv_ep *ep, struct kfiv_slot *last)
+{
+	struct kfiv_queue *q = &ep->sq;
+	struct ib_send_wr *head = q->chain;
+	const struct ib_send_wr *bad = NULL, *wr;
+	bool refused = false;
+	u32 n = 0;
+	int ret;
+
+	if (!head)
+		return 0;
+	q->chain = NULL;
+	q->chain_tail = NULL;
+	ret = ib_post_send(ep->qp, head, &bad);
+	if (!ret)
+		return 0;
+	for (wr = bad; wr; wr = wr->next)
+		n++;
+	while (n-- && q->ocount) {
+		struct kfiv_slot *s;
+
+		q->ocount--;
+		s = &q->slots[q->order[(q->ohead + q->ocount) % q->nslots]];
+		if (!s->signaled)
+			q->unsig_out--;
+		if (s != last) {
+			kfiv_sq_refuse(ep, s);
+			refused = true;
+		}
+	}
+	if (refused)
+		kfiv_ep_fail(ep, KFI_SHUTDOWN, -EIO, GFP_ATOMIC);
+	return ret;
+}
+
+/**
+ * kfiv_sq_ring() - give the device every request deferred with KFI_MORE
+ * @ep: endpoint
+ *
+ * Teardown rings before it stops posts, so that deferred requests are
+ * flushed with the rest rather than forgotten.
+ *
+ * Context: any; ep->sq.lock held.
+ */
+void kfiv_sq_ring(struct kfiv_ep *ep)
+{
+	lockdep_assert_held(&ep->sq.lock);
+	kfiv_sq_post_chain(ep, NULL);
+}
+
+/**
+ * kfiv_doorbell() - give the device what was deferred with KFI_MORE
+ * @kep: endpoint
+ *
+ * Context: any; never sleeps.
+ */
+void kfiv_doorbell(struct kfid_ep *kep)
+{
+	struct kfiv_ep *ep = to_ep(kep);
+	unsigned long flags;
+
+	spin_lock_irqsave(&ep->sq.lock, flags);
+	if (!ep->dead)
+		kfiv_sq_ring(ep);
+	spin_unlock_irqrestore(&ep->sq.lock, flags);
+}
+
+/**
+ * kfiv_debug_deferred() - requests of @kep deferred with KFI_MORE
+ * @kep: a verbs endpoint
+ *
+ * For the provider's tests: what waits for the doorbell.
+ *
+ * Context: any.
+ * Return: the count.
+ */
+int kfiv_debug_deferred(struct kfid_ep *kep)
+{
+	struct kfiv_ep *ep = to_ep(kep);
+	const struct ib_send_wr *wr;
+	unsigned long flags;
+	int n = 0;
+
+	spin_lock_irqsave(&ep->sq.lock, flags);
+	for (wr = ep->sq.chain; wr; wr = wr->next)
+		n++;
+	spin_unlock_irqrestore(&ep->sq.lock, flags);
+	return n;
+}
+EXPORT_SYMBOL_GPL(kfiv_debug_deferred);
 
 /* Posting is refused on a stopped endpoint.  Caller holds the queue lock. */
 static int kfiv_ep_check(struct kfiv_ep *ep)
@@ -385,7 +515,6 @@ static bool kfiv_credit_wanted(struct kfiv_ep *ep)
 void kfiv_credit_update(struct kfiv_ep *ep)
 {
 	struct kfiv_slot *s = &ep->sq.slots[ep->sq.depth];
-	struct ib_send_wr wr = {};
 	unsigned long flags;
 	u32 grant;
 	int ret;
@@ -415,18 +544,12 @@ void kfiv_credit_update(struct kfiv_ep *ep)
 	s->sge[0].lkey = ep->dom->pd->local_dma_lkey;
 	ib_dma_sync_single_for_device(ep->dom->ibdev, s->buf_dma, KFIV_HDR_LEN,
 				      DMA_TO_DEVICE);
-	wr.wr_cqe = &s->cqe;
-	wr.sg_list = s->sge;
-	wr.num_sge = 1;
-	wr.opcode = IB_WR_SEND;
-	wr.send_flags = IB_SEND_SIGNALED;
-	s->signaled = true;
-	ret = ib_post_send(ep->qp, &wr, NULL);
+	kfiv_slot_wr(s)->opcode = IB_WR_SEND;
+	/* Requests deferred before it go first: the order holds. */
+	ret = kfiv_post_send_wr(ep, s, &s->wr.send, true, false);
 	if (ret) {
 		atomic_dec(&ep->sq.busy);
 		kfiv_hdr_unfill(ep, grant);
-	} else {
-		kfiv_sq_track(&ep->sq, s);
 	}
 unlock:
 	spin_unlock_irqrestore(&ep->sq.lock, flags);
@@ -645,6 +768,17 @@ static void kfiv_post_undo(struct kfiv_ep *ep, struct kfiv_queue *q,
 }
 
 /*
+ * A post that fails rings the doorbell for what was deferred before it: a
+ * consumer told -EAGAIN waits for completions, and one whose last post of
+ * a batch failed must not leave the batch stranded.  Caller holds sq.lock.
+ */
+static void kfiv_sq_post_failed(struct kfiv_ep *ep, int ret)
+{
+	if (ret)
+		kfiv_sq_post_chain(ep, NULL);
+}
+
+/*
  * Signal a request whose success is wanted, and at least one in each half
  * of the queue: an unsignalled request's slot comes back only with a later
  * signalled one's completion, so the queue never fills with slots that
@@ -655,23 +789,35 @@ static bool kfiv_signal(struct kfiv_queue *q, bool want)
 	return want || q->unsig_run + 1 >= max(q->depth / 2, 1U);
 }
 
-/* Post @wr for slot @s; @want: the request must be signalled. */
+/*
+ * Queue @wr, the request of slot @s, behind those deferred before it and,
+ * unless @more (KFI_MORE), ring the doorbell for all of them.  @want: the
+ * request must be signalled.  Caller holds sq.lock; on failure @s is its
+ * to undo.
+ */
 static int kfiv_post_send_wr(struct kfiv_ep *ep, struct kfiv_slot *s,
-			     struct ib_send_wr *wr, bool want)
+			     struct ib_send_wr *wr, bool want, bool more)
 {
+	struct kfiv_queue *q = &ep->sq;
 	int ret;
 
 	wr->wr_cqe = &s->cqe;
 	wr->sg_list = s->sge;
 	wr->num_sge = s->first + s->nsge;
-	s->signaled = kfiv_signal(&ep->sq, want);
+	wr->next = NULL;
+	s->signaled = kfiv_signal(q, want);
 	if (s->signaled)
 		wr->send_flags |= IB_SEND_SIGNALED;
-	ret = ib_post_send(ep->qp, wr, NULL);
-	if (ret)
-		return ret == -ENOMEM ? -EAGAIN : ret;
-	kfiv_sq_track(&ep->sq, s);
-	return 0;
+	if (q->chain_tail)
+		q->chain_tail->next = wr;
+	else
+		q->chain = wr;
+	q->chain_tail = wr;
+	kfiv_sq_track(q, s);
+	if (more)
+		return 0;
+	ret = kfiv_sq_post_chain(ep, s);
+	return ret == -ENOMEM ? -EAGAIN : ret;
 }
 
 /*
@@ -782,7 +928,7 @@ static int kfiv_send_prep(struct kfiv_ep *ep, struct kfiv_slot *s,
 int kfiv_send(struct kfid_ep *kep, const struct kfi_msg *msg, u64 flags)
 {
 	struct kfiv_ep *ep = to_ep(kep);
-	struct ib_send_wr wr = {};
+	struct ib_send_wr *wr;
 	struct kfiv_slot *s;
 	unsigned long irq;
 	u32 grant;
@@ -797,20 +943,22 @@ int kfiv_send(struct kfid_ep *kep, const struct kfi_msg *msg, u64 flags)
 		ret = -EAGAIN;
 		goto unlock;
 	}
-	ret = kfiv_send_prep(ep, s, msg, flags, &wr);
+	wr = kfiv_slot_wr(s);
+	ret = kfiv_send_prep(ep, s, msg, flags, wr);
 	if (ret)
 		goto undo;
 	grant = kfiv_hdr_fill(ep, s, 0);
-	if (!(wr.send_flags & IB_SEND_INLINE))
+	if (!(wr->send_flags & IB_SEND_INLINE))
 		ib_dma_sync_single_for_device(ep->dom->ibdev, s->buf_dma,
 					      s->sge[0].length, DMA_TO_DEVICE);
-	ret = kfiv_post_send_wr(ep, s, &wr, s->report);
+	ret = kfiv_post_send_wr(ep, s, wr, s->report, flags & KFI_MORE);
 	if (!ret)
 		goto unlock;
 	kfiv_hdr_unfill(ep, grant);
 undo:
 	kfiv_post_undo(ep, &ep->sq, s);
 unlock:
+	kfiv_sq_post_failed(ep, ret);
 	spin_unlock_irqrestore(&ep->sq.lock, irq);
 	return ret;
 }
@@ -885,7 +1033,7 @@ static int kfiv_rma_check(const struct kfi_msg_rma *msg, u64 len)
 static int kfiv_rma(struct kfiv_ep *ep, const struct kfi_msg_rma *msg,
 		    u64 flags, bool write)
 {
-	struct ib_rdma_wr wr = {};
+	struct ib_rdma_wr *wr;
 	struct kfiv_slot *s;
 	unsigned long irq;
 	int ret;
@@ -910,24 +1058,26 @@ static int kfiv_rma(struct kfiv_ep *ep, const struct kfi_msg_rma *msg,
 	s->ctx = msg->context;
 	s->flags = KFI_RMA | (write ? KFI_WRITE : KFI_READ);
 	s->report = flags & KFI_COMPLETION;
-	wr.remote_addr = msg->rma_iov->addr;
-	wr.rkey = msg->rma_iov->key;
-	wr.wr.opcode = write ? IB_WR_RDMA_WRITE : IB_WR_RDMA_READ;
+	wr = container_of(kfiv_slot_wr(s), struct ib_rdma_wr, wr);
+	wr->remote_addr = msg->rma_iov->addr;
+	wr->rkey = msg->rma_iov->key;
+	wr->wr.opcode = write ? IB_WR_RDMA_WRITE : IB_WR_RDMA_READ;
 	if (write && (flags & KFI_REMOTE_CQ_DATA)) {
 		ret = -EINVAL;
 		if (msg->data > U32_MAX)
 			goto undo;
-		wr.wr.opcode = IB_WR_RDMA_WRITE_WITH_IMM;
-		wr.wr.ex.imm_data = cpu_to_be32(msg->data);
+		wr->wr.opcode = IB_WR_RDMA_WRITE_WITH_IMM;
+		wr->wr.ex.imm_data = cpu_to_be32(msg->data);
 	}
 	if (flags & KFI_FENCE)
-		wr.wr.send_flags |= IB_SEND_FENCE;
-	ret = kfiv_post_send_wr(ep, s, &wr.wr, s->report);
+		wr->wr.send_flags |= IB_SEND_FENCE;
+	ret = kfiv_post_send_wr(ep, s, &wr->wr, s->report, flags & KFI_MORE);
 	if (!ret)
 		goto unlock;
 undo:
 	kfiv_post_undo(ep, &ep->sq, s);
 unlock:
+	kfiv_sq_post_failed(ep, ret);
 	spin_unlock_irqrestore(&ep->sq.lock, irq);
 	return ret;
 }
@@ -1014,7 +1164,7 @@ int kfiv_atomic(struct kfid_ep *kep, const struct kfi_msg_atomic *msg,
 		u64 flags)
 {
 	struct kfiv_ep *ep = to_ep(kep);
-	struct ib_atomic_wr wr = {};
+	struct ib_atomic_wr *wr;
 	struct kfiv_slot *s;
 	unsigned long irq;
 	int ret;
@@ -1043,15 +1193,17 @@ int kfiv_atomic(struct kfid_ep *kep, const struct kfi_msg_atomic *msg,
 	s->flags = KFI_ATOMIC | (msg->op == KFI_SUM ? KFI_WRITE : KFI_READ);
 	s->report = flags & KFI_COMPLETION;
 	s->len = sizeof(u64);
-	kfiv_atomic_wr(msg, &wr);
+	wr = container_of(kfiv_slot_wr(s), struct ib_atomic_wr, wr);
+	kfiv_atomic_wr(msg, wr);
 	if (flags & KFI_FENCE)
-		wr.wr.send_flags |= IB_SEND_FENCE;
-	ret = kfiv_post_send_wr(ep, s, &wr.wr, s->report);
+		wr->wr.send_flags |= IB_SEND_FENCE;
+	ret = kfiv_post_send_wr(ep, s, &wr->wr, s->report, flags & KFI_MORE);
 	if (!ret)
 		goto unlock;
 undo:
 	kfiv_post_undo(ep, &ep->sq, s);
 unlock:
+	kfiv_sq_post_failed(ep, ret);
 	spin_unlock_irqrestore(&ep->sq.lock, irq);
 	return ret;
 }
@@ -1073,7 +1225,7 @@ unlock:
 int kfiv_post_reg(struct kfiv_ep *ep, struct kfiv_mr *mr, int access,
 		  struct kfiv_wait *wait)
 {
-	struct ib_reg_wr wr = {};
+	struct ib_reg_wr *wr;
 	struct kfiv_slot *s;
 	unsigned long irq;
 	int ret;
@@ -1093,15 +1245,17 @@ int kfiv_post_reg(struct kfiv_ep *ep, struct kfiv_mr *mr, int access,
 	s->sgl = NULL;
 	s->mr = mr;
 	s->wait = wait;
-	wr.wr.opcode = IB_WR_REG_MR;
-	wr.mr = mr->ibmr;
-	wr.key = mr->ibmr->rkey;
-	wr.access = access;
+	wr = container_of(kfiv_slot_wr(s), struct ib_reg_wr, wr);
+	wr->wr.opcode = IB_WR_REG_MR;
+	wr->mr = mr->ibmr;
+	wr->key = mr->ibmr->rkey;
+	wr->access = access;
 	s->report = false;
-	ret = kfiv_post_send_wr(ep, s, &wr.wr, true);
+	ret = kfiv_post_send_wr(ep, s, &wr->wr, true, false);
 	if (ret)
 		kfiv_post_undo(ep, &ep->sq, s);
 unlock:
+	kfiv_sq_post_failed(ep, ret);
 	spin_unlock_irqrestore(&ep->sq.lock, irq);
 	return ret;
 }
@@ -1118,7 +1272,7 @@ unlock:
 int kfiv_post_inv(struct kfiv_ep *ep, struct kfiv_mr *mr,
 		  struct kfi_context *ctx)
 {
-	struct ib_send_wr wr = {};
+	struct ib_send_wr *wr;
 	struct kfiv_slot *s;
 	unsigned long irq;
 	int ret;
@@ -1140,13 +1294,15 @@ int kfiv_post_inv(struct kfiv_ep *ep, struct kfiv_mr *mr,
 	s->ctx = ctx;
 	s->flags = KFI_MR_OP;
 	s->len = 0;
-	wr.opcode = IB_WR_LOCAL_INV;
-	wr.ex.invalidate_rkey = mr->ibmr->rkey;
+	wr = kfiv_slot_wr(s);
+	wr->opcode = IB_WR_LOCAL_INV;
+	wr->ex.invalidate_rkey = mr->ibmr->rkey;
 	s->report = true;
-	ret = kfiv_post_send_wr(ep, s, &wr, true);
+	ret = kfiv_post_send_wr(ep, s, wr, true, false);
 	if (ret)
 		kfiv_post_undo(ep, &ep->sq, s);
 unlock:
+	kfiv_sq_post_failed(ep, ret);
 	spin_unlock_irqrestore(&ep->sq.lock, irq);
 	return ret;
 }

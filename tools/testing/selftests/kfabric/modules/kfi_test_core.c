@@ -968,6 +968,14 @@ static void loop_cq_close(struct kfid_cq *cq)
 {
 }
 
+/* Posts complete at once here: the doorbell only counts its rings. */
+static atomic_t loop_doorbells = ATOMIC_INIT(0);
+
+static void loop_doorbell(struct kfid_ep *ep)
+{
+	atomic_inc(&loop_doorbells);
+}
+
 static const struct kfi_provider_ops loop_ops = {
 	.getinfo	= loop_getinfo,
 	.domain_open	= loop_domain_open,
@@ -995,6 +1003,7 @@ static const struct kfi_provider_ops loop_ops = {
 	.read		= loop_read,
 	.write		= loop_write,
 	.atomic		= loop_atomic,
+	.doorbell	= loop_doorbell,
 };
 
 static struct kfi_provider loop_prov = {
@@ -3944,6 +3953,35 @@ out:
 	return tfx_free(t, ret);
 }
 
+/*
+ * A post that fails, refused by the core or by the provider, rings the
+ * provider's doorbell so that what was deferred with KFI_MORE goes out; a
+ * post that succeeds leaves it to the next post without KFI_MORE.
+ */
+static int more_doorbell_on_failure(void)
+{
+	struct kfi_cq_entry e;
+	struct tfx *t;
+	int ret, n;
+
+	t = tfx_open(&t_direct, &ret);
+	T_OK(ret);
+	n = atomic_read(&loop_doorbells);
+	T_OK(kfi_recv(t->sv, t->sbuf[0].data, T_BUFSZ, NULL, &t->sbuf[0].ctx));
+	T_OK(t_sendf(t->cl, &t->cbuf[0], 8, KFI_MORE));
+	T_EQ(atomic_read(&loop_doorbells), n);
+	T_EQ(t_sendf(t->cl, &t->cbuf[1], 8, BIT_ULL(63)), -EINVAL);
+	T_EQ(atomic_read(&loop_doorbells), n + 1);
+	T_EQ(kfi_inject(t->cl, t->cbuf[1].data, LOOP_INJECT + 1), -EMSGSIZE);
+	T_EQ(atomic_read(&loop_doorbells), n + 2);
+	T_EQ(kfi_recvmsg(t->sv, NULL, 0), -EINVAL);
+	T_EQ(atomic_read(&loop_doorbells), n + 3);
+	T_OK(t_cq_wait(t->scq, &e, 1));
+	T_OK(t_cq_wait(t->ccq, &e, 1));
+out:
+	return tfx_free(t, ret);
+}
+
 static const struct kt_case core_cases[] = {
 	KT_CASE(reg_version_major),
 	KT_CASE(reg_version_minor),
@@ -4030,6 +4068,7 @@ static const struct kt_case core_cases[] = {
 	KT_CASE(bad_endpoint),
 	KT_CASE(sel_completion),
 	KT_CASE(sel_bind),
+	KT_CASE(more_doorbell_on_failure),
 };
 
 /*

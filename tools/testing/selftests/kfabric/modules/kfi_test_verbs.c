@@ -2029,6 +2029,108 @@ static int selective_completion(void)
 	return ret;
 }
 
+#define T_MORE		4
+
+static struct treq **more_reqs;
+
+/* The server posts two batches' worth of receives, the client its spare. */
+static int prepost_more(struct tside *s, bool server)
+{
+	return server ? post_n(s, more_reqs, 2 * T_MORE) :
+			prepost_spare(s, false);
+}
+
+/* Wait (bounded) until @s may send @n messages without -EAGAIN. */
+static int wait_credits(struct tside *s, int n)
+{
+	unsigned long end = t_deadline();
+
+	while (kfi_ep_credits(s->ep) - (int)s->ep->credits.reserve < n) {
+		if (time_after(jiffies, end))
+			return -ETIMEDOUT;
+		kick(s);
+		usleep_range(200, 500);
+	}
+	return 0;
+}
+
+/* Post one batch of T_MORE sends, all but the last with KFI_MORE. */
+static int more_batch(struct tconn *tc, struct treq **sr, int batch,
+		      bool refuse_last)
+{
+	int i, ret = wait_credits(&tc->c, T_MORE);
+
+	for (i = 0; !ret && i < T_MORE; i++) {
+		bool last = i == T_MORE - 1 && !refuse_last;
+
+		fill(sr[i]->buf, 32, 10 * batch + i);
+		ret = post_send_once(&tc->c, sr[i], KFI_IOV_KVEC,
+				     last ? 0 : KFI_MORE, 0);
+		/* Deferred: nothing reached the device yet. */
+		if (!ret && !last && kfiv_debug_deferred(tc->c.ep) != i + 1)
+			ret = -EPROTO;
+	}
+	/* A post refused by the core rings the doorbell all the same. */
+	if (!ret && refuse_last &&
+	    post_send_once(&tc->c, sr[0], KFI_IOV_KVEC, BIT_ULL(63), 0) !=
+	    -EINVAL)
+		ret = -EPROTO;
+	if (!ret && kfiv_debug_deferred(tc->c.ep))
+		ret = -EPROTO;
+	return ret;
+}
+
+/* The batch arrives whole and in order; the server posts its receives again. */
+static int more_check(struct tconn *tc, struct treq **sr, int batch)
+{
+	struct kfi_cq_entry e;
+	int i, ret = 0;
+
+	for (i = 0; !ret && i < T_MORE; i++) {
+		STEP(ret, wait_ok(&tc->s, &e));
+		if (!ret && e.len != 32)
+			ret = -EPROTO;
+		STEP(ret, check(treq_of(&e)->buf, 32, 10 * batch + i));
+		STEP(ret, post_recv(&tc->s, treq_of(&e), KFI_IOV_KVEC));
+	}
+	for (i = 0; !ret && i < T_MORE; i++) {
+		STEP(ret, wait_ok(&tc->c, &e));
+		if (!ret && e.op_context != &sr[i]->kctx)
+			ret = -EPROTO;
+	}
+	return ret;
+}
+
+/*
+ * KFI_MORE defers the doorbell: sends posted with it wait in their slots
+ * until the next post without it, then all reach the peer, in order.  A
+ * batch whose closing post is refused is not stranded.
+ */
+static int more_defers_doorbell(void)
+{
+	struct topts o = { .depth = 16, .prepost = prepost_more };
+	struct treq **sr = treqs_alloc(T_MORE, 32);
+	struct tconn tc = {};
+	int ret = -ENOMEM;
+
+	more_reqs = treqs_alloc(2 * T_MORE, 32);
+	if (!more_reqs || !sr)
+		goto out;
+	ret = conn_open(&tc, &o);
+	STEP(ret, more_batch(&tc, sr, 0, false));
+	STEP(ret, more_check(&tc, sr, 0));
+	STEP(ret, more_batch(&tc, sr, 1, true));
+	STEP(ret, more_check(&tc, sr, 1));
+	if (ret)
+		t_failed = true;
+out:
+	conn_close(&tc);
+	treqs_free(more_reqs, 2 * T_MORE);
+	more_reqs = NULL;
+	treqs_free(sr, T_MORE);
+	return ret;
+}
+
 static const struct kt_case verbs_cases[] = {
 	KT_CASE(getinfo_limits),
 	KT_CASE(getinfo_hint_sizes),
@@ -2058,6 +2160,7 @@ static const struct kt_case verbs_cases[] = {
 	KT_CASE(connect_cycles_no_leak),
 	KT_CASE(close_inflight_many),
 	KT_CASE(selective_completion),
+	KT_CASE(more_defers_doorbell),
 };
 
 /* ------------------------------------------------------------------ */
