@@ -667,6 +667,47 @@ struct kfi_msg_atomic {
 	struct kfi_context *context;
 };
 
+/**
+ * struct kfi_rma_xfer - state of a kfi_rma_xfer(), embedded by the consumer
+ * @piece_ctx: private: the context every piece is posted with
+ * @ep: private: the endpoint
+ * @context: private: the consumer's context, completed once
+ * @iov: private: the consumer's buffers
+ * @sg: private: scatterlist entry at the cursor
+ * @idx: private: entry of @iov at the cursor
+ * @off: private: bytes of that entry already posted
+ * @addr: private: remote address of the transfer
+ * @key: private: remote key
+ * @len: private: bytes of the transfer
+ * @posted: private: bytes posted so far
+ * @flags: private: the caller's flags
+ * @outstanding: private: pieces posted and not completed
+ * @err: private: the first error
+ * @prov_errno: private: its provider status
+ * @lock: private: guards the fields above once pieces are posted
+ *
+ * Opaque to the consumer, who only provides the memory and leaves it
+ * alone until the transfer's completion.
+ */
+struct kfi_rma_xfer {
+	struct kfi_context piece_ctx;
+	struct kfid_ep *ep;
+	struct kfi_context *context;
+	struct kfi_iov iov;
+	struct scatterlist *sg;
+	u32 idx;
+	u64 off;
+	u64 addr;
+	u64 key;
+	u64 len;
+	u64 posted;
+	u64 flags;
+	u32 outstanding;
+	int err;
+	int prov_errno;
+	spinlock_t lock;	/* see @lock above */
+};
+
 /* ------------------------------------------------------------------ */
 /* Discovery */
 
@@ -742,6 +783,9 @@ int kfi_readmsg(struct kfid_ep *ep, const struct kfi_msg_rma *msg, u64 flags);
 int kfi_writemsg(struct kfid_ep *ep, const struct kfi_msg_rma *msg, u64 flags);
 int kfi_atomicmsg(struct kfid_ep *ep, const struct kfi_msg_atomic *msg,
 		  u64 flags);
+int kfi_rma_xfer(struct kfid_ep *ep, struct kfi_rma_xfer *x,
+		 const struct kfi_iov *iov, u64 addr, u64 key,
+		 struct kfi_context *context, u64 flags);
 
 /* Credits (providers and curious consumers) */
 

@@ -3982,6 +3982,180 @@ out:
 	return tfx_free(t, ret);
 }
 
+/* ------------------------------------------------------------------ */
+/* RMA in pieces: kfi_rma_xfer() */
+
+#define T_XFER_LEN	793	/* 13 entries of 61 bytes */
+#define T_XFER_SEG	61
+
+/* @n kvec entries of @seg bytes each over @buf. */
+static void t_kvecs(struct kvec *kv, u8 *buf, int n, size_t seg)
+{
+	int i;
+
+	for (i = 0; i < n; i++) {
+		kv[i].iov_base = buf + i * seg;
+		kv[i].iov_len = seg;
+	}
+}
+
+/* Run one transfer to its one completion; *pieces: operations it posted. */
+static int t_xfer(struct tfx *t, struct kfi_rma_xfer *x,
+		  const struct kfi_iov *iov, struct kfid_mr *mr, u64 flags,
+		  struct kfi_cq_entry *e, s64 *pieces)
+{
+	s64 before = atomic64_read(&t->cl->stats.posted);
+	int ret;
+
+	ret = kfi_rma_xfer(t->cl, x, iov, mr->iova + 3, mr->key,
+			   &t->cbuf[0].ctx, flags);
+	if (ret)
+		return ret;
+	ret = t_cq_wait(t->ccq, e, 1);
+	*pieces = atomic64_read(&t->cl->stats.posted) - before;
+	if (ret)
+		return ret;
+	if (e->op_context != &t->cbuf[0].ctx)
+		return -EPROTO;
+	/* One completion for the whole. */
+	return kfi_cq_read(t->ccq, e + 1, 1) == -EAGAIN ? 0 : -EPROTO;
+}
+
+/*
+ * 793 bytes in 13 kvec entries, written and read back in kvec, bio_vec and
+ * scatterlist form on an endpoint whose operations carry at most 100
+ * bytes: 8 pieces each (7 of 100 bytes, one of 93), one completion.  With
+ * 40 entries of 3 bytes the entry limit (4) cuts instead: 10 pieces.
+ */
+static int xfer_pieces(void)
+{
+	struct kfi_cq_entry e[2];
+	struct kfid_mr *mr = NULL;
+	struct kfi_rma_xfer x;
+	struct scatterlist sg[13];
+	struct bio_vec bv[13];
+	struct kvec kv[40];
+	struct kfi_iov iov;
+	u8 *rbuf = NULL, *src = NULL, *dst = NULL;
+	struct tfx *t;
+	s64 pieces;
+	int ret, i;
+
+	t = tfx_open(&t_direct, &ret);
+	T_OK(ret);
+	T_OK(t_remote_mr(t, 4096, KFI_REMOTE_READ | KFI_REMOTE_WRITE, &rbuf,
+			 &mr));
+	src = kmalloc(PAGE_SIZE, GFP_KERNEL);
+	dst = kzalloc(PAGE_SIZE, GFP_KERNEL);
+	T_CHECK(src && dst);
+	get_random_bytes(src, T_XFER_LEN);
+	t->cl->info.ep_attr.max_msg_size = 100;
+
+	t_kvecs(kv, src, 13, T_XFER_SEG);
+	iov = KFI_IOV_INIT(KFI_IOV_KVEC, kvec, kv, 13);
+	T_OK(t_xfer(t, &x, &iov, mr, KFI_WRITE, e, &pieces));
+	T_EQ(e[0].err, 0);
+	T_EQ(e[0].len, T_XFER_LEN);
+	T_EQ(e[0].flags, KFI_RMA | KFI_WRITE);
+	T_EQ(pieces, 8);
+	T_OK(memcmp(rbuf + 3, src, T_XFER_LEN));
+
+	for (i = 0; i < 13; i++)
+		bv[i] = (struct bio_vec){ .bv_page = virt_to_page(dst),
+					  .bv_offset = offset_in_page(dst) +
+						       i * T_XFER_SEG,
+					  .bv_len = T_XFER_SEG };
+	iov = KFI_IOV_INIT(KFI_IOV_BVEC, bvec, bv, 13);
+	T_OK(t_xfer(t, &x, &iov, mr, KFI_READ, e, &pieces));
+	T_EQ(e[0].flags, KFI_RMA | KFI_READ);
+	T_EQ(pieces, 8);
+	T_OK(memcmp(dst, src, T_XFER_LEN));
+
+	memset(dst, 0, T_XFER_LEN);
+	sg_init_table(sg, 13);
+	for (i = 0; i < 13; i++)
+		sg_set_buf(&sg[i], dst + i * T_XFER_SEG, T_XFER_SEG);
+	iov = KFI_IOV_INIT(KFI_IOV_SGL, sgl, sg, 13);
+	T_OK(t_xfer(t, &x, &iov, mr, KFI_READ, e, &pieces));
+	T_EQ(pieces, 8);
+	T_OK(memcmp(dst, src, T_XFER_LEN));
+
+	t_kvecs(kv, src, 40, 3);
+	iov = KFI_IOV_INIT(KFI_IOV_KVEC, kvec, kv, 40);
+	T_OK(t_xfer(t, &x, &iov, mr, KFI_WRITE, e, &pieces));
+	T_EQ(e[0].len, 120);
+	T_EQ(pieces, 10);
+	T_OK(memcmp(rbuf + 3, src, 120));
+out:
+	kfree(src);
+	kfree(dst);
+	ret = t_put_mr(mr, rbuf, ret);
+	return tfx_free(t, ret);
+}
+
+/*
+ * The first failed piece ends the transfer with its error, in one
+ * completion; a selective endpoint reports a success only when asked;
+ * bad arguments and a full queue post nothing.
+ */
+static int xfer_errors(void)
+{
+	struct kfi_cq_entry e[2];
+	struct kfid_mr *mr = NULL;
+	struct kfi_rma_xfer x;
+	struct kvec kv[13];
+	struct kfi_iov iov = KFI_IOV_INIT(KFI_IOV_KVEC, kvec, kv, 13);
+	u8 *rbuf = NULL, *src = NULL;
+	struct tfx *t;
+	s64 pieces, before;
+	int ret;
+
+	t = tfx_open(&t_selective, &ret);
+	T_OK(ret);
+	/* 1000 bytes of remote buffer: the last piece falls off its end. */
+	T_OK(t_remote_mr(t, 1000, KFI_REMOTE_READ | KFI_REMOTE_WRITE, &rbuf,
+			 &mr));
+	src = kzalloc(PAGE_SIZE, GFP_KERNEL);
+	T_CHECK(src);
+	t->cl->info.ep_attr.max_msg_size = 100;
+	t_kvecs(kv, src, 13, T_XFER_SEG);
+
+	T_OK(t_xfer(t, &x, &iov, mr, KFI_WRITE | KFI_COMPLETION, e, &pieces));
+	T_EQ(e[0].err, 0);
+	before = atomic64_read(&t->cl->stats.posted);
+	T_OK(kfi_rma_xfer(t->cl, &x, &iov, mr->iova, mr->key,
+			  &t->cbuf[0].ctx, KFI_WRITE));
+	T_EQ(kfi_cq_read(t->ccq, e, 1), -EAGAIN);
+	T_EQ(atomic64_read(&t->cl->stats.posted) - before, 8);
+
+	T_EQ(kfi_rma_xfer(t->cl, &x, &iov, mr->iova + 300, mr->key,
+			  &t->cbuf[0].ctx, KFI_WRITE), 0);
+	T_EQ(kfi_cq_read(t->ccq, e, 1), -EIO);
+	T_OK(kfi_cq_readerr(t->ccq, e));
+	T_CHECK(e[0].op_context == &t->cbuf[0].ctx);
+	T_EQ(e[0].err, -EACCES);
+	T_EQ(kfi_cq_read(t->ccq, e, 1), -EAGAIN);
+
+	T_EQ(kfi_rma_xfer(t->cl, &x, &iov, mr->iova, mr->key, NULL,
+			  KFI_READ | KFI_WRITE), -EINVAL);
+	iov.count = 0;
+	T_EQ(kfi_rma_xfer(t->cl, &x, &iov, mr->iova, mr->key, NULL,
+			  KFI_READ), -EINVAL);
+	iov.count = 13;
+	T_EQ(kfi_rma_xfer(t->cl, &x, &iov, U64_MAX - 100, mr->key, NULL,
+			  KFI_READ), -EINVAL);
+	loop_refuse_rma = -EAGAIN;
+	before = atomic64_read(&t->cl->stats.posted);
+	T_EQ(kfi_rma_xfer(t->cl, &x, &iov, mr->iova, mr->key, NULL,
+			  KFI_READ), -EAGAIN);
+	T_EQ(atomic64_read(&t->cl->stats.posted) - before, 0);
+out:
+	loop_refuse_rma = 0;
+	kfree(src);
+	ret = t_put_mr(mr, rbuf, ret);
+	return tfx_free(t, ret);
+}
+
 static const struct kt_case core_cases[] = {
 	KT_CASE(reg_version_major),
 	KT_CASE(reg_version_minor),
@@ -4069,6 +4243,8 @@ static const struct kt_case core_cases[] = {
 	KT_CASE(sel_completion),
 	KT_CASE(sel_bind),
 	KT_CASE(more_doorbell_on_failure),
+	KT_CASE(xfer_pieces),
+	KT_CASE(xfer_errors),
 };
 
 /*

@@ -2131,6 +2131,80 @@ out:
 	return ret;
 }
 
+#define T_XFER_PAGES	16
+
+/* One transfer of @lr's pages in @form (16 entries); one completion. */
+static int rma_xfer_one(struct tconn *tc, struct tmr *m, struct treq *lr,
+			enum kfi_iov_type form, u64 flags)
+{
+	struct bio_vec bv[T_XFER_PAGES];
+	struct scatterlist sg[T_XFER_PAGES];
+	struct kfi_iov iov = KFI_IOV_INIT(KFI_IOV_BVEC, bvec, bv,
+					  T_XFER_PAGES);
+	s64 before = atomic64_read(&tc->c.ep->stats.posted);
+	struct kfi_rma_xfer x;
+	struct kfi_cq_entry e;
+	int i, ret;
+
+	sg_init_table(sg, T_XFER_PAGES);
+	for (i = 0; i < T_XFER_PAGES; i++) {
+		void *p = lr->buf + i * PAGE_SIZE;
+
+		bv[i] = (struct bio_vec){ .bv_page = virt_to_page(p),
+					  .bv_offset = offset_in_page(p),
+					  .bv_len = PAGE_SIZE };
+		sg_set_buf(&sg[i], p, PAGE_SIZE);
+	}
+	if (form == KFI_IOV_SGL)
+		iov = KFI_IOV_INIT(KFI_IOV_SGL, sgl, sg, T_XFER_PAGES);
+	ret = kfi_rma_xfer(tc->c.ep, &x, &iov, m->mr->iova, m->mr->key,
+			   &lr->kctx, flags);
+	STEP(ret, wait_ok(&tc->c, &e));
+	if (!ret && (e.op_context != &lr->kctx || e.len != lr->len ||
+		     e.flags != (KFI_RMA | (flags & (KFI_READ | KFI_WRITE)))))
+		ret = -EPROTO;
+	/* Four entries a piece (the endpoint's iov_limit): four pieces. */
+	if (!ret && atomic64_read(&tc->c.ep->stats.posted) - before !=
+	    T_XFER_PAGES / 4)
+		ret = -EPROTO;
+	return ret;
+}
+
+/*
+ * kfi_rma_xfer() over the device: 64 KiB in 16 page entries on endpoints
+ * that take 4 entries an operation, written from a bio_vec and read back
+ * into a scatterlist, each in four RMA operations and one completion.
+ */
+static int rma_xfer_pieces(void)
+{
+	size_t len = T_XFER_PAGES * PAGE_SIZE;
+	struct treq *lr = treq_alloc(len);
+	struct tconn tc = {};
+	struct tmr m = {};
+	int ret;
+
+	ret = lr ? conn_open(&tc, &def_opts) : -ENOMEM;
+	STEP(ret, tmr_map(&tc, &m, len));
+	if (!ret) {
+		fill(lr->buf, len, 31);
+		memset(m.r->buf, 0, len);
+	}
+	STEP(ret, rma_xfer_one(&tc, &m, lr, KFI_IOV_BVEC, KFI_WRITE));
+	STEP(ret, check(m.r->buf, len, 31));
+	if (!ret)
+		memset(lr->buf, 0, len);
+	STEP(ret, rma_xfer_one(&tc, &m, lr, KFI_IOV_SGL, KFI_READ));
+	STEP(ret, check(lr->buf, len, 31));
+	if (ret)
+		t_failed = true;
+	side_close(&tc.c);
+	side_close(&tc.s);
+	tmr_free(&m);
+	conn_close(&tc);
+	treq_free(lr);
+	return ret;
+}
+
 static const struct kt_case verbs_cases[] = {
 	KT_CASE(getinfo_limits),
 	KT_CASE(getinfo_hint_sizes),
@@ -2161,6 +2235,7 @@ static const struct kt_case verbs_cases[] = {
 	KT_CASE(close_inflight_many),
 	KT_CASE(selective_completion),
 	KT_CASE(more_defers_doorbell),
+	KT_CASE(rma_xfer_pieces),
 };
 
 /* ------------------------------------------------------------------ */
