@@ -241,3 +241,32 @@ void kfi_mr_close(struct kfid_mr *mr)
 	mr->fid.prov->ops->mr_close(mr);
 	kfid_put(&mr->fid);
 }
+
+/**
+ * kfi_mr_sync() - make an MR's pages coherent before the CPU or the device
+ *	touches them
+ * @mr: MR registered with kfi_mr_reg(), or mapped with kfi_mr_map()
+ * @dir: KFI_SYNC_FOR_CPU before the CPU reads what the peer wrote into
+ *	@mr (an RMA write it announced); KFI_SYNC_FOR_DEVICE after the CPU
+ *	wrote what the peer will read (or before the peer writes again)
+ *
+ * A region stays DMA-mapped for the device as long as it is registered,
+ * so on a machine whose DMA is not cache-coherent (or that bounces it) the
+ * CPU may see stale data without this call.  Where the provider needs no
+ * such step, this is 0 and costs nothing.  Not while the MR is being
+ * unmapped or closed.
+ *
+ * Context: any; never sleeps.
+ * Return: 0; -EINVAL (bad argument or direction, a fast-registration MR
+ * that is not mapped).
+ */
+int kfi_mr_sync(struct kfid_mr *mr, enum kfi_sync_dir dir)
+{
+	if (!KFI_VALID(mr, KFI_CLASS_MR) ||
+	    (dir != KFI_SYNC_FOR_CPU && dir != KFI_SYNC_FOR_DEVICE))
+		return -EINVAL;
+	if (!mr->fid.prov->ops->mr_sync)
+		return 0;
+	return mr->fid.prov->ops->mr_sync(mr, dir);
+}
+EXPORT_SYMBOL_GPL(kfi_mr_sync);

@@ -378,3 +378,33 @@ int kfi_atomicmsg(struct kfid_ep *ep, const struct kfi_msg_atomic *msg,
 	return kfi_post_end(ep, kfi_atomicmsg_post(ep, msg, flags));
 }
 EXPORT_SYMBOL_GPL(kfi_atomicmsg);
+
+/**
+ * kfi_cancel() - take back a posted receive that has not matched yet
+ * @ep: enabled endpoint
+ * @context: the context the receive was posted with
+ *
+ * The receive completes with -ECANCELED (flags KFI_RECV | KFI_MSG), in
+ * the CQ's poll context as any other completion, and its buffer is free
+ * once that completion is delivered.  A receive that already matched a
+ * message (or is completing) is not found.  On an endpoint with credits
+ * the receive was granted to the peer: the peer may still send into it,
+ * and that message then waits for the next receive.  Providers whose
+ * device owns a posted receive cannot take it back: on verbs a work
+ * request stays on its queue pair until it completes or the queue pair is
+ * flushed (close or shutdown), so this is -EOPNOTSUPP there.
+ *
+ * Context: any; never sleeps.
+ * Return: 0 (cancelled; the completion follows); -ENOENT (no such receive
+ * waiting); -EINVAL (bad argument, endpoint not enabled); -EOPNOTSUPP.
+ */
+int kfi_cancel(struct kfid_ep *ep, struct kfi_context *context)
+{
+	if (!KFI_VALID(ep, KFI_CLASS_EP) || !context ||
+	    READ_ONCE(ep->state) == KFI_EP_IDLE)
+		return -EINVAL;
+	if (!ep->fid.prov->ops->cancel)
+		return -EOPNOTSUPP;
+	return ep->fid.prov->ops->cancel(ep, context);
+}
+EXPORT_SYMBOL_GPL(kfi_cancel);

@@ -24,7 +24,7 @@
 /* Local entries one piece carries at most: they are built on the stack. */
 #define KFI_XFER_SEGS		8
 /* Bytes one piece moves at most when the endpoint sets no limit. */
-#define KFI_XFER_MAX_BYTES	(1U << 30)
+#define KFI_XFER_MAX_BYTES	BIT(30)
 
 #define KFI_XFER_FLAGS		(KFI_READ | KFI_WRITE | KFI_FENCE | \
 				 KFI_COMPLETION)

@@ -775,6 +775,20 @@ int kfi_mr_map(struct kfid_ep *ep, struct kfid_mr *mr,
 int kfi_mr_unmap(struct kfid_ep *ep, struct kfid_mr *mr,
 		 struct kfi_context *context);
 
+/**
+ * enum kfi_sync_dir - who is about to touch an MR's pages, for kfi_mr_sync()
+ * @KFI_SYNC_FOR_CPU: the CPU reads what the device (the peer's RMA, a
+ *	receive) wrote
+ * @KFI_SYNC_FOR_DEVICE: the device reads what the CPU wrote, or writes
+ *	after the CPU looked
+ */
+enum kfi_sync_dir {
+	KFI_SYNC_FOR_CPU,
+	KFI_SYNC_FOR_DEVICE,
+};
+
+int kfi_mr_sync(struct kfid_mr *mr, enum kfi_sync_dir dir);
+
 /* Data path (never sleep, never allocate) */
 
 int kfi_sendmsg(struct kfid_ep *ep, const struct kfi_msg *msg, u64 flags);
@@ -783,6 +797,7 @@ int kfi_readmsg(struct kfid_ep *ep, const struct kfi_msg_rma *msg, u64 flags);
 int kfi_writemsg(struct kfid_ep *ep, const struct kfi_msg_rma *msg, u64 flags);
 int kfi_atomicmsg(struct kfid_ep *ep, const struct kfi_msg_atomic *msg,
 		  u64 flags);
+int kfi_cancel(struct kfid_ep *ep, struct kfi_context *context);
 int kfi_rma_xfer(struct kfid_ep *ep, struct kfi_rma_xfer *x,
 		 const struct kfi_iov *iov, u64 addr, u64 key,
 		 struct kfi_context *context, u64 flags);

@@ -95,6 +95,11 @@ struct kfi_connreq {
  * @mr_unmap: optional.  Post a local invalidation of @mr on @ep; its
  *	completion (flags KFI_MR_OP) goes to @context.  Never sleeps.
  * @mr_close: mandatory if any MR op is given.  Process context.
+ * @mr_sync: optional (a provider whose MRs need no cache maintenance
+ *	leaves it out: kfi_mr_sync() is then 0).  Make the pages of a
+ *	registered or mapped @mr coherent for the CPU or the device, as
+ *	@dir says (dma_sync_*_for_cpu/_for_device).  Any context; never
+ *	sleeps.  Return 0, or -EINVAL if @mr is not mapped.
  * @send: mandatory.  Post a send (also inject, senddata, send with
  *	invalidate: see @flags).  The core has taken a send credit if the
  *	endpoint uses credits; return -EAGAIN if the queue is full.  Never
@@ -117,6 +122,14 @@ struct kfi_connreq {
  *	context.
  * @strerror: optional.  A short text for a completion's prov_errno.
  *	Any context; returns a static string.
+ * @cancel: optional.  Take back the receive posted on @ep with @context
+ *	that has not matched a message yet, and deliver its completion with
+ *	-ECANCELED (flags KFI_RECV | KFI_MSG), in the CQ's poll context as
+ *	any other.  Return 0 if found, -ENOENT if no such receive is
+ *	waiting (already completing counts as not waiting).  Only receives
+ *	are cancelled.  A provider whose device owns posted receives (verbs:
+ *	a work request cannot be withdrawn from a queue pair) leaves it out:
+ *	kfi_cancel() is then -EOPNOTSUPP.  Any context; never sleeps.
  * @doorbell: optional (mandatory for a provider that defers requests
  *	posted with KFI_MORE).  Hand the device every request of @ep still
  *	deferred.  The core calls it after any post on @ep failed, so a
@@ -156,6 +169,7 @@ struct kfi_provider_ops {
 	int (*mr_unmap)(struct kfid_ep *ep, struct kfid_mr *mr,
 			struct kfi_context *context);
 	void (*mr_close)(struct kfid_mr *mr);
+	int (*mr_sync)(struct kfid_mr *mr, enum kfi_sync_dir dir);
 
 	int (*send)(struct kfid_ep *ep, const struct kfi_msg *msg, u64 flags);
 	int (*recv)(struct kfid_ep *ep, const struct kfi_msg *msg, u64 flags);
@@ -171,6 +185,7 @@ struct kfi_provider_ops {
 	int (*size_left)(struct kfid_ep *ep, bool tx);
 	const char *(*strerror)(struct kfid_cq *cq, int prov_errno);
 	void (*doorbell)(struct kfid_ep *ep);
+	int (*cancel)(struct kfid_ep *ep, struct kfi_context *context);
 };
 
 /**

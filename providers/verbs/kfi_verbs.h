@@ -508,6 +508,7 @@ int kfiv_mr_map(struct kfid_ep *ep, struct kfid_mr *mr,
 int kfiv_mr_unmap(struct kfid_ep *ep, struct kfid_mr *mr,
 		  struct kfi_context *context);
 void kfiv_mr_close(struct kfid_mr *mr);
+int kfiv_mr_sync(struct kfid_mr *kmr, enum kfi_sync_dir dir);
 void kfiv_mr_dma_unmap(struct kfiv_mr *mr);
 void kfiv_mr_invalidated(struct kfiv_domain *dom, u32 rkey);
 void kfiv_mr_remove(struct kfiv_mr *mr);

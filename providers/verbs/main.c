@@ -382,6 +382,7 @@ static const struct kfi_provider_ops kfiv_ops = {
 	.mr_map = kfiv_mr_map,
 	.mr_unmap = kfiv_mr_unmap,
 	.mr_close = kfiv_mr_close,
+	.mr_sync = kfiv_mr_sync,
 	.send = kfiv_send,
 	.recv = kfiv_recv,
 	.read = kfiv_read,

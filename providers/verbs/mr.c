@@ -83,6 +83,38 @@ void kfiv_mr_dma_unmap(struct kfiv_mr *mr)
 }
 
 /**
+ * kfiv_mr_sync() - DMA sync of a mapped region for the CPU or the device
+ * @kmr: MR
+ * @dir: KFI_SYNC_FOR_CPU or KFI_SYNC_FOR_DEVICE
+ *
+ * The region is mapped bidirectional for as long as it is registered; the
+ * DMA API's sync calls are what make it coherent where the platform is
+ * not (or bounces), and cost nothing where it is.  ib_core has no sync
+ * for a scatterlist, so this does what its ib_dma_* wrappers do.
+ *
+ * Context: any; never sleeps.
+ * Return: 0, or -EINVAL if the region is not mapped.
+ */
+int kfiv_mr_sync(struct kfid_mr *kmr, enum kfi_sync_dir dir)
+{
+	struct kfiv_mr *mr = to_mr(kmr);
+	struct ib_device *dev = mr->dom->ibdev;
+
+	if (!test_bit(KFIV_MR_MAPPED, &mr->state))
+		return -EINVAL;
+	/* Software devices (rxe, siw) reach the pages through the CPU. */
+	if (ib_uses_virt_dma(dev))
+		return 0;
+	if (dir == KFI_SYNC_FOR_CPU)
+		dma_sync_sg_for_cpu(dev->dma_device, mr->sgl, mr->nents,
+				    DMA_BIDIRECTIONAL);
+	else
+		dma_sync_sg_for_device(dev->dma_device, mr->sgl, mr->nents,
+				       DMA_BIDIRECTIONAL);
+	return 0;
+}
+
+/**
  * kfiv_mr_invalidated() - the peer invalidated @rkey with a send
  * @dom: domain of the receiving endpoint
  * @rkey: the key, as the device reported it

@@ -968,6 +968,30 @@ static void loop_cq_close(struct kfid_cq *cq)
 {
 }
 
+/* Take a waiting receive off the ring, keeping the others in order. */
+static int loop_cancel(struct kfid_ep *ep, struct kfi_context *ctx)
+{
+	struct loop_ep *r = to_lep(ep);
+	unsigned long irqflags;
+	u32 i, d = r->rx_depth;
+	int ret = -ENOENT;
+
+	spin_lock_irqsave(&loop_lock, irqflags);
+	for (i = r->rx_head; i != r->rx_tail; i++) {
+		if (r->rx[i % d].ctx != ctx)
+			continue;
+		for (; i + 1 != r->rx_tail; i++)
+			r->rx[i % d] = r->rx[(i + 1) % d];
+		r->rx_tail--;
+		loop_complete(r, ep->rx_cq, ctx, KFI_RECV | KFI_MSG, 0, 0,
+			      -ECANCELED, LOOP_ERR_FLUSH);
+		ret = 0;
+		break;
+	}
+	spin_unlock_irqrestore(&loop_lock, irqflags);
+	return ret;
+}
+
 /* Posts complete at once here: the doorbell only counts its rings. */
 static atomic_t loop_doorbells = ATOMIC_INIT(0);
 
@@ -1004,6 +1028,7 @@ static const struct kfi_provider_ops loop_ops = {
 	.write		= loop_write,
 	.atomic		= loop_atomic,
 	.doorbell	= loop_doorbell,
+	.cancel		= loop_cancel,
 };
 
 static struct kfi_provider loop_prov = {
@@ -4156,6 +4181,69 @@ out:
 	return tfx_free(t, ret);
 }
 
+/* ------------------------------------------------------------------ */
+/* kfi_cancel() and kfi_mr_sync() */
+
+/*
+ * A waiting receive is taken back and completes with -ECANCELED; the
+ * others still take the messages, in order; a receive no longer waiting
+ * is -ENOENT.
+ */
+static int cancel_recv(void)
+{
+	struct kfi_cq_entry e;
+	struct tfx *t;
+	int ret, i;
+
+	t = tfx_open(&t_direct, &ret);
+	T_OK(ret);
+	for (i = 0; i < 3; i++)
+		T_OK(kfi_recv(t->sv, t->sbuf[i].data, T_BUFSZ, NULL,
+			      &t->sbuf[i].ctx));
+	T_OK(kfi_cancel(t->sv, &t->sbuf[1].ctx));
+	T_EQ(kfi_cq_read(t->scq, &e, 1), -EIO);
+	T_OK(kfi_cq_readerr(t->scq, &e));
+	T_CHECK(e.op_context == &t->sbuf[1].ctx);
+	T_EQ(e.err, -ECANCELED);
+	T_EQ(e.flags, KFI_RECV | KFI_MSG);
+	T_EQ(kfi_cancel(t->sv, &t->sbuf[1].ctx), -ENOENT);
+
+	for (i = 0; i < 2; i++) {
+		t->cbuf[i].data[0] = 'a' + i;
+		T_OK(kfi_send(t->cl, t->cbuf[i].data, 1, NULL,
+			      &t->cbuf[i].ctx));
+		T_OK(t_cq_wait(t->scq, &e, 1));
+		T_CHECK(e.op_context == &t->sbuf[2 * i].ctx);
+		T_EQ(t->sbuf[2 * i].data[0], 'a' + i);
+	}
+	T_EQ(kfi_cancel(t->sv, &t->sbuf[0].ctx), -ENOENT);
+	T_EQ(kfi_cancel(t->sv, NULL), -EINVAL);
+	T_EQ(kfi_cancel(NULL, &t->sbuf[0].ctx), -EINVAL);
+out:
+	return tfx_free(t, ret);
+}
+
+/* A provider that needs no sync: 0 for a good call, -EINVAL for a bad one. */
+static int mr_sync_noop(void)
+{
+	struct kfid_mr *mr = NULL;
+	u8 *buf = NULL;
+	struct tfx *t;
+	int ret;
+
+	t = tfx_base(&t_direct, &ret);
+	T_OK(ret);
+	T_OK(t_remote_mr(t, 64, KFI_REMOTE_READ, &buf, &mr));
+	T_OK(kfi_mr_sync(mr, KFI_SYNC_FOR_CPU));
+	T_OK(kfi_mr_sync(mr, KFI_SYNC_FOR_DEVICE));
+	T_EQ(kfi_mr_sync(mr, 7), -EINVAL);
+	T_EQ(kfi_mr_sync(NULL, KFI_SYNC_FOR_CPU), -EINVAL);
+	T_EQ(kfi_mr_sync((struct kfid_mr *)t->ccq, KFI_SYNC_FOR_CPU), -EINVAL);
+out:
+	ret = t_put_mr(mr, buf, ret);
+	return tfx_free(t, ret);
+}
+
 static const struct kt_case core_cases[] = {
 	KT_CASE(reg_version_major),
 	KT_CASE(reg_version_minor),
@@ -4245,6 +4333,8 @@ static const struct kt_case core_cases[] = {
 	KT_CASE(more_doorbell_on_failure),
 	KT_CASE(xfer_pieces),
 	KT_CASE(xfer_errors),
+	KT_CASE(cancel_recv),
+	KT_CASE(mr_sync_noop),
 };
 
 /*

@@ -2205,6 +2205,50 @@ static int rma_xfer_pieces(void)
 	return ret;
 }
 
+/*
+ * kfi_mr_sync() on a mapped MR before the CPU checks what the peer wrote
+ * (0), on an MR that is not mapped (-EINVAL); kfi_cancel() of a posted
+ * receive is -EOPNOTSUPP on verbs, and the receive still takes a message.
+ */
+static int sync_and_cancel(void)
+{
+	struct treq *sr = treq_alloc(64);
+	struct kfid_mr *idle = NULL;
+	struct kfi_cq_entry e;
+	struct tconn tc = {};
+	struct tmr m = {};
+	int ret;
+
+	ret = sr ? conn_open(&tc, &def_opts) : -ENOMEM;
+	STEP(ret, tmr_map(&tc, &m, PAGE_SIZE));
+	if (!ret) {
+		fill(sr->buf, 64, 41);
+		memset(m.r->buf, 0, 64);
+	}
+	STEP(ret, kfi_mr_sync(m.mr, KFI_SYNC_FOR_DEVICE));
+	STEP(ret, post_rma(&tc.c, sr, KFI_IOV_KVEC, true, m.mr->iova,
+			   m.mr->key, 0, 0));
+	STEP(ret, wait_ok(&tc.c, &e));
+	STEP(ret, kfi_mr_sync(m.mr, KFI_SYNC_FOR_CPU));
+	STEP(ret, check(m.r->buf, 64, 41));
+	STEP(ret, kfi_mr_alloc(tc.dom, 1, KFI_REMOTE_READ, &idle, NULL));
+	if (!ret && kfi_mr_sync(idle, KFI_SYNC_FOR_CPU) != -EINVAL)
+		ret = -EPROTO;
+	if (!ret && kfi_cancel(tc.s.ep, &tc.s.spare->kctx) != -EOPNOTSUPP)
+		ret = -EPROTO;
+	STEP(ret, xfer_one(&tc, 64, KFI_IOV_KVEC, 0, 0));
+	if (ret)
+		t_failed = true;
+	if (idle)
+		kfi_close(&idle->fid);
+	side_close(&tc.c);
+	side_close(&tc.s);
+	tmr_free(&m);
+	conn_close(&tc);
+	treq_free(sr);
+	return ret;
+}
+
 static const struct kt_case verbs_cases[] = {
 	KT_CASE(getinfo_limits),
 	KT_CASE(getinfo_hint_sizes),
@@ -2236,6 +2280,7 @@ static const struct kt_case verbs_cases[] = {
 	KT_CASE(selective_completion),
 	KT_CASE(more_defers_doorbell),
 	KT_CASE(rma_xfer_pieces),
+	KT_CASE(sync_and_cancel),
 };
 
 /* ------------------------------------------------------------------ */
