@@ -22,6 +22,7 @@
 #include <linux/blkdev.h>
 #include <linux/err.h>
 #include <linux/fs.h>
+#include <linux/mount.h>
 #include <linux/timer.h>
 #include <linux/workqueue.h>
 #include <rdma/ib_verbs.h>
@@ -243,5 +244,17 @@ static inline void kfi_bdev_close(struct kfi_bdev_handle *h)
 	blkdev_put(h->bdev, h->mode);
 #endif
 }
+
+/* ---- VFS ------------------------------------------------------------- */
+
+/*
+ * The ID mapping of a mount, as vfs_unlink() and friends take it: a
+ * struct mnt_idmap from 6.3, the mount's user namespace before.
+ */
+#ifdef KFI_HAVE_MNT_IDMAP
+#define kfi_mnt_idmap(mnt)	mnt_idmap(mnt)
+#else
+#define kfi_mnt_idmap(mnt)	mnt_user_ns(mnt)
+#endif
 
 #endif /* _KFI_COMPAT_H */

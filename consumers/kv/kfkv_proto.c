@@ -197,7 +197,8 @@ size_t kfkv_req_size(const struct kfkv_req_info *ri)
  * @buf: the wire form
  * @size: bytes at @buf
  * @ri: the request (segments and key from it)
- * @inl: @ri->inline_len bytes to carry after the key, or NULL if none
+ * @inl: @ri->inline_len bytes to carry after the key, or NULL when the
+ *	caller puts them there itself (they end the message)
  *
  * Return: the message's length, or -EMSGSIZE if it does not fit @size (or
  * any message), -EINVAL for a key or segment count out of range.
@@ -222,8 +223,7 @@ int kfkv_req_build(void *buf, size_t size, const struct kfkv_req_info *ri,
 	u8 *p = buf;
 	u32 i;
 
-	if (ri->key_len > KFKV_KEY_MAX || ri->nr_segs > KFKV_MAX_SEGS ||
-	    (ri->inline_len && !inl))
+	if (ri->key_len > KFKV_KEY_MAX || ri->nr_segs > KFKV_MAX_SEGS)
 		return -EINVAL;
 	if (total > size || total > KFKV_MSG_SIZE)
 		return -EMSGSIZE;
@@ -241,7 +241,7 @@ int kfkv_req_build(void *buf, size_t size, const struct kfkv_req_info *ri,
 	}
 	memcpy(p, ri->key, ri->key_len);
 	p += ri->key_len;
-	if (ri->inline_len)
+	if (ri->inline_len && inl)
 		memcpy(p, inl, ri->inline_len);
 	return (int)total;
 }
