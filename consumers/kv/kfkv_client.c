@@ -28,14 +28,6 @@
 #include <kfabric/kfkv.h>
 #include "kfkv_proto.h"
 
-static_assert(KFKV_KEY_BYTES == KFKV_KEY_MAX);
-static_assert(KFKV_LIST_BYTES == KFKV_MSG_SIZE - sizeof(struct kfkv_rsp));
-static_assert(KFKV_IF_ABSENT == KFKV_F_IF_ABSENT &&
-	      KFKV_IF_VERSION == KFKV_F_IF_VERSION &&
-	      KFKV_DURABLE == KFKV_F_DURABLE && KFKV_RANGE == KFKV_F_RANGE);
-static_assert((int)KFKV_PUT == (int)KFKV_OP_PUT &&
-	      (int)KFKV_LIST == (int)KFKV_OP_LIST);
-
 #define KFKV_DEFAULT_DEPTH	16
 #define KFKV_DEFAULT_TIMEOUT	30000
 #define KFKV_DEFAULT_MAX	(16ULL << 20)
@@ -101,7 +93,8 @@ struct kfkv_crx {
  * @cq: every completion, in softirq
  * @ep: the endpoint
  * @rep: what the target granted
- * @depth: slots
+ * @depth: operations in flight at most (granted by the target)
+ * @nr_slots: slots allocated (the depth asked, at least @depth)
  * @nr_rx: receives posted
  * @mr_pages: pages one memory region maps
  * @nr_mrs: memory regions per slot
@@ -127,6 +120,7 @@ struct kfkv_handle {
 	struct kfid_ep *ep;
 	struct kfkv_cm_rep_info rep;
 	u32 depth;
+	u32 nr_slots;
 	u32 nr_rx;
 	u32 mr_pages;
 	u32 nr_mrs;
@@ -524,7 +518,8 @@ static struct kfkv_cslot *kfkv_slot_get(struct kfkv_handle *h, u32 posts)
 		struct kfkv_cslot *slot = &h->slots[i];
 
 		if (!test_and_set_bit_lock(KFKV_SLOT_BUSY, &slot->flags)) {
-			slot->tag = i | (u32)++h->gen << 16;
+			h->gen++;
+			slot->tag = i | (u32)h->gen << 16;
 			return slot;
 		}
 	}
@@ -557,8 +552,11 @@ static int kfkv_slot_start(struct kfkv_handle *h, struct kfkv_cslot *slot,
 	if (ret == -EAGAIN) {
 		/* Accepted all the same: it goes with the next credit. */
 		list_add_tail(&slot->backlog, &h->backlog);
-		ret = 0;
+		return 0;
 	}
+	/* A failing handle may have completed it already: then it counts. */
+	if (ret && !test_and_clear_bit(KFKV_SLOT_AWAIT, &slot->flags))
+		return 0;
 	return ret;
 }
 
@@ -600,7 +598,6 @@ int kfkv_submit(struct kfkv_handle *h, struct kfkv_op *op)
 	}
 	ret = kfkv_slot_start(h, slot, op, rma);
 	if (ret) {
-		clear_bit(KFKV_SLOT_AWAIT, &slot->flags);
 		op->priv = NULL;
 		slot->op = NULL;
 		/* Regions mapped and not sent for can only go with the ep. */
@@ -696,7 +693,7 @@ static void kfkv_free_slots(struct kfkv_handle *h)
 {
 	u32 i, j;
 
-	for (i = 0; h->slots && i < h->depth; i++) {
+	for (i = 0; h->slots && i < h->nr_slots; i++) {
 		struct kfkv_cslot *slot = &h->slots[i];
 
 		for (j = 0; slot->mrs && j < h->nr_mrs; j++)
@@ -718,11 +715,12 @@ static int kfkv_alloc_slots(struct kfkv_handle *h, u64 max_value)
 	h->max_pages = DIV_ROUND_UP(max_value, PAGE_SIZE) + 1;
 	h->nr_mrs = min_t(u32, DIV_ROUND_UP(h->max_pages, h->mr_pages),
 			  KFKV_MAX_SEGS);
-	h->slots = kvcalloc(h->depth, sizeof(*h->slots), GFP_KERNEL);
+	h->nr_slots = h->depth;
+	h->slots = kvcalloc(h->nr_slots, sizeof(*h->slots), GFP_KERNEL);
 	h->rx = kvcalloc(h->nr_rx, sizeof(*h->rx), GFP_KERNEL);
 	if (!h->slots || !h->rx)
 		return -ENOMEM;
-	for (i = 0; i < h->depth; i++) {
+	for (i = 0; i < h->nr_slots; i++) {
 		struct kfkv_cslot *slot = &h->slots[i];
 
 		slot->h = h;
@@ -1181,6 +1179,16 @@ EXPORT_SYMBOL_GPL(kfkv_list_sync);
 
 static int __init kfkv_init(void)
 {
+	/* The API's constants are the protocol's. */
+	BUILD_BUG_ON((int)KFKV_KEY_MAX != (int)KFKV_KEY_BYTES);
+	BUILD_BUG_ON((int)(KFKV_MSG_SIZE - sizeof(struct kfkv_rsp)) !=
+		     (int)KFKV_LIST_BYTES);
+	BUILD_BUG_ON((int)KFKV_F_IF_ABSENT != (int)KFKV_IF_ABSENT ||
+		     (int)KFKV_F_IF_VERSION != (int)KFKV_IF_VERSION ||
+		     (int)KFKV_F_DURABLE != (int)KFKV_DURABLE ||
+		     (int)KFKV_F_RANGE != (int)KFKV_RANGE);
+	BUILD_BUG_ON((int)KFKV_OP_PUT != (int)KFKV_PUT ||
+		     (int)KFKV_OP_LIST != (int)KFKV_LIST);
 	kfkv_wq = alloc_workqueue("kfkv", WQ_MEM_RECLAIM | WQ_UNBOUND, 0);
 	return kfkv_wq ? 0 : -ENOMEM;
 }

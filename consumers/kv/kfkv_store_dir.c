@@ -42,8 +42,15 @@ static_assert(sizeof(struct kfkv_dir_hdr) == KFKV_DIR_HDR);
 
 static void kfkv_dir_name(const u8 *key, u16 key_len, u8 slot, char *name)
 {
+	static const char digits[] = "0123456789abcdef";
+	u16 i;
+
 	if (key_len <= KFKV_DIR_HEX_MAX) {
-		*bin2hex(name, key, key_len) = '\0';
+		for (i = 0; i < key_len; i++) {
+			*name++ = digits[key[i] >> 4];
+			*name++ = digits[key[i] & 15];
+		}
+		*name = '\0';
 		return;
 	}
 	snprintf(name, KFKV_DIR_NAME, "~%016llx.%u", xxh64(key, key_len, 0),

@@ -19,6 +19,7 @@
 
 #include <linux/inet.h>
 #include <linux/module.h>
+#include <linux/sizes.h>
 #include <linux/slab.h>
 #include "kfkv_target.h"
 
@@ -32,11 +33,11 @@ static const struct kfkv_store_limits kfkv_default_limits = {
 	.max_depth = 32,
 	.io_kb = 262144,
 	.peer_timeout_ms = 30000,
-	.max_objects = 1U << 20,
+	.max_objects = BIT(20),
 };
 
-#define KFKV_DEFAULT_CAPACITY	(64ULL << 20)
-#define KFKV_DEFAULT_MAX_VALUE	(1ULL << 20)
+#define KFKV_DEFAULT_CAPACITY	SZ_64M
+#define KFKV_DEFAULT_MAX_VALUE	SZ_1M
 
 static struct kfkv_store *to_store(struct config_item *item)
 {
@@ -327,18 +328,18 @@ static ssize_t kfkv_limit_store(struct config_item *item, const char *page,
 }
 
 #define KFKV_LIMIT_ATTR(name, field, min, max)				\
+static const size_t kfkv_off_##name =					\
+	offsetof(struct kfkv_store_limits, field);			\
 static ssize_t kfkv_store_##name##_show(struct config_item *item,	\
 					char *page)			\
 {									\
-	return kfkv_limit_show(item, page,				\
-			       offsetof(struct kfkv_store_limits, field)); \
+	return kfkv_limit_show(item, page, kfkv_off_##name);		\
 }									\
 static ssize_t kfkv_store_##name##_store(struct config_item *item,	\
 					 const char *page, size_t count) \
 {									\
 	return kfkv_limit_store(item, page, count, #name,		\
-				offsetof(struct kfkv_store_limits, field), \
-				min, max);				\
+				kfkv_off_##name, min, max);		\
 }									\
 CONFIGFS_ATTR(kfkv_store_, name)
 

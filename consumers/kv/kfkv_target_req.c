@@ -97,11 +97,18 @@ void kfkv_tconn_credit_ready(struct kfid_ep *ep)
 	wake_up(&conn->wait);
 }
 
-/* Wait for @cond, bounded by the peer timeout; false: the peer stalled. */
+/*
+ * Wait for @cond, bounded by the peer timeout; false: the peer stalled
+ * (or the connection is going).  @cond may use @conn.
+ */
 #define kfkv_wait_peer(conn, cond)					\
-	(wait_event_timeout((conn)->wait, (cond) || kfkv_tconn_dead(conn), \
-			    kfkv_peer_timeout(conn)) &&			\
-	 !kfkv_tconn_dead(conn))
+	({								\
+		struct kfkv_tconn *__c = (conn);			\
+		wait_event_timeout(__c->wait,				\
+				   (cond) || kfkv_tconn_dead(__c),	\
+				   kfkv_peer_timeout(__c)) &&		\
+		!kfkv_tconn_dead(__c);					\
+	})
 
 /*
  * Every RMA posted must have completed before its pages may go.  A stalled

@@ -44,8 +44,9 @@ module_param_named(count, t_count, int, 0444);
 MODULE_PARM_DESC(count, "objects of the many and dir cases");
 
 #define T_FAIL(ret, fmt, ...)						\
-	({ pr_err("# " fmt " (%d)\n", ##__VA_ARGS__, (int)(ret));	\
-	   (ret) ? (int)(ret) : -EINVAL; })
+	({ int __r = (ret);						\
+	   pr_err("# " fmt " (%d)\n", ##__VA_ARGS__, __r);		\
+	   __r ? __r : -EINVAL; })
 
 /* Expect @expr to give @want; else log and return an error. */
 #define T_EXPECT(expr, want)						\
