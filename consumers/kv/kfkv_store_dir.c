@@ -227,7 +227,11 @@ int kfkv_dir_delete(struct kfkv_store *st, const struct kfkv_obj *obj)
 	f = kfkv_dir_file(st, obj, O_RDONLY);
 	if (IS_ERR(f))
 		return PTR_ERR(f);
-	dentry = f->f_path.dentry;
+	/*
+	 * A reference of our own, as a lookup would give: with only the
+	 * file's, unlinking would leave the open file a negative dentry.
+	 */
+	dentry = dget(f->f_path.dentry);
 	inode_lock_nested(dir, I_MUTEX_PARENT);
 	/* Still the file we opened, still in our directory. */
 	if (dentry->d_parent == st->dir.dentry && !d_unhashed(dentry))
@@ -235,6 +239,7 @@ int kfkv_dir_delete(struct kfkv_store *st, const struct kfkv_obj *obj)
 				 NULL);
 	inode_unlock(dir);
 	filp_close(f, NULL);
+	dput(dentry);
 	return ret;
 }
 

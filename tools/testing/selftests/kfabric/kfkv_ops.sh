@@ -9,7 +9,8 @@
 # conditions; many objects read back by checksum and listed by prefix;
 # threads on two connections and a burst past the depth; a raw peer
 # sending a malformed request (dropped, and nothing else); -ENOSPC from a
-# full store; a dir store's objects surviving a reload of the target.
+# full store; a third connection over max_connections_per_peer refused
+# with BUSY; a dir store's objects surviving a reload of the target.
 #
 # Standalone KTAP producer; run as root in the test VM.
 
@@ -27,7 +28,7 @@ SMALL_PORT=4794
 COUNT=${KFKV_COUNT:-1500}
 DIR_COUNT=30
 
-kt_plan 12
+kt_plan 13
 
 cleanup()
 {
@@ -94,7 +95,8 @@ load()
 	kfblk_load_one kfkv_target consumers/kv/kfkv_target.ko &&
 	kfblk_load_one kfkv consumers/kv/kfkv.ko &&
 	store_make kvmem mem "$MEM_PORT" max_value_kb=16384 capacity_kb=65536 &&
-	store_make kvsmall mem "$SMALL_PORT" max_value_kb=64 capacity_kb=256 &&
+	store_make kvsmall mem "$SMALL_PORT" max_value_kb=64 capacity_kb=256 \
+		max_connections_per_peer=2 &&
 	store_make kvdir dir "$DIR_PORT" path="$KVDIR" max_value_kb=4096
 }
 
@@ -144,6 +146,7 @@ tcase mem.many many kvmem "$MEM_PORT"
 tcase concurrent concurrent kvmem "$MEM_PORT"
 tcase malformed malformed kvmem "$MEM_PORT"
 tcase capacity capacity kvsmall "$SMALL_PORT"
+tcase limits limits kvsmall "$SMALL_PORT"
 tcase dir.sizes sizes kvdir "$DIR_PORT"
 COUNT=$DIR_COUNT tcase dir.write dir_write kvdir "$DIR_PORT"
 step dir.reload reload

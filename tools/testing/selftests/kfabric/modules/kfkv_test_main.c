@@ -681,6 +681,35 @@ static int t_malformed(void)
 	return ret;
 }
 
+/*
+ * limits: the store allows two connections from this peer (kfkv_ops.sh
+ * set max_connections_per_peer): a third is refused with -EBUSY, and
+ * once one closes there is room again.
+ */
+static int t_limits(void)
+{
+	struct kfkv_handle *h[3] = {};
+	int ret;
+
+	ret = t_open(t_store, 2, &h[0]) ?: t_open(t_store, 2, &h[1]);
+	if (!ret) {
+		ret = t_open(t_store, 2, &h[2]);
+		ret = ret == -EBUSY ? 0 : T_FAIL(ret ?: -EEXIST,
+						 "a third connection");
+	}
+	if (!ret) {
+		kfkv_close(h[1]);
+		h[1] = NULL;
+		ret = t_open(t_store, 2, &h[1]) ?:
+		      kfkv_put_sync(h[1], "l", 1, "x", 1, 0, NULL) ?:
+		      kfkv_delete_sync(h[0], "l", 1, 0, 0);
+	}
+	kfkv_close(h[2]);
+	kfkv_close(h[1]);
+	kfkv_close(h[0]);
+	return ret;
+}
+
 static int t_with_handle(int (*fn)(struct kfkv_handle *h))
 {
 	struct kfkv_handle *h;
@@ -722,6 +751,8 @@ static int __init kfkv_test_init(void)
 		ret = t_concurrent();
 	else if (!strcmp(t_case, "malformed"))
 		ret = t_malformed();
+	else if (!strcmp(t_case, "limits"))
+		ret = t_limits();
 	for (i = 0; i < ARRAY_SIZE(cases); i++)
 		if (!strcmp(t_case, cases[i].name))
 			ret = t_with_handle(cases[i].fn);
