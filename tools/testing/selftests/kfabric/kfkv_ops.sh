@@ -23,9 +23,9 @@ KVDIR=/tmp/kfkv-ops-dir
 MEM_PORT=4792
 DIR_PORT=4793
 SMALL_PORT=4794
-# Objects of the many case: enough to fill the index's pages and take
-# several LISTs, few enough for a minute of emulated time.
-COUNT=${KFKV_COUNT:-1500}
+# Objects of the many case (about 20 s of emulated time, 70 MiB of the
+# mem store).
+COUNT=${KFKV_COUNT:-10000}
 DIR_COUNT=30
 
 kt_plan 13
@@ -94,7 +94,7 @@ load()
 	kfblk_load_one kfi_verbs providers/verbs/kfi_verbs.ko &&
 	kfblk_load_one kfkv_target consumers/kv/kfkv_target.ko &&
 	kfblk_load_one kfkv consumers/kv/kfkv.ko &&
-	store_make kvmem mem "$MEM_PORT" max_value_kb=16384 capacity_kb=65536 &&
+	store_make kvmem mem "$MEM_PORT" max_value_kb=16384 capacity_kb=262144 &&
 	store_make kvsmall mem "$SMALL_PORT" max_value_kb=64 capacity_kb=256 \
 		max_connections_per_peer=2 &&
 	store_make kvdir dir "$DIR_PORT" path="$KVDIR" max_value_kb=4096
