@@ -13,6 +13,13 @@ plan=$1
 while IFS=$'\t' read -r name dir tests; do
 	o=$KFI_OUT/$name
 	mkdir -p "$o"
+	# A mutation that leaks a reference leaves its modules loaded; a run
+	# after it would test those, not its own: leave it to a later VM run
+	# (no rc file: the host reports it as norun).
+	if grep -qE '^(kfabric|kfi_[a-z]+|kfblk[a-z_]*|kfkv[a-z_]*) ' /proc/modules; then
+		echo "# mutate: $name not run: modules of an earlier run are still loaded" >&2
+		continue
+	fi
 	echo "# mutate: $name ($tests)" >&2
 	t0=$SECONDS
 	KFI_TOP=$dir KFI_KO_DIR=$dir KFI_OUT=$o KFI_TESTS=$tests \
