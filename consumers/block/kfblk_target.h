@@ -68,6 +68,10 @@ struct kfblk_rma_ctx {
  *	or a credit for its answer), 0 when it does not; the watchdog drops
  *	the connection when that lasts longer than the export's
  *	peer_timeout_ms
+ * @early: the last post was refused because the connection was not yet
+ *	established on this side (kfblk_post_ret())
+ * @kicked: the backlog was drained once for this command because of
+ *	@early; never twice, so a stopped endpoint cannot loop
  */
 struct kfblk_slot {
 	struct kfblk_tconn *conn;
@@ -79,6 +83,8 @@ struct kfblk_slot {
 	struct kfblk_cmd_info ci;
 	u16 status;
 	u8 stage;
+	bool early;
+	bool kicked;
 	u16 chunk;
 	u16 nr_chunks;
 	atomic_t pending;
@@ -122,6 +128,7 @@ struct kfblk_slot {
  * @io_work: runs commands in process context (bios may sleep on tags)
  * @backlog_lock: guards @backlog; taken from completion context
  * @backlog: slots whose post got -EAGAIN, retried on completions and credits
+ * @established: KFI_CONNECTED has been seen; under @backlog_lock
  * @release_work: tears the connection down
  * @cm_wait: teardown waits here for the handshake to end
  * @flags: KFBLK_TCONN_DEAD once teardown has been claimed
@@ -160,6 +167,7 @@ struct kfblk_tconn {
 	/* taken in completion context: irqsave; see @backlog_lock above */
 	spinlock_t backlog_lock;
 	struct list_head backlog;
+	bool established;
 	struct work_struct release_work;
 	wait_queue_head_t cm_wait;
 	unsigned long flags;

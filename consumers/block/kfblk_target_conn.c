@@ -148,12 +148,20 @@ static void kfblk_tconn_release(struct work_struct *work)
 static void kfblk_tconn_event_one(struct kfblk_tconn *conn,
 				  const struct kfi_eq_cm_entry *e)
 {
+	unsigned long flags;
+
 	switch (e->event) {
 	case KFI_CONNECTED:
 		pr_info("%s: client %s connected\n", conn->export->name,
 			conn->peer);
 		kfblk_tconn_watchdog_arm(conn);
-		/* Answers to commands that came before this event. */
+		/*
+		 * Answers to commands that came before this event; one
+		 * parked from now on drains the backlog itself.
+		 */
+		spin_lock_irqsave(&conn->backlog_lock, flags);
+		conn->established = true;
+		spin_unlock_irqrestore(&conn->backlog_lock, flags);
 		kfblk_tconn_drain_backlog(conn);
 		break;
 	case KFI_SHUTDOWN:

@@ -101,14 +101,26 @@ void kfblk_slot_queue(struct kfblk_slot *slot, enum kfblk_stage stage)
 	queue_work(kfblk_tgt_wq, &conn->io_work);
 }
 
+/*
+ * Park @slot until a completion or a credit lets its post through.  One
+ * refused because this side had not yet seen the connection established
+ * (@slot->early) relies on KFI_CONNECTED to drain the backlog; if that
+ * event has already come and gone, drain it here instead, once.
+ */
 static void kfblk_slot_backlog(struct kfblk_slot *slot)
 {
 	struct kfblk_tconn *conn = slot->conn;
 	unsigned long flags;
+	bool kick;
 
 	spin_lock_irqsave(&conn->backlog_lock, flags);
 	list_add_tail(&slot->backlog, &conn->backlog);
+	kick = slot->early && conn->established;
+	slot->kicked |= kick;
+	slot->early = false;
 	spin_unlock_irqrestore(&conn->backlog_lock, flags);
+	if (kick)
+		kfblk_tconn_drain_backlog(conn);
 }
 
 void kfblk_tconn_drain_backlog(struct kfblk_tconn *conn)
@@ -141,13 +153,22 @@ void kfblk_tconn_credit_ready(struct kfid_ep *ep)
  * The client may send its first commands as soon as it has our accept,
  * before this side has seen the connection established, and until then
  * posts are refused: the answer waits on the backlog, as for -EAGAIN, and
- * goes out when KFI_CONNECTED arrives (kfblk_tconn_event()).
+ * goes out when KFI_CONNECTED arrives (kfblk_tconn_event_one()).  The
+ * state may have turned CONNECTED between the refusal and the check
+ * here, so that counts as early too, once per command (@slot->kicked);
+ * after that a refusal is the connection's end.
  */
-static int kfblk_post_ret(struct kfblk_tconn *conn, int ret)
+static int kfblk_post_ret(struct kfblk_slot *slot, int ret)
 {
-	if (ret == -ENOTCONN &&
-	    READ_ONCE(conn->ep->state) == KFI_EP_CONNECTING)
+	enum kfi_ep_state state = READ_ONCE(slot->conn->ep->state);
+
+	if (ret != -ENOTCONN)
+		return ret;
+	if (state == KFI_EP_CONNECTING ||
+	    (state == KFI_EP_CONNECTED && !slot->kicked)) {
+		slot->early = true;
 		return -EAGAIN;
+	}
 	return ret;
 }
 
@@ -213,7 +234,7 @@ static int kfblk_slot_post_chunks(struct kfblk_slot *slot, bool write)
 		}
 		ret = write ? kfi_writemsg(conn->ep, &msg, flags) :
 			      kfi_readmsg(conn->ep, &msg, 0);
-		ret = kfblk_post_ret(conn, ret);
+		ret = kfblk_post_ret(slot, ret);
 		if (ret == -EAGAIN) {
 			kfblk_slot_backlog(slot);
 			return ret;
@@ -313,7 +334,7 @@ static int kfblk_slot_send_rsp(struct kfblk_slot *slot)
 		msg.inv_key = slot->ci.rkey;
 		flags |= KFI_INVALIDATE;
 	}
-	return kfblk_post_ret(conn, kfi_sendmsg(conn->ep, &msg, flags));
+	return kfblk_post_ret(slot, kfi_sendmsg(conn->ep, &msg, flags));
 }
 
 /*
@@ -388,6 +409,8 @@ static void kfblk_slot_recv_done(struct kfid_cq *cq,
 	if (st == KFBLK_ST_OK && slot->ci.rkey > conn->key_max)
 		st = KFBLK_ST_XFER;
 	slot->status = st;
+	slot->early = false;
+	slot->kicked = false;
 	slot->chunk = 0;
 	slot->nr_chunks = 0;
 	slot->stage = KFBLK_STAGE_EXEC;
