@@ -1030,6 +1030,34 @@ static int kfiv_rma_check(const struct kfi_msg_rma *msg, u64 len)
 	return 0;
 }
 
+/*
+ * The local side of an RMA: the caller's buffers mapped, or for an inject
+ * write a copy in the slot's own buffer (behind the room a send keeps for
+ * its header), so that the caller may reuse its buffer at return.
+ */
+static int kfiv_rma_source(struct kfiv_ep *ep, struct kfiv_slot *s,
+			   const struct kfi_iov *iov, bool inject)
+{
+	int ret;
+
+	if (!inject) {
+		s->first = 0;
+		return kfiv_map(ep, s, iov, ep->base.info.tx_attr.iov_limit);
+	}
+	s->first = 1;
+	s->nsge = 0;
+	s->sgl = NULL;
+	ret = kfiv_inject_copy(ep, s, iov);
+	if (ret)
+		return ret;
+	s->sge[0].addr = s->buf_dma + KFIV_HDR_LEN;
+	s->sge[0].length = s->len;
+	s->sge[0].lkey = ep->dom->pd->local_dma_lkey;
+	ib_dma_sync_single_for_device(ep->dom->ibdev, s->sge[0].addr, s->len,
+				      DMA_TO_DEVICE);
+	return 0;
+}
+
 static int kfiv_rma(struct kfiv_ep *ep, const struct kfi_msg_rma *msg,
 		    u64 flags, bool write)
 {
@@ -1047,9 +1075,8 @@ static int kfiv_rma(struct kfiv_ep *ep, const struct kfi_msg_rma *msg,
 		ret = -EAGAIN;
 		goto unlock;
 	}
-	s->first = 0;
 	s->dir = write ? DMA_TO_DEVICE : DMA_FROM_DEVICE;
-	ret = kfiv_map(ep, s, &msg->iov, ep->base.info.tx_attr.iov_limit);
+	ret = kfiv_rma_source(ep, s, &msg->iov, write && (flags & KFI_INJECT));
 	if (!ret)
 		ret = kfiv_rma_check(msg, s->len);
 	if (ret)
@@ -1100,10 +1127,12 @@ int kfiv_read(struct kfid_ep *kep, const struct kfi_msg_rma *msg, u64 flags)
  * kfiv_write() - post an RMA write, or a write with immediate data
  * @kep: connected endpoint
  * @msg: local buffers, one remote buffer, 32-bit immediate data
- * @flags: KFI_REMOTE_CQ_DATA (consumes a receive at the peer), KFI_FENCE
+ * @flags: KFI_REMOTE_CQ_DATA (consumes a receive at the peer), KFI_FENCE,
+ *	KFI_INJECT (the bytes are copied at the post: at most inject_size)
  *
  * Context: any; never sleeps, never allocates.
- * Return: 0, -EAGAIN, -ENOTCONN, -ENODEV, -EINVAL.
+ * Return: 0, -EAGAIN, -ENOTCONN, -ENODEV, -EINVAL, -EMSGSIZE (an inject
+ * longer than inject_size), -EFAULT (an inject's bytes not copied).
  */
 int kfiv_write(struct kfid_ep *kep, const struct kfi_msg_rma *msg, u64 flags)
 {

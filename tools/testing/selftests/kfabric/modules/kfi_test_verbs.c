@@ -46,6 +46,7 @@ MODULE_PARM_DESC(mode, "\"traffic\" or \"smoke\" (see the file's header)");
 
 #define T_TIMEOUT_MS	20000		/* any single wait; TCG is slow */
 #define T_MAX_LEN	(1024 * 1024)	/* largest message */
+#define T_INJECT_LEN	32		/* an RMA inject, under every inject_size */
 
 struct treq {
 	struct kfi_context kctx;
@@ -861,6 +862,15 @@ static void tmr_free(struct tmr *m)
 	m->r = NULL;
 }
 
+/* Close @tc with the region @m of its server in the order they need. */
+static void tmr_conn_close(struct tconn *tc, struct tmr *m)
+{
+	side_close(&tc->c);
+	side_close(&tc->s);
+	tmr_free(m);
+	conn_close(tc);
+}
+
 static int rma_one(struct tconn *tc, struct tmr *m, size_t len,
 		   enum kfi_iov_type form, bool write, u64 flags, u64 data)
 {
@@ -926,10 +936,7 @@ static int rma_all_forms(bool write, u64 flags)
 		for (i = 0; !ret && i < ARRAY_SIZE(sizes); i++)
 			ret = rma_one(&tc, &m, sizes[i], f, write, flags,
 				      flags ? 0xffffffff - i : 0);
-	side_close(&tc.c);
-	side_close(&tc.s);
-	tmr_free(&m);
-	conn_close(&tc);
+	tmr_conn_close(&tc, &m);
 	return ret;
 }
 
@@ -946,6 +953,51 @@ static int rma_read_all_forms(void)
 static int rma_writedata_all_forms(void)
 {
 	return rma_all_forms(true, KFI_REMOTE_CQ_DATA);
+}
+
+/*
+ * An RMA write with KFI_INJECT owns a copy of its bytes: the caller may
+ * change its buffer as soon as the post returns.  Posted with KFI_MORE it
+ * has not even reached the device when the buffer changes here; the read
+ * posted behind it (and executed after it by the peer) must find the bytes
+ * of the moment of the post.  An inject reports no completion: the read's
+ * is the only one.
+ */
+static int rma_write_inject(void)
+{
+	struct treq *lr = treq_alloc(T_INJECT_LEN);
+	struct treq *rd = treq_alloc(T_INJECT_LEN);
+	struct tconn tc = {};
+	struct kfi_cq_entry e;
+	struct tmr m = {};
+	int ret = -ENOMEM;
+
+	if (!lr || !rd)
+		goto out;
+	ret = conn_open(&tc, &def_opts);
+	STEP(ret, tmr_map(&tc, &m, PAGE_SIZE));
+	if (!ret) {
+		fill(lr->buf, T_INJECT_LEN, 77);
+		memset(m.r->buf, 0, T_INJECT_LEN);
+	}
+	STEP(ret, post_rma(&tc.c, lr, KFI_IOV_KVEC, true, m.mr->iova,
+			   m.mr->key, KFI_INJECT | KFI_MORE, 0));
+	if (!ret)
+		memset(lr->buf, 0xa5, T_INJECT_LEN);
+	STEP(ret, post_rma(&tc.c, rd, KFI_IOV_KVEC, false, m.mr->iova,
+			   m.mr->key, 0, 0));
+	STEP(ret, wait_ok(&tc.c, &e));
+	if (!ret && e.op_context != &rd->kctx)
+		ret = -EPROTO;
+	STEP(ret, check(rd->buf, T_INJECT_LEN, 77));
+	STEP(ret, check(m.r->buf, T_INJECT_LEN, 77));
+	if (ret)
+		t_failed = true;
+	tmr_conn_close(&tc, &m);
+out:
+	treq_free(lr);
+	treq_free(rd);
+	return ret;
 }
 
 /*
@@ -1057,10 +1109,7 @@ static int atomics(void)
 		ret = atomic_one(&tc, &m, KFI_CSWAP, 9, 41, 7, 7);
 	if (!ret)
 		ret = atomic_one(&tc, &m, KFI_CSWAP, ~0ULL, 7, 7, ~0ULL);
-	side_close(&tc.c);
-	side_close(&tc.s);
-	tmr_free(&m);
-	conn_close(&tc);
+	tmr_conn_close(&tc, &m);
 	return ret;
 }
 
@@ -1304,10 +1353,7 @@ static int queue_depth_large(void)
 		t_failed = true;
 	}
 out:
-	side_close(&tc.c);
-	side_close(&tc.s);
-	tmr_free(&m);
-	conn_close(&tc);
+	tmr_conn_close(&tc, &m);
 	treqs_free(rr, T_DEPTH);
 	treq_free(sr);
 	return ret;
@@ -1382,10 +1428,7 @@ static int invalidate_common(bool remote)
 			ret = -EPROTO;
 	}
 out:
-	side_close(&tc.c);
-	side_close(&tc.s);
-	tmr_free(&m);
-	conn_close(&tc);
+	tmr_conn_close(&tc, &m);
 	treq_free(rr);
 	treq_free(sr);
 	return ret;
@@ -2197,10 +2240,7 @@ static int rma_xfer_pieces(void)
 	STEP(ret, check(lr->buf, len, 31));
 	if (ret)
 		t_failed = true;
-	side_close(&tc.c);
-	side_close(&tc.s);
-	tmr_free(&m);
-	conn_close(&tc);
+	tmr_conn_close(&tc, &m);
 	treq_free(lr);
 	return ret;
 }
@@ -2241,10 +2281,7 @@ static int sync_and_cancel(void)
 		t_failed = true;
 	if (idle)
 		kfi_close(&idle->fid);
-	side_close(&tc.c);
-	side_close(&tc.s);
-	tmr_free(&m);
-	conn_close(&tc);
+	tmr_conn_close(&tc, &m);
 	treq_free(sr);
 	return ret;
 }
@@ -2262,6 +2299,7 @@ static const struct kt_case verbs_cases[] = {
 	KT_CASE(rma_write_all_forms),
 	KT_CASE(rma_read_all_forms),
 	KT_CASE(rma_writedata_all_forms),
+	KT_CASE(rma_write_inject),
 	KT_CASE(atomics),
 	KT_CASE(mr_reg_remote),
 	KT_CASE(credit_exhaustion),
