@@ -93,6 +93,7 @@ fi
 echo "== make C=2 W=1"
 log=$(mktemp)
 if ! make -C "$KDIR" M="$top" C=2 W=1 CONFIG_KFABRIC=m CONFIG_KFABRIC_VERBS=m \
+	CONFIG_KFABRIC_TCP=m \
 	CONFIG_KFABRIC_BLOCK=m CONFIG_KFABRIC_TESTS=m modules >"$log" 2>&1; then
 	cat "$log"
 	failed+=(build)

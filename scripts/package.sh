@@ -155,9 +155,10 @@ Description: kernel fabric interface library (DKMS)
  interface (endpoints, completion and event queues, memory regions, in
  libfabric's object model) and maps it onto RDMA devices through its verbs
  provider.  This package builds the modules with DKMS for every installed
- kernel: kfabric (the core), kfi_verbs (the verbs provider), kfblk and
- kfblk_target (block storage over kfabric), kfkv and kfkv_target
- (key-value objects over kfabric).
+ kernel: kfabric (the core), kfi_verbs (the verbs provider), kfi_tcp
+ (the provider over kernel TCP sockets), kfblk and kfblk_target (block
+ storage over kfabric), kfkv and kfkv_target (key-value objects over
+ kfabric).
  .
  It also installs kfi_info (providers, domains and live objects),
  kfblkctl (kfblk exports and mappings), the headers for out-of-tree

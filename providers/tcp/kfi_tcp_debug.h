@@ -1,0 +1,19 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * kfabric TCP provider: what it exports for its tests only.
+ */
+#ifndef _KFI_TCP_DEBUG_H
+#define _KFI_TCP_DEBUG_H
+
+/**
+ * kfit_debug_live_objects() - provider objects alive now
+ *
+ * Domains, CQs, endpoints, passive endpoints, connection requests and
+ * MRs: equal before and after a test that closed all it opened.
+ *
+ * Context: any.
+ * Return: the count.
+ */
+int kfit_debug_live_objects(void);
+
+#endif /* _KFI_TCP_DEBUG_H */
