@@ -11,7 +11,7 @@
 #   make lint         checkpatch --strict, sparse (C=2) and W=1, no warnings
 #   make bench        kfabric against raw verbs in one VM run (QUICK=1: smoke;
 #                     SUITE=block: kfblk against nvme-rdma)
-#   make fuzz         libFuzzer on the kfblk and kfkv wire parsers (FUZZ_TIME s each)
+#   make fuzz         libFuzzer on the kfblk, kfkv and kfi_tcp wire parsers (FUZZ_TIME s each)
 #   make mutate       plant known bugs one at a time; their tests must go red
 #   make dkms         build the DKMS source tree with dkms against $(KVER)
 #   make deb          the Debian package kfabric-dkms, in build/deb/

@@ -21,15 +21,8 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include "fuzz_check.h"
 #include "kfblk_proto.h"
-
-#define CHECK(cond)							\
-	do {								\
-		if (!(cond)) {						\
-			fprintf(stderr, "%s:%d: %s\n", __FILE__, __LINE__, #cond); \
-			abort();					\
-		}							\
-	} while (0)
 
 static void limits_from(const uint8_t *p, struct kfblk_limits *lim)
 {

@@ -1,15 +1,16 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# Build and run the wire-protocol fuzzers (kfblk's, then kfkv's), each for
-# a bounded time.
+# Build and run the wire-protocol fuzzers (kfblk's, kfkv's, then the TCP
+# provider's), each for a bounded time.
 #
 #   tools/testing/fuzz/run.sh [seconds]    (default 60, or $KFI_FUZZ_TIME)
 #
 # Builds kfblk_proto_fuzz.c together with consumers/block/kfblk_proto.c
-# (and kfkv_proto_fuzz.c with consumers/kv/kfkv_proto.c) using clang's
-# libFuzzer, AddressSanitizer and UBSan (every UB report is fatal), runs
-# each over a scratch copy of its seed corpus (corpus/, corpus-kfkv/), and
+# (kfkv_proto_fuzz.c with consumers/kv/kfkv_proto.c, kfit_proto_fuzz.c with
+# providers/tcp/kfit_proto.c) using clang's libFuzzer, AddressSanitizer
+# and UBSan (every UB report is fatal), runs each over a scratch copy of
+# its seed corpus (corpus/, corpus-kfkv/, corpus-kfit/), and
 # exits non-zero on any crash, sanitizer report or leak.  Crash inputs are
 # left in $KFI_OUT (or the build dir) as crash-*.
 
@@ -52,3 +53,4 @@ fuzz_one()
 
 fuzz_one kfblk "$top/consumers/block" 256
 fuzz_one kfkv "$top/consumers/kv" 4200
+fuzz_one kfit "$top/providers/tcp" 406
