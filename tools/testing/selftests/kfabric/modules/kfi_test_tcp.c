@@ -1,0 +1,571 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Tests of the TCP provider: the provider cases of kfi_prov_cases.c, which
+ * every provider runs, here over kernel TCP on @ipaddr; then what only a
+ * software provider has to prove: a peer that breaks the wire protocol
+ * (a plain kernel socket sending bad headers) loses its connection and
+ * nothing else, and remote accesses outside a registration, with a stale
+ * or forged key or without the right are refused with -EACCES while the
+ * connection carries on; and IPv6.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/net.h>
+#include <net/ipv6.h>
+#include <net/sock.h>
+
+#include "kfi_prov_cases.c"
+#include "../../../../../providers/tcp/kfit_proto.h"
+#include "../../../../../providers/tcp/kfi_tcp_debug.h"
+
+static int tcp_res_count(struct tres *t)
+{
+	memset(t, 0, sizeof(*t));
+	t->live = kfit_debug_live_objects();
+	return 0;
+}
+
+static int tcp_strerror_ok(struct kfid_cq *cq)
+{
+	return kfi_strerror(cq, 0) ? 0 : -EPROTO;
+}
+
+static const struct kt_prov tcp_prov = {
+	.name = "tcp",
+	.key_size = 8,
+	.atomics = true,
+	.invalidate = true,
+	.res_count = tcp_res_count,
+	.strerror_ok = tcp_strerror_ok,
+};
+
+/* ------------------------------------------------------------------ */
+/* A plain socket as the peer */
+
+static int raw_connect(int p, struct socket **sock)
+{
+	struct sockaddr_in sin = {
+		.sin_family = AF_INET,
+		.sin_port = htons(p),
+		.sin_addr.s_addr = in_aton(ipaddr),
+	};
+	int ret;
+
+	ret = sock_create_kern(&init_net, AF_INET, SOCK_STREAM, IPPROTO_TCP,
+			       sock);
+	if (ret)
+		return ret;
+	(*sock)->sk->sk_rcvtimeo = msecs_to_jiffies(T_TIMEOUT_MS);
+	(*sock)->sk->sk_sndtimeo = msecs_to_jiffies(T_TIMEOUT_MS);
+	ret = kernel_connect(*sock, (struct sockaddr *)&sin, sizeof(sin), 0);
+	if (ret) {
+		sock_release(*sock);
+		*sock = NULL;
+	}
+	return ret;
+}
+
+static int raw_send(struct socket *sock, const void *buf, size_t len)
+{
+	struct msghdr mh = { .msg_flags = MSG_NOSIGNAL };
+	struct kvec kv = { (void *)buf, len };
+	int ret = kernel_sendmsg(sock, &mh, &kv, 1, len);
+
+	return ret == len ? 0 : ret < 0 ? ret : -EIO;
+}
+
+static int raw_recv(struct socket *sock, void *buf, size_t len)
+{
+	struct msghdr mh = {};
+	struct kvec kv = { buf, len };
+	int ret = kernel_recvmsg(sock, &mh, &kv, 1, len, MSG_WAITALL);
+
+	return ret == len ? 0 : ret < 0 ? ret : -EIO;
+}
+
+/* The provider closed the connection: end of stream or reset, in time. */
+static int raw_wait_closed(struct socket *sock)
+{
+	unsigned long end = t_deadline();
+	char buf[256];
+	int ret;
+
+	do {
+		struct msghdr mh = {};
+		struct kvec kv = { buf, sizeof(buf) };
+
+		ret = kernel_recvmsg(sock, &mh, &kv, 1, sizeof(buf), 0);
+		if (!ret || ret == -ECONNRESET || ret == -EPIPE)
+			return 0;
+	} while (ret > 0 && !time_after(jiffies, end));
+	pr_info("    # the provider kept the connection: %d\n", ret);
+	return -ETIMEDOUT;
+}
+
+static void raw_hdr(struct kfit_hdr *h, u8 op, u32 len, u32 id, u64 key)
+{
+	memset(h, 0, sizeof(*h));
+	h->version = KFIT_PROTO_VERSION;
+	h->op = op;
+	h->len = cpu_to_le32(len);
+	h->id = cpu_to_le32(id);
+	h->key = cpu_to_le64(key);
+}
+
+/* Bounded wait until the provider's objects are back to @n. */
+static int live_back_to(int n)
+{
+	unsigned long end = t_deadline();
+
+	while (kfit_debug_live_objects() != n) {
+		if (time_after(jiffies, end)) {
+			pr_info("    # live objects %d, want %d\n",
+				kfit_debug_live_objects(), n);
+			return -EPROTO;
+		}
+		usleep_range(500, 1000);
+	}
+	return 0;
+}
+
+/* Nothing else was hurt: a real client connects and moves a message. */
+static int still_works(struct tconn *tc)
+{
+	int ret = conn_pair(tc, &def_opts);
+
+	return ret ?: xfer_one(tc, 4096, KFI_IOV_KVEC, 0, 0);
+}
+
+/* ------------------------------------------------------------------ */
+/* A bad connection request is dropped: no event, no leak */
+
+enum { BAD_GARBAGE, BAD_VERSION, BAD_CM_LEN, BAD_ACCEPT, BAD_REQ_MAX };
+
+static int send_bad_request(struct socket *sock, int kind)
+{
+	struct kfit_hdr h;
+	u8 junk[KFIT_HDR_LEN];
+
+	raw_hdr(&h, KFIT_OP_CONNREQ, 0, KFIT_MAGIC, 16);
+	switch (kind) {
+	case BAD_GARBAGE:
+		memset(junk, 0xa5, sizeof(junk));
+		return raw_send(sock, junk, sizeof(junk));
+	case BAD_VERSION:
+		h.version = KFIT_PROTO_VERSION + 1;
+		break;
+	case BAD_CM_LEN:
+		h.len = cpu_to_le32(KFIT_CM_DATA_MAX + 1);
+		break;
+	default:	/* a passive side never receives ACCEPT */
+		h.op = KFIT_OP_ACCEPT;
+		break;
+	}
+	return raw_send(sock, &h, sizeof(h));
+}
+
+static int hostile_connreq(void)
+{
+	struct kfi_eq_cm_entry ev;
+	struct tconn tc = {};
+	struct socket *sock;
+	int ret, kind, live = 0;
+
+	ret = conn_listen(&tc);
+	if (!ret)
+		live = kfit_debug_live_objects();
+	for (kind = 0; !ret && kind < BAD_REQ_MAX; kind++) {
+		ret = raw_connect(tc.port, &sock);
+		if (ret)
+			break;
+		ret = send_bad_request(sock, kind);
+		STEP(ret, raw_wait_closed(sock));
+		sock_release(sock);
+		STEP(ret, live_back_to(live));
+		if (!ret && kfi_eq_read(tc.peq, &ev) != -EAGAIN) {
+			pr_info("    # event %d for a bad request\n", ev.event);
+			ret = -EPROTO;
+		}
+		if (ret)
+			pr_info("    # bad request %d: %d\n", kind, ret);
+	}
+	STEP(ret, still_works(&tc));
+	conn_close(&tc);
+	return ret;
+}
+
+/* ------------------------------------------------------------------ */
+/* A connected peer that breaks the protocol loses its connection */
+
+enum { BAD_RSP_ID, BAD_OP, BAD_SEND_LEN, BAD_RSVD, BAD_DATA_MAX };
+
+static int send_bad_data(struct socket *sock, int kind)
+{
+	struct kfit_hdr h;
+
+	switch (kind) {
+	case BAD_RSP_ID:	/* answers a write never asked for */
+		raw_hdr(&h, KFIT_OP_WRITE_RSP, 0, 3, 0);
+		break;
+	case BAD_OP:
+		raw_hdr(&h, KFIT_OP_MAX, 0, 0, 0);
+		break;
+	case BAD_SEND_LEN:
+		raw_hdr(&h, KFIT_OP_SEND, KFIT_MAX_MSG + 1, 0, 0);
+		break;
+	default:
+		raw_hdr(&h, KFIT_OP_CREDIT, 0, 0, 0);
+		h.rsvd = 1;
+		break;
+	}
+	return raw_send(sock, &h, sizeof(h));
+}
+
+/* The raw client's side of the handshake; the server accepts. */
+static int raw_handshake(struct tconn *tc, struct socket *sock)
+{
+	struct kfit_hdr h;
+	int ret;
+
+	raw_hdr(&h, KFIT_OP_CONNREQ, 0, KFIT_MAGIC, 16);
+	ret = raw_send(sock, &h, sizeof(h));
+	STEP(ret, conn_server(tc, &def_opts));
+	STEP(ret, wait_ev(tc->s.eq, KFI_CONNECTED, &tc->ev));
+	STEP(ret, raw_recv(sock, &h, sizeof(h)));
+	if (!ret && h.op != KFIT_OP_ACCEPT)
+		ret = -EPROTO;
+	return ret;
+}
+
+static int hostile_peer_one(struct tconn *tc, int kind)
+{
+	struct kfi_cq_entry e;
+	struct socket *sock;
+	int ret;
+
+	ret = raw_connect(tc->port, &sock);
+	if (ret)
+		return ret;
+	ret = raw_handshake(tc, sock);
+	STEP(ret, send_bad_data(sock, kind));
+	STEP(ret, raw_wait_closed(sock));
+	/* The endpoint hears why; its receive (the spare) is flushed. */
+	STEP(ret, wait_ev(tc->s.eq, KFI_SHUTDOWN, &tc->ev));
+	if (!ret && tc->ev.err != -EPROTO)
+		ret = -EPROTO;
+	STEP(ret, wait_cq(&tc->s, &e));
+	if (!ret && e.err != -ECANCELED)
+		ret = -EPROTO;
+	if (ret)
+		pr_info("    # bad message %d: %d (event err %d)\n", kind, ret,
+			tc->ev.err);
+	sock_release(sock);
+	side_close(&tc->s);
+	return ret;
+}
+
+static int hostile_peer(void)
+{
+	struct tconn tc = {};
+	int ret, kind;
+
+	ret = conn_listen(&tc);
+	for (kind = 0; !ret && kind < BAD_DATA_MAX; kind++)
+		ret = hostile_peer_one(&tc, kind);
+	STEP(ret, still_works(&tc));
+	conn_close(&tc);
+	return ret;
+}
+
+/* ------------------------------------------------------------------ */
+/* Remote accesses the registration does not allow */
+
+/* One RMA of @len at @addr with @key: its completion's error. */
+static int rma_err(struct tconn *tc, bool write, u64 addr, u64 len, u64 key)
+{
+	struct treq *r = treq_alloc(len);
+	struct kfi_cq_entry e;
+	int ret;
+
+	if (!r)
+		return -ENOMEM;
+	fill(r->buf, len, 99);
+	ret = post_rma(&tc->c, r, KFI_IOV_KVEC, write, addr, key, 0, 0);
+	if (!ret)
+		ret = wait_cq(&tc->c, &e);
+	if (!ret && e.op_context != &r->kctx)
+		ret = -EPROTO;
+	if (!ret)
+		ret = e.err;
+	if (ret && ret != -EACCES)
+		t_failed = true;
+	treq_free(r);
+	return ret;
+}
+
+#define T_MR_LEN	(2 * PAGE_SIZE)
+
+static int mr_reg_buf(struct tconn *tc, void *buf, u64 access,
+		      struct kfid_mr **mr)
+{
+	struct kvec kv = { buf, T_MR_LEN };
+	struct kfi_iov iov = KFI_IOV_INIT(KFI_IOV_KVEC, kvec, &kv, 1);
+
+	return kfi_mr_reg(tc->dom, &iov, access, mr, NULL);
+}
+
+static int rma_out_of_range(void)
+{
+	void *buf = kzalloc(T_MR_LEN, GFP_KERNEL);
+	struct kfid_mr *mr = NULL;
+	struct tconn tc = {};
+	u64 base, key;
+	int ret;
+
+	ret = buf ? conn_open(&tc, &def_opts) : -ENOMEM;
+	STEP(ret, mr_reg_buf(&tc, buf, KFI_REMOTE_READ | KFI_REMOTE_WRITE,
+			     &mr));
+	base = mr ? mr->iova : 0;
+	key = mr ? mr->key : 0;
+	/* Straddling the end, past it, and an address that wraps. */
+	if (!ret && (rma_err(&tc, true, base + T_MR_LEN - 8, 16, key) !=
+		     -EACCES ||
+		     rma_err(&tc, false, base + T_MR_LEN, 1, key) != -EACCES ||
+		     rma_err(&tc, true, base - 8, 16, key) != -EACCES ||
+		     rma_err(&tc, false, U64_MAX - 7, 16, key) != -EACCES))
+		ret = -EPROTO;
+	/* The connection carries on: the last bytes are still writable. */
+	STEP(ret, rma_err(&tc, true, base + T_MR_LEN - 16, 16, key));
+	STEP(ret, check(buf + T_MR_LEN - 16, 16, 99));
+	side_close(&tc.c);
+	side_close(&tc.s);
+	kfi_close(mr ? &mr->fid : NULL);
+	conn_close(&tc);
+	if (!t_failed)
+		kfree(buf);
+	return ret;
+}
+
+static int rma_stale_key(void)
+{
+	void *buf = kzalloc(T_MR_LEN, GFP_KERNEL);
+	struct kfid_mr *mr = NULL, *ro = NULL;
+	struct tconn tc = {};
+	u64 old = 0;
+	int ret;
+
+	ret = buf ? conn_open(&tc, &def_opts) : -ENOMEM;
+	STEP(ret, mr_reg_buf(&tc, buf, KFI_REMOTE_WRITE, &mr));
+	STEP(ret, rma_err(&tc, true, mr->iova, 64, mr->key));
+	if (!ret) {
+		old = mr->key;
+		kfi_close(&mr->fid);
+		mr = NULL;
+	}
+	/* A new registration of the same bytes: the old key stays dead. */
+	STEP(ret, mr_reg_buf(&tc, buf, KFI_REMOTE_WRITE, &mr));
+	if (!ret && (mr->key == old ||
+		     rma_err(&tc, true, mr->iova, 64, old) != -EACCES ||
+		     rma_err(&tc, true, mr->iova, 64,
+			     mr->key ^ BIT_ULL(40)) != -EACCES))
+		ret = -EPROTO;
+	STEP(ret, rma_err(&tc, true, mr->iova, 64, mr->key));
+	/* A read-only registration refuses writes, serves reads. */
+	STEP(ret, mr_reg_buf(&tc, buf, KFI_REMOTE_READ, &ro));
+	if (!ret && rma_err(&tc, true, ro->iova, 64, ro->key) != -EACCES)
+		ret = -EPROTO;
+	STEP(ret, rma_err(&tc, false, ro->iova, 64, ro->key));
+	side_close(&tc.c);
+	side_close(&tc.s);
+	kfi_close(mr ? &mr->fid : NULL);
+	kfi_close(ro ? &ro->fid : NULL);
+	conn_close(&tc);
+	if (!t_failed)
+		kfree(buf);
+	return ret;
+}
+
+/*
+ * A peer that stops in the middle of an RMA write does not hold the
+ * target's MR: kfi_close() of it returns (in a work item, so that a hang
+ * is a failed case and not a hung suite), the rest of the write is thrown
+ * away and the peer hears ACCESS for it.
+ */
+#define T_STALL_SENT	100
+
+struct tclose {
+	struct work_struct work;
+	struct kfid_mr *mr;
+	struct completion done;
+};
+
+static void tclose_fn(struct work_struct *w)
+{
+	struct tclose *c = container_of(w, struct tclose, work);
+
+	kfi_close(&c->mr->fid);
+	complete(&c->done);
+}
+
+/* Bounded wait until the server has put @n pattern bytes into @buf. */
+static int wait_landed(const u8 *buf, int n)
+{
+	unsigned long end = t_deadline();
+
+	while (READ_ONCE(buf[n - 1]) != 0x5a) {
+		if (time_after(jiffies, end))
+			return -ETIMEDOUT;
+		usleep_range(500, 1000);
+	}
+	return 0;
+}
+
+/* The next header that is not a credit grant. */
+static int raw_recv_hdr(struct socket *sock, struct kfit_hdr *h)
+{
+	int ret, n;
+
+	for (n = 0; n < 64; n++) {
+		ret = raw_recv(sock, h, sizeof(*h));
+		if (ret || h->op != KFIT_OP_CREDIT)
+			return ret;
+	}
+	return -EPROTO;
+}
+
+static int mr_close_stalled(void)
+{
+	u8 *buf = kzalloc(T_MR_LEN, GFP_KERNEL), *junk = NULL;
+	struct tclose c = {};
+	struct tconn tc = {};
+	struct socket *sock = NULL;
+	struct kfit_hdr h;
+	int ret;
+
+	junk = kmalloc(T_MR_LEN, GFP_KERNEL);
+	ret = buf && junk ? conn_listen(&tc) : -ENOMEM;
+	STEP(ret, raw_connect(tc.port, &sock));
+	STEP(ret, raw_handshake(&tc, sock));
+	STEP(ret, mr_reg_buf(&tc, buf, KFI_REMOTE_WRITE, &c.mr));
+	if (!ret) {
+		memset(junk, 0x5a, T_MR_LEN);
+		raw_hdr(&h, KFIT_OP_WRITE, T_MR_LEN, 0, c.mr->key);
+		h.addr = cpu_to_le64(c.mr->iova);
+		ret = raw_send(sock, &h, sizeof(h));
+	}
+	STEP(ret, raw_send(sock, junk, T_STALL_SENT));
+	STEP(ret, wait_landed(buf, T_STALL_SENT));
+	if (!ret) {
+		INIT_WORK(&c.work, tclose_fn);
+		init_completion(&c.done);
+		schedule_work(&c.work);
+		if (!wait_for_completion_timeout(&c.done,
+						 msecs_to_jiffies(T_TIMEOUT_MS))) {
+			pr_info("    # the MR did not close under a stalled write\n");
+			ret = -ETIMEDOUT;
+		}
+		/* The rest of the write; it also ends a close still waiting. */
+		if (raw_send(sock, junk + T_STALL_SENT,
+			     T_MR_LEN - T_STALL_SENT) && !ret)
+			ret = -EIO;
+		wait_for_completion(&c.done);
+		c.mr = NULL;
+	}
+	STEP(ret, raw_recv_hdr(sock, &h));
+	if (!ret && (h.op != KFIT_OP_WRITE_RSP || h.id ||
+		     h.status != KFIT_ST_ACCESS)) {
+		pr_info("    # answer op %u status %u\n", h.op, h.status);
+		ret = -EPROTO;
+	}
+	if (sock)
+		sock_release(sock);
+	side_close(&tc.s);
+	kfi_close(c.mr ? &c.mr->fid : NULL);
+	conn_close(&tc);
+	kfree(junk);
+	if (!ret)
+		kfree(buf);
+	return ret;
+}
+
+/* ------------------------------------------------------------------ */
+/* Discovery */
+
+/*
+ * A consumer that names no provider is not handed the tcp domain (it
+ * reaches every address and would shadow the RDMA devices); one that
+ * names it is.
+ */
+static int getinfo_by_name_only(void)
+{
+	struct kfi_info *hints = kfi_allocinfo(), *fi = NULL, *e;
+	int ret, tcp = 0;
+
+	KT_EXPECT(hints);
+	ret = kfi_getinfo(KFI_VERSION(1, 0), ipaddr, "7471", 0, hints, &fi);
+	for (e = ret ? NULL : fi; e; e = e->next)
+		tcp += !strcmp(e->fabric_attr.prov_name, "tcp");
+	kfi_freeinfo(fi);
+	fi = NULL;
+	strscpy(hints->fabric_attr.prov_name, "tcp", KFI_NAME_MAX);
+	if (!ret)
+		ret = kfi_getinfo(KFI_VERSION(1, 0), ipaddr, "7471", 0, hints,
+				  &fi);
+	if (!ret && (tcp || !fi || fi->next ||
+		     strcmp(fi->domain_attr.name, "tcp")))
+		ret = -EPROTO;
+	kfi_freeinfo(fi);
+	kfi_freeinfo(hints);
+	return ret;
+}
+
+/* ------------------------------------------------------------------ */
+/* IPv6 */
+
+/* The same connection and transfer over ::1 (the guest's loopback). */
+static int connect_ipv6(void)
+{
+	struct sockaddr_in6 sin6 = {};
+	size_t len = sizeof(sin6);
+	char *v4 = ipaddr;
+	struct tconn tc = {};
+	int ret;
+
+	ipaddr = "::1";
+	ret = conn_open(&tc, &def_opts);
+	ipaddr = v4;
+	STEP(ret, xfer_one(&tc, 65536, KFI_IOV_BVEC, 0, 0));
+	STEP(ret, kfi_getpeer(tc.c.ep, &sin6, &len));
+	if (!ret && (sin6.sin6_family != AF_INET6 ||
+		     !ipv6_addr_loopback(&sin6.sin6_addr) ||
+		     ntohs(sin6.sin6_port) != tc.port))
+		ret = -EPROTO;
+	conn_close(&tc);
+	return ret;
+}
+
+static const struct kt_case tcp_cases[] = {
+	KT_CASE(getinfo_by_name_only),
+	KT_CASE(hostile_connreq),
+	KT_CASE(hostile_peer),
+	KT_CASE(rma_out_of_range),
+	KT_CASE(rma_stale_key),
+	KT_CASE(mr_close_stalled),
+	KT_CASE(connect_ipv6),
+};
+
+static int __init kfi_test_tcp_init(void)
+{
+	kt_run_prov(&tcp_prov, tcp_cases, ARRAY_SIZE(tcp_cases));
+	return 0;
+}
+
+static void __exit kfi_test_tcp_exit(void)
+{
+}
+
+module_init(kfi_test_tcp_init);
+module_exit(kfi_test_tcp_exit);
+
+MODULE_DESCRIPTION("kfabric TCP provider tests");
+MODULE_LICENSE("GPL");
