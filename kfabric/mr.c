@@ -265,6 +265,9 @@ int kfi_mr_sync(struct kfid_mr *mr, enum kfi_sync_dir dir)
 	if (!KFI_VALID(mr, KFI_CLASS_MR) ||
 	    (dir != KFI_SYNC_FOR_CPU && dir != KFI_SYNC_FOR_DEVICE))
 		return -EINVAL;
+	/* Whatever the provider: an allocated MR has pages only when mapped. */
+	if (mr->max_segs && !READ_ONCE(mr->mapped))
+		return -EINVAL;
 	if (!mr->fid.prov->ops->mr_sync)
 		return 0;
 	return mr->fid.prov->ops->mr_sync(mr, dir);

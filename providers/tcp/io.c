@@ -15,6 +15,7 @@
 #include <net/sock.h>
 
 #include "kfi_tcp.h"
+#include "kfi_tcp_debug.h"
 
 /* ------------------------------------------------------------------ */
 /* Completions */
@@ -56,12 +57,13 @@ static void kfit_slot_done(struct kfit_ep *e, struct kfit_slot *s, int err)
 	struct kfi_context *ctx = s->ctx;
 	unsigned long flags;
 	u64 cflags = s->flags, len = s->len;
-	bool inject = s->op == KFIT_SLOT_INJECT;
+	/* A failed inject has no context to report to. */
+	bool report = s->signal || (err && s->op != KFIT_SLOT_INJECT);
 
 	spin_lock_irqsave(&e->lock, flags);
 	kfit_slot_put(e, s);
 	spin_unlock_irqrestore(&e->lock, flags);
-	if (!inject)
+	if (report)
 		kfit_complete(e, e->base.tx_cq, ctx, cflags, err ? 0 : len, 0,
 			      err);
 }
@@ -94,6 +96,60 @@ static void kfit_tx_queue(struct kfit_ep *e, struct kfit_tx *t)
 	t->started = false;
 	list_add_tail(&t->node, &e->tx_queue);
 }
+
+/*
+ * Queue a consumer's message; e->lock held.  One posted with KFI_MORE
+ * waits on @tx_more; a post without it moves the batch, itself last, to
+ * @tx_queue.  Return: true when the work is to be kicked.
+ */
+static bool kfit_tx_post(struct kfit_ep *e, struct kfit_tx *t, u64 flags)
+{
+	lockdep_assert_held(&e->lock);
+	t->hdr_sent = 0;
+	t->started = false;
+	list_add_tail(&t->node, &e->tx_more);
+	if (flags & KFI_MORE) {
+		e->deferred++;
+		return false;
+	}
+	list_splice_tail_init(&e->tx_more, &e->tx_queue);
+	e->deferred = 0;
+	return true;
+}
+
+/**
+ * kfit_doorbell() - hand the work every message held back by KFI_MORE
+ * @ep: endpoint
+ *
+ * Context: any; never sleeps.
+ */
+void kfit_doorbell(struct kfid_ep *ep)
+{
+	struct kfit_ep *e = to_kfit_ep(ep);
+	unsigned long flags;
+	bool kick;
+
+	spin_lock_irqsave(&e->lock, flags);
+	kick = e->deferred;
+	list_splice_tail_init(&e->tx_more, &e->tx_queue);
+	e->deferred = 0;
+	spin_unlock_irqrestore(&e->lock, flags);
+	if (kick)
+		kfit_kick(e);
+}
+
+int kfit_debug_deferred(struct kfid_ep *ep)
+{
+	struct kfit_ep *e = to_kfit_ep(ep);
+	unsigned long flags;
+	int n;
+
+	spin_lock_irqsave(&e->lock, flags);
+	n = e->deferred;
+	spin_unlock_irqrestore(&e->lock, flags);
+	return n;
+}
+EXPORT_SYMBOL_GPL(kfit_debug_deferred);
 
 /* Fill @s from a consumer's iov; the bytes are known to the core's checks. */
 static int kfit_slot_fill(struct kfit_ep *e, struct kfit_slot *s,
@@ -132,11 +188,12 @@ static int kfit_slot_inject(struct kfit_slot *s)
 /* The common part of every post: a slot, filled, queued. */
 static int kfit_post(struct kfit_ep *e, const struct kfi_iov *iov, u8 op,
 		     u64 cflags, struct kfi_context *ctx,
-		     const struct kfit_msg *m)
+		     const struct kfit_msg *m, u64 post_flags)
 {
 	bool rma = op == KFIT_SLOT_WRITE || op == KFIT_SLOT_READ;
 	struct kfit_slot *s;
 	unsigned long flags;
+	bool kick = false;
 	int ret;
 
 	spin_lock_irqsave(&e->lock, flags);
@@ -162,10 +219,11 @@ static int kfit_post(struct kfit_ep *e, const struct kfi_iov *iov, u8 op,
 	/* A read request is a header only; the bytes come back into @bv. */
 	if (op == KFIT_SLOT_READ)
 		iov_iter_bvec(&s->tx.it, ITER_SOURCE, s->bv, 0, 0);
-	kfit_tx_queue(e, &s->tx);
+	s->signal = post_flags & KFI_COMPLETION;
+	kick = kfit_tx_post(e, &s->tx, post_flags);
 out:
 	spin_unlock_irqrestore(&e->lock, flags);
-	if (!ret)
+	if (kick)
 		kfit_kick(e);
 	return ret;
 }
@@ -189,7 +247,7 @@ int kfit_send(struct kfid_ep *ep, const struct kfi_msg *msg, u64 flags)
 	}
 	return kfit_post(to_kfit_ep(ep), &msg->iov,
 			 flags & KFI_INJECT ? KFIT_SLOT_INJECT : KFIT_SLOT_SEND,
-			 KFI_SEND | KFI_MSG, msg->context, &m);
+			 KFI_SEND | KFI_MSG, msg->context, &m, flags);
 }
 
 static int kfit_rma(struct kfid_ep *ep, const struct kfi_msg_rma *msg,
@@ -214,7 +272,7 @@ static int kfit_rma(struct kfid_ep *ep, const struct kfi_msg_rma *msg,
 	return kfit_post(to_kfit_ep(ep), &msg->iov,
 			 write ? KFIT_SLOT_WRITE : KFIT_SLOT_READ,
 			 KFI_RMA | (write ? KFI_WRITE : KFI_READ),
-			 msg->context, &m);
+			 msg->context, &m, flags);
 }
 
 int kfit_read(struct kfid_ep *ep, const struct kfi_msg_rma *msg, u64 flags)
@@ -262,6 +320,7 @@ int kfit_atomic(struct kfid_ep *ep, const struct kfi_msg_atomic *msg,
 	struct kfit_ep *e = to_kfit_ep(ep);
 	unsigned long irqflags;
 	struct kfit_slot *s;
+	bool kick = false;
 	int ret = 0;
 
 	spin_lock_irqsave(&e->lock, irqflags);
@@ -270,10 +329,11 @@ int kfit_atomic(struct kfid_ep *ep, const struct kfi_msg_atomic *msg,
 		ret = e->phase == KFIT_CONNECTED ? -EAGAIN : -ENOTCONN;
 	} else {
 		kfit_atomic_fill(e, s, msg);
-		kfit_tx_queue(e, &s->tx);
+		s->signal = flags & KFI_COMPLETION;
+		kick = kfit_tx_post(e, &s->tx, flags);
 	}
 	spin_unlock_irqrestore(&e->lock, irqflags);
-	if (!ret)
+	if (kick)
 		kfit_kick(e);
 	return ret;
 }
@@ -990,6 +1050,9 @@ static void kfit_flush(struct kfit_ep *e, int err)
 		kfi_sw_mr_put(rx->mr);
 	rx->mr = NULL;
 	spin_lock_irqsave(&e->lock, flags);
+	/* Held back by KFI_MORE or not, they never reached the peer. */
+	list_splice_tail_init(&e->tx_more, &e->tx_queue);
+	e->deferred = 0;
 	list_for_each_entry_safe(t, n, &e->tx_queue, node) {
 		list_del(&t->node);
 		if (t->kind == KFIT_TX_SLOT)
@@ -1122,6 +1185,7 @@ int kfit_ep_open(struct kfid_ep *ep)
 
 	spin_lock_init(&e->lock);
 	INIT_LIST_HEAD(&e->tx_queue);
+	INIT_LIST_HEAD(&e->tx_more);
 	INIT_WORK(&e->work, kfit_io_work);
 	e->phase = KFIT_IDLE;
 	if (!fi->tx_attr.size)
@@ -1276,6 +1340,18 @@ int kfit_ep_enable(struct kfid_ep *ep)
 	return 0;
 }
 
+/*
+ * The flushed operations' completions are delivered before kfi_close()
+ * returns; on a CQ the consumer polls itself, the closing thread polls
+ * (as the verbs provider's drain does).
+ */
+static void kfit_ep_poll_direct(struct kfid_cq *cq)
+{
+	if (cq && cq->attr.poll_ctx == KFI_POLL_DIRECT)
+		while (kfi_cq_poll(cq, 0) > 0)
+			;
+}
+
 void kfit_ep_close(struct kfid_ep *ep)
 {
 	struct kfit_domain *d = to_kfit_domain(ep->domain);
@@ -1294,8 +1370,12 @@ void kfit_ep_close(struct kfid_ep *ep)
 	spin_lock_irqsave(&e->lock, flags);
 	e->phase = KFIT_DEAD;
 	spin_unlock_irqrestore(&e->lock, flags);
-	if (e->slots)
+	if (e->slots) {
 		kfit_flush(e, -ECANCELED);
+		kfit_ep_poll_direct(ep->tx_cq);
+		if (ep->rx_cq != ep->tx_cq)
+			kfit_ep_poll_direct(ep->rx_cq);
+	}
 	if (e->sock)
 		sock_release(e->sock);
 	e->sock = NULL;

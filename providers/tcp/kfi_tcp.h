@@ -162,6 +162,7 @@ enum kfit_slot_op {
  * @ctx: the consumer's context
  * @op: enum kfit_slot_op
  * @waiting: sent; an RMA waits for its response
+ * @signal: posted with KFI_COMPLETION: its success is reported
  * @flags: completion flags
  * @len: bytes
  * @nbv: entries of @bv in use
@@ -175,6 +176,7 @@ struct kfit_slot {
 	struct kfi_context *ctx;
 	u8 op;
 	bool waiting;
+	bool signal;
 	u64 flags;
 	u64 len;
 	u32 nbv;
@@ -254,10 +256,13 @@ enum kfit_phase {
  * @sock: the connection, NULL before connect/accept
  * @sk: its callbacks
  * @work: the I/O work item (see the header comment)
- * @lock: guards @phase, the slot free list, @tx_queue, the receive ring,
- *	@rsp busy flags, and @ctrl_queued
+ * @lock: guards @phase, the slot free list, @tx_queue, @tx_more,
+ *	@deferred, the receive ring, @rsp busy flags, and @ctrl_queued
  * @phase: enum kfit_phase
  * @tx_queue: struct kfit_tx to send, in order
+ * @tx_more: the consumer's messages posted with KFI_MORE, held back from
+ *	@tx_queue until a post without it or the doorbell
+ * @deferred: entries of @tx_more
  * @slots: tx_attr.size slots
  * @free: indexes of free @slots
  * @nfree: entries of @free
@@ -291,6 +296,8 @@ struct kfit_ep {
 	spinlock_t lock;		/* see @lock above */
 	enum kfit_phase phase;
 	struct list_head tx_queue;
+	struct list_head tx_more;
+	u32 deferred;
 	struct kfit_slot *slots;
 	u32 *free;
 	u32 nfree;
@@ -359,5 +366,6 @@ int kfit_write(struct kfid_ep *ep, const struct kfi_msg_rma *msg, u64 flags);
 int kfit_atomic(struct kfid_ep *ep, const struct kfi_msg_atomic *msg,
 		u64 flags);
 int kfit_size_left(struct kfid_ep *ep, bool tx);
+void kfit_doorbell(struct kfid_ep *ep);
 
 #endif /* _KFI_TCP_H */

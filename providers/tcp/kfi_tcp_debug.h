@@ -16,4 +16,15 @@
  */
 int kfit_debug_live_objects(void);
 
+struct kfid_ep;
+
+/**
+ * kfit_debug_deferred() - messages held back by KFI_MORE on @ep
+ * @ep: an endpoint of the provider
+ *
+ * Context: any.
+ * Return: the count.
+ */
+int kfit_debug_deferred(struct kfid_ep *ep);
+
 #endif /* _KFI_TCP_DEBUG_H */

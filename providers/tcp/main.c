@@ -198,6 +198,7 @@ static const struct kfi_provider_ops kfit_ops = {
 	.getpeer	= kfit_getpeer,
 	.size_left	= kfit_size_left,
 	.strerror	= kfit_strerror,
+	.doorbell	= kfit_doorbell,
 };
 
 struct kfi_provider kfit_prov = {
@@ -211,6 +212,7 @@ struct kfi_provider kfit_prov = {
 	.pep_size	= sizeof(struct kfit_pep),
 	.ep_size	= sizeof(struct kfit_ep),
 	.mr_size	= sizeof(struct kfit_mr),
+	.flags		= KFI_SELECTIVE_COMPLETION,
 };
 
 static int __init kfit_init(void)

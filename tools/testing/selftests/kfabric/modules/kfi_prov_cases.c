@@ -49,8 +49,6 @@ struct tres {
  *	fails for one it cannot reach)
  * @mr_reg_needs_conn: kfi_mr_reg() with remote access needs a connected
  *	endpoint in the domain
- * @cancel_recv: kfi_cancel() takes back a posted receive (else it must
- *	be -EOPNOTSUPP)
  * @res_count: count what it has alive; equal before and after a test
  * @strerror_ok: 0 if kfi_strerror() on @cq gives its texts
  * @deferred: sends posted with KFI_MORE on @ep that have not reached the
@@ -63,7 +61,6 @@ struct kt_prov {
 	bool invalidate;
 	bool getinfo_resolves;
 	bool mr_reg_needs_conn;
-	bool cancel_recv;
 	int (*res_count)(struct tres *t);
 	int (*strerror_ok)(struct kfid_cq *cq);
 	int (*deferred)(struct kfid_ep *ep);
@@ -2245,7 +2242,8 @@ static int rma_xfer_pieces(void)
 /*
  * kfi_mr_sync() on a mapped MR before the CPU checks what the peer wrote
  * (0), on an MR that is not mapped (-EINVAL); kfi_cancel() of a posted
- * receive is -EOPNOTSUPP on verbs, and the receive still takes a message.
+ * receive is -EOPNOTSUPP (verbs and tcp: a receive is a credit the peer
+ * may already be spending), and the receive still takes a message.
  */
 static int sync_and_cancel(void)
 {

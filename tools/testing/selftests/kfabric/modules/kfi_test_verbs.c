@@ -81,6 +81,7 @@ static const struct kt_prov verbs_prov = {
 	.mr_reg_needs_conn = true,
 	.res_count = res_count,
 	.strerror_ok = verbs_strerror_ok,
+	.deferred = kfiv_debug_deferred,
 };
 
 /* ------------------------------------------------------------------ */
