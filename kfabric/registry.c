@@ -161,6 +161,21 @@ static struct kfi_provider *kfi_provider_find(const char *name)
 	return NULL;
 }
 
+/* Keep the registry in kfi_getinfo()'s order: by priority, then age. */
+static void kfi_provider_insert(struct kfi_provider *prov)
+{
+	struct kfi_provider *p;
+
+	lockdep_assert_held(&kfi_registry_rwsem);
+	list_for_each_entry(p, &kfi_providers, list) {
+		if (p->priority < prov->priority) {
+			list_add_tail(&prov->list, &p->list);
+			return;
+		}
+	}
+	list_add_tail(&prov->list, &kfi_providers);
+}
+
 /**
  * kfi_provider_register() - make a provider available to consumers
  * @prov: the provider; @name, @api_version, @owner and @ops set, sizes set
@@ -195,7 +210,7 @@ int kfi_provider_register(struct kfi_provider *prov)
 	}
 	INIT_LIST_HEAD(&prov->objects);
 	kfi_debugfs_add_provider(prov);
-	list_add_tail(&prov->list, &kfi_providers);
+	kfi_provider_insert(prov);
 	up_write(&kfi_registry_rwsem);
 
 	pr_info("provider %s registered (version %u)\n", prov->name,
@@ -509,7 +524,8 @@ static void kfi_getinfo_filter(struct kfi_info *list, struct kfi_provider *prov,
  *
  * @node and @service go into the hints' dest_addr (src_addr with
  * KFI_SOURCE).  Every registered provider (only the one named by
- * hints->fabric_attr.prov_name, when set) is asked; its entries are kept
+ * hints->fabric_attr.prov_name, when set) is asked, in the order of
+ * their priority (kfi_provider.priority: hardware first); its entries are kept
  * if their caps include the hints' caps, their endpoint type, domain
  * name and address format match the hints' where those are set, and the
  * hints' tx_attr.size and rx_attr.size (when set) are within the entry's

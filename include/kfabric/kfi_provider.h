@@ -188,6 +188,10 @@ struct kfi_provider_ops {
 	int (*cancel)(struct kfid_ep *ep, struct kfi_context *context);
 };
 
+/* struct kfi_provider.priority: hardware providers before software ones */
+#define KFI_PRIORITY_SW		0
+#define KFI_PRIORITY_HW		100
+
 /**
  * struct kfi_provider - a registered provider
  * @name: short name matched by hints' fabric_attr.prov_name ("verbs")
@@ -204,6 +208,12 @@ struct kfi_provider_ops {
  * @mr_size: bytes of its MR
  * @flags: KFI_SELECTIVE_COMPLETION if the provider honours KFI_COMPLETION
  *	(without it, kfi_ep_bind() refuses selective completion)
+ * @priority: where kfi_getinfo() lists the provider's entries: higher
+ *	first, equal ones in registration order, so that a consumer that
+ *	names no provider and takes the first entry gets the fabric that
+ *	offloads the most.  KFI_PRIORITY_HW for a provider whose device
+ *	moves the bytes (verbs), KFI_PRIORITY_SW (0) for one whose CPU does
+ *	(tcp)
  * @list: private to the core: entry on the registry
  * @objects: private to the core: live objects of this provider
  * @dir: private to the core: the provider's debugfs directory
@@ -220,6 +230,7 @@ struct kfi_provider {
 	size_t ep_size;
 	size_t mr_size;
 	u64 flags;
+	int priority;
 
 	/* private: core only */
 	struct list_head list;

@@ -32,9 +32,10 @@ int kfit_debug_live_objects(void)
 EXPORT_SYMBOL_GPL(kfit_debug_live_objects);
 
 /*
- * Only for hints that name us: the tcp domain reaches every address, and
- * a consumer that does not choose a provider must keep getting the RDMA
- * devices it was written for.
+ * One entry, the "tcp" domain, for any address: routes are found at
+ * connect time.  The provider's priority (KFI_PRIORITY_SW) lists it after
+ * the RDMA devices, so a consumer that does not choose a provider keeps
+ * getting those first.
  */
 static int kfit_getinfo(struct kfi_provider *prov, const struct kfi_info *hints,
 			u64 flags, struct kfi_info **info)
@@ -42,9 +43,6 @@ static int kfit_getinfo(struct kfi_provider *prov, const struct kfi_info *hints,
 	struct kfi_info *fi;
 
 	*info = NULL;
-	/* No entry, no error: another provider's error must come through. */
-	if (strcmp(hints->fabric_attr.prov_name, prov->name))
-		return 0;
 	fi = kfi_allocinfo();
 	if (!fi)
 		return -ENOMEM;
@@ -213,6 +211,7 @@ struct kfi_provider kfit_prov = {
 	.ep_size	= sizeof(struct kfit_ep),
 	.mr_size	= sizeof(struct kfit_mr),
 	.flags		= KFI_SELECTIVE_COMPLETION,
+	.priority	= KFI_PRIORITY_SW,
 };
 
 static int __init kfit_init(void)

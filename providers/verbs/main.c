@@ -407,6 +407,7 @@ struct kfi_provider kfiv_provider = {
 	.ep_size = sizeof(struct kfiv_ep),
 	.mr_size = sizeof(struct kfiv_mr),
 	.flags = KFI_SELECTIVE_COMPLETION,
+	.priority = KFI_PRIORITY_HW,
 };
 
 static int __init kfiv_init(void)

@@ -497,27 +497,37 @@ static int mr_close_stalled(void)
 /* Discovery */
 
 /*
- * A consumer that names no provider is not handed the tcp domain (it
- * reaches every address and would shadow the RDMA devices); one that
- * names it is.
+ * A consumer that names no provider is handed the tcp domain after every
+ * entry of a hardware provider (kfi_provider.priority), so the first
+ * entry is an RDMA device wherever one serves the address; one that names
+ * tcp gets the tcp domain alone.
  */
-static int getinfo_by_name_only(void)
+static int getinfo_priority(void)
 {
 	struct kfi_info *hints = kfi_allocinfo(), *fi = NULL, *e;
-	int ret, tcp = 0;
+	int ret, tcp = 0, before = 0, after = 0;
 
 	KT_EXPECT(hints);
 	ret = kfi_getinfo(KFI_VERSION(1, 0), ipaddr, "7471", 0, hints, &fi);
-	for (e = ret ? NULL : fi; e; e = e->next)
-		tcp += !strcmp(e->fabric_attr.prov_name, "tcp");
+	for (e = ret ? NULL : fi; e; e = e->next) {
+		if (!strcmp(e->fabric_attr.prov_name, "tcp"))
+			tcp++;
+		else if (tcp)
+			after++;
+		else
+			before++;
+	}
+	pr_info("    # tcp entries %d, others before %d, after %d\n", tcp,
+		before, after);
+	if (!ret && (tcp != 1 || after))
+		ret = -EPROTO;
 	kfi_freeinfo(fi);
 	fi = NULL;
 	strscpy(hints->fabric_attr.prov_name, "tcp", KFI_NAME_MAX);
 	if (!ret)
 		ret = kfi_getinfo(KFI_VERSION(1, 0), ipaddr, "7471", 0, hints,
 				  &fi);
-	if (!ret && (tcp || !fi || fi->next ||
-		     strcmp(fi->domain_attr.name, "tcp")))
+	if (!ret && (!fi || fi->next || strcmp(fi->domain_attr.name, "tcp")))
 		ret = -EPROTO;
 	kfi_freeinfo(fi);
 	kfi_freeinfo(hints);
@@ -550,7 +560,7 @@ static int connect_ipv6(void)
 }
 
 static const struct kt_case tcp_cases[] = {
-	KT_CASE(getinfo_by_name_only),
+	KT_CASE(getinfo_priority),
 	KT_CASE(hostile_connreq),
 	KT_CASE(hostile_peer),
 	KT_CASE(rma_out_of_range),
