@@ -58,7 +58,8 @@ static void kfit_slot_done(struct kfit_ep *e, struct kfit_slot *s, int err)
 	unsigned long flags;
 	u64 cflags = s->flags, len = s->len;
 	/* A failed inject has no context to report to. */
-	bool report = s->signal || (err && s->op != KFIT_SLOT_INJECT);
+	bool report = s->signal ||
+		      (err && s->op != KFIT_SLOT_INJECT && !s->injected);
 
 	spin_lock_irqsave(&e->lock, flags);
 	kfit_slot_put(e, s);
@@ -168,6 +169,7 @@ static int kfit_slot_fill(struct kfit_ep *e, struct kfit_slot *s,
 	s->ctx = ctx;
 	s->flags = flags;
 	s->waiting = false;
+	s->injected = false;
 	memset(&s->tx.msg, 0, sizeof(s->tx.msg));
 	s->tx.kind = KFIT_TX_SLOT;
 	iov_iter_bvec(&s->tx.it, ITER_SOURCE, s->bv, s->nbv, s->len);
@@ -177,8 +179,11 @@ static int kfit_slot_fill(struct kfit_ep *e, struct kfit_slot *s,
 /* An inject's payload is copied now: the buffer is the caller's again. */
 static int kfit_slot_inject(struct kfit_slot *s)
 {
+	if (s->len > KFIT_INJECT_MAX)
+		return -EMSGSIZE;
 	if (copy_from_iter(s->inject, s->len, &s->tx.it) != s->len)
 		return -EFAULT;
+	s->injected = s->op == KFIT_SLOT_WRITE;
 	s->ikv.iov_base = s->inject;
 	s->ikv.iov_len = s->len;
 	iov_iter_kvec(&s->tx.it, ITER_SOURCE, &s->ikv, 1, s->len);
@@ -207,7 +212,7 @@ static int kfit_post(struct kfit_ep *e, const struct kfi_iov *iov, u8 op,
 		goto out;
 	}
 	ret = kfit_slot_fill(e, s, iov, op, cflags, ctx);
-	if (!ret && op == KFIT_SLOT_INJECT)
+	if (!ret && (op == KFIT_SLOT_INJECT || (post_flags & KFI_INJECT)))
 		ret = kfit_slot_inject(s);
 	if (ret) {
 		kfit_slot_put(e, s);
@@ -261,8 +266,9 @@ static int kfit_rma(struct kfid_ep *ep, const struct kfi_msg_rma *msg,
 
 	if (msg->rma_iov_count != 1)
 		return -EINVAL;
-	if (flags & KFI_INJECT)
-		return -EOPNOTSUPP;
+	/* An injected read would have nowhere to put its bytes. */
+	if ((flags & KFI_INJECT) && !write)
+		return -EINVAL;
 	if (flags & KFI_REMOTE_CQ_DATA) {
 		if (msg->data > U32_MAX)
 			return -EINVAL;
@@ -933,6 +939,9 @@ static int kfit_rx_done(struct kfit_ep *e)
 		fallthrough;
 	case KFIT_OP_READ_RSP:
 	case KFIT_OP_WRITE_RSP:
+		/* An unreported inject's failure ends the connection. */
+		if (rx->err && rx->slot->injected && !rx->slot->signal)
+			ret = rx->err;
 		kfit_slot_done(e, rx->slot, rx->err);
 		rx->slot = NULL;
 		break;

@@ -163,6 +163,7 @@ enum kfit_slot_op {
  * @op: enum kfit_slot_op
  * @waiting: sent; an RMA waits for its response
  * @signal: posted with KFI_COMPLETION: its success is reported
+ * @injected: an RMA write with KFI_INJECT: its bytes are in @inject
  * @flags: completion flags
  * @len: bytes
  * @nbv: entries of @bv in use
@@ -177,6 +178,7 @@ struct kfit_slot {
 	u8 op;
 	bool waiting;
 	bool signal;
+	bool injected;
 	u64 flags;
 	u64 len;
 	u32 nbv;
