@@ -27,7 +27,7 @@
 #include "kfit_proto.h"
 
 #define KFIT_DEFAULT_DEPTH	128	/* queue depth kfi_getinfo() offers */
-#define KFIT_MAX_DEPTH		4096
+#define KFIT_MAX_DEPTH		8192
 #define KFIT_DEFAULT_IOV	4
 #define KFIT_MAX_IOV		16
 #define KFIT_INJECT_MAX		256

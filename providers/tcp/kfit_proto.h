@@ -26,7 +26,7 @@
 /* Limits of version 1; each side may announce smaller ones. */
 #define KFIT_MAX_MSG		(4U << 20)	/* payload of one message */
 #define KFIT_CM_DATA_MAX	128		/* private data of CM messages */
-#define KFIT_MAX_RMA		4096		/* RMA ids one side announces */
+#define KFIT_MAX_RMA		8192		/* RMA ids one side announces */
 #define KFIT_MAX_CREDITS	4096		/* credits one header grants */
 
 enum kfit_op {

@@ -64,12 +64,12 @@ static int kfit_getinfo(struct kfi_provider *prov, const struct kfi_info *hints,
 	fi->ep_attr.max_rd_atomic = KFIT_MAX_DEPTH;
 	fi->tx_attr.caps = KFIT_CAPS;
 	fi->tx_attr.size = KFIT_DEFAULT_DEPTH;
-	fi->tx_attr.iov_limit = KFIT_DEFAULT_IOV;
+	fi->tx_attr.iov_limit = KFIT_MAX_IOV;
 	fi->tx_attr.rma_iov_limit = 1;
 	fi->tx_attr.inject_size = KFIT_INJECT_MAX;
 	fi->rx_attr.caps = KFIT_CAPS;
 	fi->rx_attr.size = KFIT_DEFAULT_DEPTH;
-	fi->rx_attr.iov_limit = KFIT_DEFAULT_IOV;
+	fi->rx_attr.iov_limit = KFIT_MAX_IOV;
 	*info = fi;
 	return 0;
 }
