@@ -1,0 +1,85 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# kfblk over the TCP provider, with no change to kfblk: the export and the
+# map use an address that no RDMA device serves (198.51.100.1 on a second
+# dummy netdev, without Soft-RoCE), so kfi_getinfo()'s first entry there is
+# the tcp domain (the verbs provider, listed first by priority, cannot
+# resolve it).  The connections must be kfi_tcp's, then fio writes and
+# verifies (crc32c) at 4 KiB iodepth 32 and 128 KiB iodepth 1.
+# Standalone KTAP producer; run as root in the test VM.
+
+# shellcheck source=SCRIPTDIR/../../../../consumers/block/kfblk_test_lib.sh
+. "$(dirname "$(readlink -f "$0")")/../../../../consumers/block/kfblk_test_lib.sh"
+
+TCP_NETDEV=kfbt_tcp0
+KFI_IPADDR=198.51.100.1
+DBG=/sys/kernel/debug/kfabric
+
+kt_plan 5
+
+tcp_cleanup()
+{
+	kfblk_cleanup
+	ip link del "$TCP_NETDEV" 2>/dev/null
+}
+trap tcp_cleanup EXIT
+
+# An address of this host that no RDMA device carries.
+tcp_netdev()
+{
+	ip link add "$TCP_NETDEV" type dummy &&
+	ip addr add "$KFI_IPADDR/24" dev "$TCP_NETDEV" &&
+	ip link set "$TCP_NETDEV" up
+}
+
+# connected_eps PROVIDER: its endpoints in the connected state.
+connected_eps()
+{
+	grep -c 'state=connected' "$DBG/$1/objects" 2>/dev/null
+}
+
+# The client's queues and the target's endpoints are all kfi_tcp's.
+over_tcp()
+{
+	local tcp verbs
+	tcp=$(connected_eps tcp)
+	verbs=$(connected_eps verbs)
+	echo "connected endpoints: tcp ${tcp:-0}, verbs ${verbs:-0}"
+	[ "${tcp:-0}" -ge 2 ] && [ "${verbs:-0}" = 0 ]
+}
+
+mountpoint -q /sys/kernel/debug || mount -t debugfs debugfs /sys/kernel/debug
+if ! tcp_netdev || ! kfblk_load nr_queues=2 ||
+   ! kfblk_load_one kfi_tcp providers/tcp/kfi_tcp.ko; then
+	kt_fail setup "cannot load the modules or add $TCP_NETDEV"
+	exit 1
+fi
+dev=$(kfblk_setup tcp 32)
+if [ -z "$dev" ] || [ ! -b "$dev" ]; then
+	kt_fail setup "cannot export and map a device at $KFI_IPADDR"
+	exit 1
+fi
+kt_ok setup
+kt_check over_tcp over_tcp
+
+# fio_verify BS IODEPTH SIZE
+fio_verify()
+{
+	local out rc
+	out=$(fio --name=verify --filename="$dev" --direct=1 --ioengine=libaio \
+		--rw=randwrite --bs="$1" --iodepth="$2" --size="$3" \
+		--verify=crc32c --do_verify=1 --verify_fatal=1 \
+		--verify_backlog=0 --output-format=terse --terse-version=3 2>&1)
+	rc=$?
+	# terse v3: field 5 is the error count.
+	if [ $rc != 0 ] || [ "$(echo "$out" | tail -n 1 | cut -d';' -f5)" != 0 ]; then
+		echo "$out" | tail -n 20
+		return 1
+	fi
+}
+
+kt_check fio.verify_4k_qd32 fio_verify 4k 32 8M
+kt_check fio.verify_128k_qd1 fio_verify 128k 1 16M
+kt_check teardown kfblk_teardown tcp
+kt_exit
