@@ -216,16 +216,17 @@ NVME_PORT=${NVME_PORT:-4420}
 
 # nvme_setup DEVICE [IO_QUEUES QUEUE_SIZE]: export DEVICE through nvmet-rdma
 # and connect to it with nvme-rdma on the same Soft-RoCE device, with that
-# many I/O queues of that size when given; prints /dev/nvmeXnY.  nvme_core
+# many I/O queues of that size when given; prints /dev/nvmeXnY.  With
+# NVME_TRANSPORT=tcp, nvmet-tcp and nvme-tcp on $KFI_IPADDR.  nvme_core
 # is loaded with native multipath off when this loads it, so the device is
 # the controller's own path, not a multipath head in front of it.
 nvme_setup()
 {
-	local dev=$1 nq=${2:-} qs=${3:-} s p c i
+	local dev=$1 nq=${2:-} qs=${3:-} s p c i t=${NVME_TRANSPORT:-rdma}
 	local -a opts=()
 	[ -d /sys/module/nvme_core ] || modprobe nvme_core multipath=N ||
 		return 1
-	modprobe -a nvmet nvmet-rdma nvme-rdma || return 1
+	modprobe -a nvmet "nvmet-$t" "nvme-$t" || return 1
 	[ -z "$nq" ] || opts+=(--nr-io-queues="$nq")
 	[ -z "$qs" ] || opts+=(--queue-size="$qs")
 	s=$NVMET_CFS/subsystems/$KFBLK_NQN
@@ -235,11 +236,11 @@ nvme_setup()
 	echo "$dev" >"$s/namespaces/1/device_path"
 	echo 1 >"$s/namespaces/1/enable" || return 1
 	echo ipv4 >"$p/addr_adrfam"
-	echo rdma >"$p/addr_trtype"
+	echo "$t" >"$p/addr_trtype"
 	echo "$KFI_IPADDR" >"$p/addr_traddr"
 	echo "$NVME_PORT" >"$p/addr_trsvcid"
 	ln -s "$s" "$p/subsystems/$KFBLK_NQN" || return 1
-	nvme connect -t rdma -a "$KFI_IPADDR" -s "$NVME_PORT" -n "$KFBLK_NQN" \
+	nvme connect -t "$t" -a "$KFI_IPADDR" -s "$NVME_PORT" -n "$KFBLK_NQN" \
 		-q "$KFBLK_HOSTNQN" "${opts[@]}" >&2 || return 1
 	# The namespace shows under its subsystem (native multipath) or
 	# under its controller.

@@ -1,7 +1,11 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# kfblk against nvme-rdma, in one VM run, over the same Soft-RoCE device.
+# kfblk against nvme-rdma, in one VM run, over the same Soft-RoCE device;
+# with KFBLK_BENCH_TRANSPORT=tcp, kfblk over the TCP provider (kfi_tcp)
+# against nvme-tcp, both over plain kernel TCP on an address no RDMA device
+# carries (a second dummy netdev), where kfi_getinfo()'s first entry is the
+# tcp domain.  Below, nvme-rdma stands for nvme-tcp in that mode.
 #
 # Two identical RAM-backed null_blk devices: one exported by kfblk_target
 # and mapped by kfblk, one exported by nvmet-rdma and connected with
@@ -33,7 +37,8 @@
 # Points: 4 KiB randread and randwrite at iodepth 1 (latency) and 32
 # (IOPS); 128 KiB sequential read and write at iodepth 8 (MB/s).
 #
-# Environment: KFBLK_BENCH_RUNTIME (seconds per run, default 10),
+# Environment: KFBLK_BENCH_TRANSPORT (rdma, the default, or tcp),
+# KFBLK_BENCH_RUNTIME (seconds per run, default 10),
 # KFBLK_BENCH_REPEAT, KFBLK_BENCH_QUEUES, KFBLK_BENCH_DEPTH,
 # KFBLK_BENCH_OUT (records file).  Run as root in the test VM
 # (tools/testing/vm/run -- tools/testing/bench/block/kfblk_vs_nvme.sh).
@@ -52,6 +57,10 @@ OUT=${KFBLK_BENCH_OUT:-$KFI_OUT/kfblk_vs_nvme.jsonl}
 PLAN=${OUT%.jsonl}.plan.json
 PY=$(command -v /usr/bin/python3 || command -v python3)
 SIZE_MB=64
+TRANSPORT=${KFBLK_BENCH_TRANSPORT:-rdma}
+NVME=nvme-$TRANSPORT
+TCP_NETDEV=kfbt_bench0
+export NVME_TRANSPORT=$TRANSPORT BENCH_NVME=$NVME
 
 POINTS=(
 	"rand4k randread 4k 1"
@@ -71,6 +80,17 @@ cleanup()
 {
 	nvme_teardown
 	kfblk_cleanup
+	[ "$TRANSPORT" != tcp ] || ip link del "$TCP_NETDEV" 2>/dev/null
+}
+
+# tcp_setup: kfi_tcp, and an address of this host no RDMA device carries.
+tcp_setup()
+{
+	KFI_IPADDR=198.51.100.1
+	kfblk_load_one kfi_tcp providers/tcp/kfi_tcp.ko &&
+	ip link add "$TCP_NETDEV" type dummy &&
+	ip addr add "$KFI_IPADDR/24" dev "$TCP_NETDEV" &&
+	ip link set "$TCP_NETDEV" up
 }
 trap cleanup EXIT
 
@@ -194,7 +214,9 @@ json.dump(pts, sys.stdout)' >"$PLAN"
 summary()
 {
 	"$PY" - "$OUT" <<'PYEOF'
-import json, statistics, sys
+import json, os, statistics, sys
+
+NVME = os.environ.get("BENCH_NVME", "nvme-rdma")
 
 recs = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
 pts = {}
@@ -216,23 +238,23 @@ def spread(rs, m):
 
 def pair_ratios(g, m):
     """kfblk / nvme-rdma of the runs of the same repeat, both sound."""
-    n = {r["rep"]: r[m] for r in good(g.get("nvme-rdma", []))}
+    n = {r["rep"]: r[m] for r in good(g.get(NVME, []))}
     return [r[m] / n[r["rep"]] for r in good(g.get("kfblk", []))
             if n.get(r["rep"])]
 
 print("%-8s %-9s %4s | %10s %5s %10s %5s | %6s %11s | %8s %8s | %7s %7s" % (
-    "test", "op", "qd", "kfblk", "spr", "nvme-rdma", "spr", "ratio",
+    "test", "op", "qd", "kfblk", "spr", NVME, "spr", "ratio",
     "range", "p50 kfb", "p50 nvme", "cpu kfb", "cpu nvm"))
 failed = 0
 for key in sorted(pts, key=lambda k: (k[0], k[3], k[1])):
     g = pts[key]
     bad = sum(len(rs) - len(good(rs)) for rs in g.values())
-    if bad or not good(g.get("kfblk", [])) or not good(g.get("nvme-rdma", [])):
+    if bad or not good(g.get("kfblk", [])) or not good(g.get(NVME, [])):
         failed += 1
         print("%-8s %-9s %4d | FAILED (%d failed runs), no ratio" % (
             key[0], key[1], key[3], bad))
         continue
-    k, n = g["kfblk"], g["nvme-rdma"]
+    k, n = g["kfblk"], g[NVME]
     unit = "iops" if key[2] == 4096 else "mbps"
     pr = pair_ratios(g, unit)
     print("%-8s %-9s %4d | %10.1f %5s %10.1f %5s | %6.2f %5.2f-%5.2f | "
@@ -251,11 +273,11 @@ def headline(key, metric, what, better):
     g = pts.get(key, {})
     pr = pair_ratios(g, metric)
     if not pr or any("failed" in r for rs in g.values() for r in rs):
-        print("ratio kfblk/nvme-rdma %s: no sound pair" % what)
+        print("ratio kfblk/%s %s: no sound pair" % (NVME, what))
         return
-    r = med(g["kfblk"], metric) / med(g["nvme-rdma"], metric)
+    r = med(g["kfblk"], metric) / med(g[NVME], metric)
     lo, hi = min(pr), max(pr)
-    spreads = [spread_of(g[i], metric) for i in ("kfblk", "nvme-rdma")]
+    spreads = [spread_of(g[i], metric) for i in ("kfblk", NVME)]
     spread = max(spreads) if None not in spreads else None
     # A difference is shown only when every repeat's ratio is on the same
     # side of 1 and it is larger than the spread of either side's runs.
@@ -269,9 +291,9 @@ def headline(key, metric, what, better):
         verdict = "difference %.0f%%, spread %.0f%%%s: not shown" % (
             100 * abs(r - 1), 100 * spread,
             "" if agree else ", repeats disagree")
-    print("ratio kfblk/nvme-rdma %s: %.2f (per-repeat %.2f-%.2f over %d "
-          "pairs; %s is better; %s)" % (what, r, lo, hi, len(pr), better,
-                                         verdict))
+    print("ratio kfblk/%s %s: %.2f (per-repeat %.2f-%.2f over %d "
+          "pairs; %s is better; %s)" % (NVME, what, r, lo, hi, len(pr),
+                                         better, verdict))
 
 headline(("rand4k", "randread", 4096, 32), "iops",
          "4k randread qd32 IOPS", "higher")
@@ -286,17 +308,20 @@ main()
 	local nb_n kdev ndev pt i test op bs qd fails=0 mp
 	kfblk_load nr_queues="$QUEUES" queue_depth="$DEPTH" ||
 		{ log "cannot load modules"; return 1; }
+	if [ "$TRANSPORT" = tcp ]; then
+		tcp_setup || { log "cannot set up kfi_tcp and $TCP_NETDEV"; return 1; }
+	fi
 	kdev=$(kfblk_setup bench "$SIZE_MB") || { log "kfblk setup failed"; return 1; }
 	nb_n=$(nullb_create kfbt_nvme "$SIZE_MB") || return 1
 	ndev=$(nvme_setup "$nb_n" "$QUEUES" "$DEPTH") ||
-		{ log "nvme-rdma setup failed"; return 1; }
+		{ log "$NVME setup failed"; return 1; }
 	mp=$(cat /sys/module/nvme_core/parameters/multipath 2>/dev/null)
 	if [ "$mp" = Y ]; then
 		log "nvme_core has native multipath on: $ndev is a multipath head"
 		return 1
 	fi
 	same_shape "$kdev" "$ndev" || { log "the two sides differ"; return 1; }
-	log "kfblk: $kdev, nvme-rdma: $ndev (multipath ${mp:-N}), ${RUNTIME}s per run, $REPEAT repeats"
+	log "kfblk: $kdev, $NVME: $ndev (multipath ${mp:-N}), ${RUNTIME}s per run, $REPEAT repeats"
 	# Write the whole area once, so reads find data on both.
 	for d in "$kdev" "$ndev"; do
 		dd if=/dev/zero of="$d" bs=1M count="$SIZE_MB" oflag=direct 2>/dev/null
@@ -309,9 +334,9 @@ main()
 			# Neither side always runs first, after the other's caches.
 			if [ $((i % 2)) = 0 ]; then
 				run_point kfblk "$kdev" $i "$test" "$op" "$bs" "$qd" || fails=$((fails + 1))
-				run_point nvme-rdma "$ndev" $i "$test" "$op" "$bs" "$qd" || fails=$((fails + 1))
+				run_point "$NVME" "$ndev" $i "$test" "$op" "$bs" "$qd" || fails=$((fails + 1))
 			else
-				run_point nvme-rdma "$ndev" $i "$test" "$op" "$bs" "$qd" || fails=$((fails + 1))
+				run_point "$NVME" "$ndev" $i "$test" "$op" "$bs" "$qd" || fails=$((fails + 1))
 				run_point kfblk "$kdev" $i "$test" "$op" "$bs" "$qd" || fails=$((fails + 1))
 			fi
 		done
