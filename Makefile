@@ -2,7 +2,7 @@
 #
 # kfabric: kernel-mode fabric library (out-of-tree modules).
 #
-#   make              build every module against $(KDIR)
+#   make              build every module against $(KDIR), and the tools
 #   make check        deps + build + boot the test VM + run the suite
 #   make check-debug  the same on a KASAN/lockdep/kmemleak kernel built here
 #   make check-newest the same on Debian's newest kernel line (7.3)
@@ -38,16 +38,22 @@ KFI_CONFIG := CONFIG_KFABRIC=m CONFIG_KFABRIC_VERBS=m CONFIG_KFABRIC_TCP=m \
 
 KBUILD := $(MAKE) -C $(KDIR) M=$(CURDIR) $(KFI_CONFIG)
 
-.PHONY: all modules clean deps check check-debug check-newest build-newest \
+.PHONY: all modules tools clean deps check check-debug check-newest build-newest \
 	demo lint bench fuzz mutate vm help dkms deb
 
 all: modules
 
-modules:
+# DKMS builds (KFI_BUILD_TESTS=0) take the modules only.
+modules: $(if $(filter 1,$(KFI_BUILD_TESTS)),tools)
 	$(KBUILD) modules
+
+# The user-space programs: tools/kfkv/kfkv and the suite's UAPI test.
+tools:
+	$(MAKE) -C tools/kfkv
 
 clean:
 	$(KBUILD) clean
+	$(MAKE) -C tools/kfkv clean
 	rm -rf build
 
 deps:

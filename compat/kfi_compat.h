@@ -245,6 +245,15 @@ static inline void kfi_bdev_close(struct kfi_bdev_handle *h)
 #endif
 }
 
+/* ---- Devices ----------------------------------------------------------- */
+
+/* What device_type.devnode() is given: a const device from 6.2. */
+#ifdef KFI_HAVE_DEVNODE_CONST_DEV
+#define kfi_devnode_device	const struct device
+#else
+#define kfi_devnode_device	struct device
+#endif
+
 /* ---- VFS ------------------------------------------------------------- */
 
 /*

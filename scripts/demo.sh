@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # make demo: build kfabric, boot the test VM with Soft-RoCE, load the
-# project's modules and show what they see; then the block demo: a kfblk
+# project's modules and show what they see; then kfkv: an object put and
+# got from the shell with the kfkv tool; then the block demo: a kfblk
 # device over the verbs provider and an nvme-rdma device on the same rxe
 # device, with the same fio run on both, side by side.
 #
@@ -78,6 +79,9 @@ for ((i = ${#loaded[@]} - 1; i >= 0; i--)); do
 		rc=1
 	fi
 done
+
+step "kfkv: an object put and got from the shell (tools/kfkv)"
+"$top/tools/testing/demo/kfkv_demo.sh" || rc=1
 
 step "kfblk against nvme-rdma, same rxe device, same fio"
 "$top/tools/testing/demo/kfblk_demo.sh" || rc=1

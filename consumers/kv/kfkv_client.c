@@ -26,6 +26,7 @@
 #include <linux/vmalloc.h>
 #include <kfabric/kfi.h>
 #include <kfabric/kfkv.h>
+#include "kfkv_client.h"
 #include "kfkv_proto.h"
 
 #define KFKV_DEFAULT_DEPTH	16
@@ -998,20 +999,38 @@ static bool kfkv_may_submit(struct kfkv_handle *h)
 	return false;
 }
 
-/* Submit, waiting for a free slot as long as an answer may take. */
-static int kfkv_sync_run(struct kfkv_handle *h, struct kfkv_sync *s)
+/**
+ * kfkv_submit_wait() - kfkv_submit(), waiting for a free slot
+ * @h: the handle
+ * @op: the operation
+ *
+ * Waits as long as an answer may take (the handle's timeout) for room.
+ *
+ * Context: process; sleeps.
+ * Return: as kfkv_submit(); -EAGAIN only when no slot came free in time.
+ */
+int kfkv_submit_wait(struct kfkv_handle *h, struct kfkv_op *op)
 {
 	unsigned long deadline = jiffies + h->timeout;
 	int ret;
 
-	init_completion(&s->done);
-	s->op.done = kfkv_sync_done;
-	while ((ret = kfkv_submit(h, &s->op)) == -EAGAIN) {
+	while ((ret = kfkv_submit(h, op)) == -EAGAIN) {
 		if (time_after(jiffies, deadline))
 			break;
 		/* A free slot, or room in the queue: both come with answers. */
 		wait_event_timeout(h->free_wait, kfkv_may_submit(h), HZ / 100);
 	}
+	return ret;
+}
+
+/* Submit, waiting for a free slot as long as an answer may take. */
+static int kfkv_sync_run(struct kfkv_handle *h, struct kfkv_sync *s)
+{
+	int ret;
+
+	init_completion(&s->done);
+	s->op.done = kfkv_sync_done;
+	ret = kfkv_submit_wait(h, &s->op);
 	if (!ret) {
 		/* The watchdog fails the handle if the answer does not come. */
 		wait_for_completion(&s->done);
@@ -1179,6 +1198,8 @@ EXPORT_SYMBOL_GPL(kfkv_list_sync);
 
 static int __init kfkv_init(void)
 {
+	int ret;
+
 	/* The API's constants are the protocol's. */
 	BUILD_BUG_ON((int)KFKV_KEY_MAX != (int)KFKV_KEY_BYTES);
 	BUILD_BUG_ON((int)(KFKV_MSG_SIZE - sizeof(struct kfkv_rsp)) !=
@@ -1190,11 +1211,17 @@ static int __init kfkv_init(void)
 	BUILD_BUG_ON((int)KFKV_OP_PUT != (int)KFKV_PUT ||
 		     (int)KFKV_OP_LIST != (int)KFKV_LIST);
 	kfkv_wq = alloc_workqueue("kfkv", WQ_MEM_RECLAIM | WQ_UNBOUND, 0);
-	return kfkv_wq ? 0 : -ENOMEM;
+	if (!kfkv_wq)
+		return -ENOMEM;
+	ret = kfkv_dev_init();
+	if (ret)
+		destroy_workqueue(kfkv_wq);
+	return ret;
 }
 
 static void __exit kfkv_exit(void)
 {
+	kfkv_dev_exit();
 	destroy_workqueue(kfkv_wq);
 }
 

@@ -1,0 +1,288 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# kfkv from user space: a mem store served by kfkv_target, attached by
+# the client through configfs as /dev/kfkv/kvu, driven by the kfkv tool
+# and by kfkv_uapi_test: every ioctl at value sizes 0, 1, 4096 and 1 MiB
+# with binary keys; version conditions; a listing over several LISTs;
+# bad pointers, lengths and flags; the protection model -- an
+# unprivileged user denied without the mode bits and allowed with them,
+# a mode taken away from a descriptor already open, configfs refused
+# without CAP_SYS_ADMIN -- and a device disabled under an open descriptor.
+#
+# Standalone KTAP producer; run as root in the test VM.
+
+# shellcheck source=SCRIPTDIR/../../../../consumers/block/kfblk_test_lib.sh
+. "$(dirname "$(readlink -f "$0")")/../../../../consumers/block/kfblk_test_lib.sh"
+
+KFKV=$KFI_KO_DIR/tools/kfkv/kfkv
+UAPI=$KFI_KO_DIR/tools/testing/selftests/kfabric/kfkv_uapi_test
+TCFS=/sys/kernel/config/kfkv_target
+CCFS=/sys/kernel/config/kfkv
+DEV=/dev/kfkv/kvu
+PORT=4795
+NOBODY=65534
+WORK=$(mktemp -d /tmp/kfkv-dev.XXXXXX)
+chmod 0755 "$WORK"
+
+kt_plan 16
+
+cleanup()
+{
+	local s
+	for s in "$CCFS"/*/ "$TCFS"/*/; do
+		[ -d "$s" ] || continue
+		echo 0 >"$s/enable"
+		rmdir "$s"
+	done
+	kfblk_unload
+	rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+# as_nobody COMMAND...: COMMAND as an unprivileged user, in no group.
+as_nobody()
+{
+	setpriv --reuid=$NOBODY --regid=$NOBODY --clear-groups -- "$@"
+}
+
+# expect_err ERRNAME COMMAND...: COMMAND fails, naming ERRNAME.
+expect_err()
+{
+	local want=$1 out
+	shift
+	if out=$("$@" 2>&1); then
+		echo "'$*' succeeded, want $want"
+		return 1
+	fi
+	case $out in
+	*": $want: "*) return 0 ;;
+	esac
+	echo "'$*': $out (want $want)"
+	return 1
+}
+
+# set_mode MODE: the device's mode in configfs; the node must follow it.
+# Then the node is opened to everyone, so that only kfkv's own check --
+# not the node's permission bits -- decides what follows.
+set_mode()
+{
+	local got
+	echo "$1" >"$CCFS/kvu/mode" || return 1
+	got=$(stat -c %a "$DEV") || return 1
+	[ "$got" = "${1#0}" ] || { echo "node mode $got, want $1"; return 1; }
+	chmod 0666 "$DEV"
+}
+
+load()
+{
+	local got
+	modprobe -a configfs rdma_cm ib_core 2>/dev/null
+	mountpoint -q /sys/kernel/config ||
+		mount -t configfs configfs /sys/kernel/config
+	kfblk_load_one kfabric kfabric/kfabric.ko &&
+	kfblk_load_one kfi_verbs providers/verbs/kfi_verbs.ko &&
+	kfblk_load_one kfkv_target consumers/kv/kfkv_target.ko &&
+	kfblk_load_one kfkv consumers/kv/kfkv.ko || return 1
+	mkdir "$TCFS/kvustore" &&
+	echo mem >"$TCFS/kvustore/backend" &&
+	echo "$KFI_IPADDR" >"$TCFS/kvustore/addr" &&
+	echo $PORT >"$TCFS/kvustore/port" &&
+	echo 2048 >"$TCFS/kvustore/max_value_kb" &&
+	echo 1 >"$TCFS/kvustore/enable" &&
+	mkdir "$CCFS/kvu" &&
+	echo "$KFI_IPADDR" >"$CCFS/kvu/addr" &&
+	echo $PORT >"$CCFS/kvu/port" &&
+	echo kvustore >"$CCFS/kvu/store" &&
+	echo 1 >"$CCFS/kvu/enable" || return 1
+	# The default: root's alone.
+	got=$(stat -c '%F %a %u %g' "$DEV") || return 1
+	echo "$DEV: $got"
+	[ "$got" = "character special file 600 0 0" ] &&
+	[ "$(cat "$CCFS/kvu/dev")" = "$(stat -c '%t:%T' "$DEV" |
+		{ IFS=: read -r a b; echo "$((16#$a)):$((16#$b))"; })" ]
+}
+
+# One value size, binary key: put, stat, get whole and a range, ls, del.
+size_case()
+{
+	local n=$1 key f=$WORK/v$1 ver got
+	key=00ff0a$(printf '%08x' "$n")fe
+	head -c "$n" /dev/urandom >"$f"
+	ver=$("$KFKV" -x kvu put "$key" "$f") || return 1
+	got=$("$KFKV" -x kvu stat "$key") || return 1
+	[ "$got" = "size $n ${ver}" ] || { echo "stat: $got, put: $ver"; return 1; }
+	"$KFKV" -x kvu get "$key" "$f.out" && cmp "$f" "$f.out" || return 1
+	if [ "$n" -ge 2 ]; then
+		"$KFKV" -x kvu get -o 1 -l $((n - 1)) "$key" "$f.range" &&
+		tail -c $((n - 1)) "$f" | cmp - "$f.range" || return 1
+	fi
+	got=$("$KFKV" -x kvu ls 00ff0a) || return 1
+	grep -qx "$key" <<<"$got" || { echo "ls: $got"; return 1; }
+	"$KFKV" -x kvu del "$key" &&
+	expect_err ENOENT "$KFKV" -x kvu stat "$key" &&
+	expect_err ENOENT "$KFKV" -x kvu get "$key"
+}
+
+conditions()
+{
+	local v1 v2 f=$WORK/c
+	echo one >"$f"
+	v1=$("$KFKV" kvu put -a cond "$f") || return 1
+	expect_err EEXIST "$KFKV" kvu put -a cond "$f" &&
+	expect_err ESTALE "$KFKV" kvu put -V $((${v1#version } + 1)) cond "$f" &&
+	v2=$("$KFKV" kvu put -d -V "${v1#version }" cond "$f") &&
+	[ "$v2" != "$v1" ] || { echo "versions $v1 then $v2"; return 1; }
+	expect_err ESTALE "$KFKV" kvu del -V "${v1#version }" cond &&
+	"$KFKV" kvu del -V "${v2#version }" cond &&
+	expect_err ENOENT "$KFKV" kvu del cond
+}
+
+# 30 keys under a binary prefix, listed 7 at a time (LIST after LIST,
+# each resuming after the cookie): all of them, once, in order.
+listing()
+{
+	local i want got
+	for i in $(seq 10 39); do
+		"$KFKV" -x kvu put "0102$i" </dev/null >/dev/null || return 1
+	done
+	want=$(seq 10 39 | sed 's/^/0102/')
+	got=$("$KFKV" -x kvu ls -n 7 0102) || return 1
+	[ "$got" = "$want" ] || { echo "ls: $got"; return 1; }
+	for i in $(seq 10 39); do
+		"$KFKV" -x kvu del "0102$i" || return 1
+	done
+}
+
+# Without the mode bits: the open is refused by kfkv, not by the node.
+perm_denied()
+{
+	echo secret | "$KFKV" kvu put pk >/dev/null &&
+	set_mode 0600 || return 1
+	expect_err EACCES as_nobody "$KFKV" "$DEV" stat pk &&
+	expect_err EACCES as_nobody "$KFKV" "$DEV" get pk &&
+	expect_err EACCES as_nobody "$KFKV" "$DEV" ls &&
+	expect_err EACCES as_nobody "$KFKV" "$DEV" put pk /dev/null &&
+	expect_err EACCES as_nobody "$KFKV" "$DEV" del pk
+}
+
+# The others' read bit: read, not write; then the group's bits.
+perm_allowed()
+{
+	local got
+	set_mode 0604 || return 1
+	got=$(as_nobody "$KFKV" "$DEV" get pk) && [ "$got" = secret ] &&
+	as_nobody "$KFKV" "$DEV" stat pk && as_nobody "$KFKV" "$DEV" ls &&
+	expect_err EACCES as_nobody "$KFKV" "$DEV" put pk /dev/null &&
+	expect_err EACCES as_nobody "$KFKV" "$DEV" del pk || return 1
+	echo 4242 >"$CCFS/kvu/gid" && set_mode 0660 || return 1
+	expect_err EACCES as_nobody "$KFKV" "$DEV" stat pk &&
+	setpriv --reuid=$NOBODY --regid=$NOBODY --groups=4242 -- \
+		"$KFKV" "$DEV" put pk /dev/null &&
+	echo $NOBODY >"$CCFS/kvu/uid" && set_mode 0600 &&
+	as_nobody "$KFKV" "$DEV" del pk || return 1
+	echo 0 >"$CCFS/kvu/uid" && echo 0 >"$CCFS/kvu/gid"
+}
+
+# A descriptor opened while allowed loses its access with the mode.
+perm_revoked()
+{
+	local out=$WORK/revoked rc=0 i
+	echo v | "$KFKV" kvu put rk >/dev/null && set_mode 0606 || return 1
+	chmod 0777 "$WORK"
+	as_nobody bash -c '
+		exec 3<"$1" 4>"$1" || exit 3
+		"$2" @3 stat rk || exit 4
+		touch "$3/ready"
+		while [ ! -e "$3/go" ]; do sleep 0.1; done
+		"$2" @3 stat rk
+		"$2" @4 put rk /dev/null
+		"$2" @4 del rk
+		exit 0' _ "$DEV" "$KFKV" "$WORK" >"$out" 2>&1 &
+	for i in $(seq 100); do
+		[ -e "$WORK/ready" ] && break
+		sleep 0.1
+	done
+	[ -e "$WORK/ready" ] || rc=1
+	set_mode 0600 || rc=1
+	touch "$WORK/go"
+	wait $! || rc=1
+	chmod 0755 "$WORK"
+	cat "$out"
+	[ $rc = 0 ] && [ "$(grep -c ': EACCES: ' "$out")" = 3 ] &&
+	"$KFKV" kvu stat rk
+}
+
+# Configfs without CAP_SYS_ADMIN: root, but the capability dropped.
+admin()
+{
+	local nocap=(setpriv --inh-caps=-sys_admin --bounding-set=-sys_admin --)
+	"${nocap[@]}" sh -c "echo 0666 >$CCFS/kvu/mode" &&
+		{ echo "mode changed without CAP_SYS_ADMIN"; return 1; }
+	[ "$(cat "$CCFS/kvu/mode")" = 0600 ] ||
+		{ echo "mode $(cat "$CCFS/kvu/mode") after the refusal"; return 1; }
+	"${nocap[@]}" sh -c "echo 0 >$CCFS/kvu/gid; echo 1 >$CCFS/kvu/depth" &&
+		{ echo "attributes changed without CAP_SYS_ADMIN"; return 1; }
+	"${nocap[@]}" mkdir "$CCFS/kvu2" &&
+		{ echo "mkdir without CAP_SYS_ADMIN"; return 1; }
+	as_nobody sh -c "echo 0666 >$CCFS/kvu/mode" &&
+		{ echo "mode changed by an unprivileged user"; return 1; }
+	[ "$(cat "$CCFS/kvu/mode")" = 0600 ] || { echo "mode changed"; return 1; }
+	# What is refused is the capability, not root: with it, it works.
+	echo 0600 >"$CCFS/kvu/mode"
+}
+
+# Disabled under an open descriptor: its operations fail, nothing hangs;
+# enabled again, a new open works.
+disable()
+{
+	local out
+	exec 5<"$DEV" || return 1
+	echo 0 >"$CCFS/kvu/enable" || return 1
+	[ ! -e "$DEV" ] || { echo "$DEV still there"; return 1; }
+	out=$("$KFKV" @5 stat rk 2>&1)
+	exec 5<&-
+	case $out in
+	*ENODEV*) ;;
+	*) echo "after disable: $out"; return 1 ;;
+	esac
+	echo 1 >"$CCFS/kvu/enable" && "$KFKV" kvu stat rk && "$KFKV" kvu del rk
+}
+
+unload()
+{
+	echo 0 >"$CCFS/kvu/enable" && rmdir "$CCFS/kvu" &&
+	echo 0 >"$TCFS/kvustore/enable" && rmdir "$TCFS/kvustore" &&
+	kfblk_unload
+}
+
+# step NAME FUNCTION: FUNCTION in this shell (it may load modules).
+step()
+{
+	local out
+	out=$(mktemp)
+	if "$2" >"$out" 2>&1; then
+		kt_ok "$1"
+	else
+		kt_diag "$(cat "$out")"
+		kt_fail "$1"
+	fi
+	rm -f "$out"
+}
+
+step load load
+for n in 0 1 4096 1048576; do
+	kt_check "size.$n" size_case "$n"
+done
+kt_check conditions conditions
+kt_check list listing
+for g in badptr badlen badflags; do
+	kt_check "$g" "$UAPI" "$DEV" "$g"
+done
+kt_check perm.denied perm_denied
+kt_check perm.allowed perm_allowed
+kt_check perm.revoked perm_revoked
+kt_check admin admin
+step disable disable
+step unload unload
+kt_exit
