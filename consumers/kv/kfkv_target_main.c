@@ -17,6 +17,7 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/capability.h>
 #include <linux/inet.h>
 #include <linux/module.h>
 #include <linux/sizes.h>
@@ -44,9 +45,15 @@ static struct kfkv_store *to_store(struct config_item *item)
 	return container_of(to_config_group(item), struct kfkv_store, group);
 }
 
-/* Take the lock and refuse changes to an enabled store. */
+/*
+ * Take the lock and refuse changes to an enabled store.  Configuring a
+ * store, like creating and exporting one, needs CAP_SYS_ADMIN, whoever
+ * may write the file.
+ */
 static int kfkv_store_lock_idle(struct kfkv_store *st, const char *attr)
 {
+	if (!capable(CAP_SYS_ADMIN))
+		return -EPERM;
 	mutex_lock(&st->lock);
 	if (st->enabled) {
 		mutex_unlock(&st->lock);
@@ -273,6 +280,8 @@ static ssize_t kfkv_store_enable_store(struct config_item *item,
 		pr_err("enable: need 0 or 1\n");
 		return -EINVAL;
 	}
+	if (!capable(CAP_SYS_ADMIN))
+		return -EPERM;
 	ret = kfkv_store_set(to_store(item), on);
 	return ret ? ret : count;
 }
@@ -405,6 +414,8 @@ static struct config_group *kfkv_store_make(struct config_group *group,
 {
 	struct kfkv_store *st;
 
+	if (!capable(CAP_SYS_ADMIN))
+		return ERR_PTR(-EPERM);
 	if (kfkv_store_name_valid(name, strlen(name) + 1) < 0) {
 		pr_err("store name '%s': need 1-%d of [A-Za-z0-9._-], no leading dot\n",
 		       name, KFKV_STORE_NAME_LEN - 1);

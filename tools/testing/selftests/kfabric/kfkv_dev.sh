@@ -7,8 +7,9 @@
 # with binary keys; version conditions; a listing over several LISTs;
 # bad pointers, lengths and flags; the protection model -- an
 # unprivileged user denied without the mode bits and allowed with them,
-# a mode taken away from a descriptor already open, configfs refused
-# without CAP_SYS_ADMIN -- and a device disabled under an open descriptor.
+# a mode taken away from a descriptor already open, the client's and the
+# target's configfs refused without CAP_SYS_ADMIN -- and a device
+# disabled under an open descriptor.
 #
 # Standalone KTAP producer; run as root in the test VM.
 
@@ -225,6 +226,14 @@ admin()
 		{ echo "attributes changed without CAP_SYS_ADMIN"; return 1; }
 	"${nocap[@]}" mkdir "$CCFS/kvu2" &&
 		{ echo "mkdir without CAP_SYS_ADMIN"; return 1; }
+	# The target's side: creating, configuring and exporting stores.
+	"${nocap[@]}" mkdir "$TCFS/kvu2" &&
+		{ echo "store made without CAP_SYS_ADMIN"; return 1; }
+	"${nocap[@]}" sh -c "echo 0 >$TCFS/kvustore/enable" &&
+		{ echo "store disabled without CAP_SYS_ADMIN"; return 1; }
+	"${nocap[@]}" sh -c "echo 1 >$TCFS/kvustore/max_depth" &&
+		{ echo "store changed without CAP_SYS_ADMIN"; return 1; }
+	[ "$(cat "$TCFS/kvustore/enable")" = 1 ] || return 1
 	as_nobody sh -c "echo 0666 >$CCFS/kvu/mode" &&
 		{ echo "mode changed by an unprivileged user"; return 1; }
 	[ "$(cat "$CCFS/kvu/mode")" = 0600 ] || { echo "mode changed"; return 1; }
