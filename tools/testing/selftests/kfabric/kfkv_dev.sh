@@ -16,7 +16,6 @@
 # shellcheck source=SCRIPTDIR/../../../../consumers/block/kfblk_test_lib.sh
 . "$(dirname "$(readlink -f "$0")")/../../../../consumers/block/kfblk_test_lib.sh"
 
-KFKV=$KFI_KO_DIR/tools/kfkv/kfkv
 UAPI=$KFI_KO_DIR/tools/testing/selftests/kfabric/kfkv_uapi_test
 TCFS=/sys/kernel/config/kfkv_target
 CCFS=/sys/kernel/config/kfkv
@@ -25,6 +24,10 @@ PORT=4795
 NOBODY=65534
 WORK=$(mktemp -d /tmp/kfkv-dev.XXXXXX)
 chmod 0755 "$WORK"
+# The tool runs from here: the unprivileged user may not be able to reach
+# the tree (a scratch copy in a private directory of the host).
+KFKV=$WORK/kfkv
+cp "$KFI_KO_DIR/tools/kfkv/kfkv" "$KFKV"
 
 kt_plan 16
 
