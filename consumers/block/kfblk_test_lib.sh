@@ -67,6 +67,21 @@ kt_check()
 	fi
 }
 
+# kt_call NAME FUNCTION: FUNCTION in this shell (so it may load modules
+# and set variables), its output as diagnostics when it fails.
+kt_call()
+{
+	local out
+	out=$(mktemp)
+	if "$2" >"$out" 2>&1; then
+		kt_ok "$1"
+	else
+		kt_diag "$(cat "$out")"
+		kt_fail "$1"
+	fi
+	rm -f "$out"
+}
+
 kt_exit()
 {
 	[ "$KT_FAIL" = 0 ]
@@ -97,6 +112,19 @@ kfblk_load()
 	kfblk_load_one kfi_verbs providers/verbs/kfi_verbs.ko &&
 	kfblk_load_one kfblk_target consumers/block/kfblk_target.ko &&
 	kfblk_load_one kfblk consumers/block/kfblk.ko "$@"
+}
+
+# kfkv_load: load kfabric, the verbs provider and both kfkv modules
+# (those not loaded yet), with configfs mounted; kfblk_unload unloads them.
+kfkv_load()
+{
+	modprobe -a configfs rdma_cm ib_core 2>/dev/null
+	mountpoint -q /sys/kernel/config ||
+		mount -t configfs configfs /sys/kernel/config
+	kfblk_load_one kfabric kfabric/kfabric.ko &&
+	kfblk_load_one kfi_verbs providers/verbs/kfi_verbs.ko &&
+	kfblk_load_one kfkv_target consumers/kv/kfkv_target.ko &&
+	kfblk_load_one kfkv consumers/kv/kfkv.ko
 }
 
 # kfblk_unload: unload, in reverse, what kfblk_load loaded.

@@ -976,8 +976,14 @@ static int kfkv_sync_buf(struct kfkv_sync *s, const void *buf, u64 len)
 		const void *p = buf + done;
 		u32 n = min_t(u64, PAGE_SIZE - offset_in_page(p), len - done);
 		struct page *page = is_vmalloc_addr(p) ? vmalloc_to_page(p) :
-							 virt_to_page(p);
+				    virt_addr_valid(p) ? virt_to_page(p) : NULL;
 
+		/* A module's data, say, has no page the pointer tells. */
+		if (!page) {
+			kvfree(s->bv);
+			s->bv = NULL;
+			return -EINVAL;
+		}
 		bvec_set_page(&s->bv[i], page, n, offset_in_page(p));
 		done += n;
 	}
@@ -1045,8 +1051,8 @@ static int kfkv_sync_run(struct kfkv_handle *h, struct kfkv_sync *s)
  * @h: the handle
  * @key: the key
  * @key_len: its length, 1 to KFKV_KEY_BYTES
- * @val: the value (kmalloc'ed, vmalloc'ed or on a kernel stack that is not
- *	vmapped), or NULL when @len is 0
+ * @val: the value (kmalloc'ed, vmalloc'ed or on the kernel stack; not a
+ *	module's static data: -EINVAL), or NULL when @len is 0
  * @len: its length
  * @flags: KFKV_IF_ABSENT, KFKV_IF_VERSION, KFKV_DURABLE
  * @version: in: the version expected with KFKV_IF_VERSION; out: the

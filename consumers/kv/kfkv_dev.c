@@ -201,13 +201,70 @@ static int kfkv_key_in(u8 *key, u64 uaddr, u16 len, u16 min)
 
 /* ---- The ioctls --------------------------------------------------------- */
 
+/*
+ * What PUT and GET share: the key in, the handle, the caller's pages
+ * pinned (a PUT's value over the largest is -EFBIG; a GET pins no more
+ * than the largest object can fill), the operation run, the pages let go.
+ */
+static int kfkv_ioc_value(struct kfkv_file *f, struct kfkv_dev_op *o,
+			  u64 key_uaddr, u64 uaddr, u64 len)
+{
+	bool get = o->op.type == KFKV_GET;
+	struct kfkv_ubuf b = {};
+	struct kfkv_handle *h;
+	u8 key[KFKV_UAPI_KEY_MAX];
+	int ret;
+
+	ret = kfkv_key_in(key, key_uaddr, o->op.key_len, 1);
+	if (ret)
+		return ret;
+	h = kfkv_file_handle(f);
+	if (IS_ERR(h))
+		return PTR_ERR(h);
+	if (get) {
+		len = min(len, kfkv_dev_max(f->d, h));
+	} else if (len > kfkv_dev_max(f->d, h)) {
+		ret = -EFBIG;
+		goto unlock;
+	}
+	ret = kfkv_ubuf_pin(&b, uaddr, len, get);
+	if (!ret) {
+		o->op.key = key;
+		o->op.bvec = b.bv;
+		o->op.nr_bvec = b.nr;
+		o->op.len = len;
+		ret = kfkv_dev_run(h, o);
+	}
+	kfkv_ubuf_release(&b);
+unlock:
+	up_read(&f->d->io_lock);
+	return ret;
+}
+
+/* What DEL and STAT share: the key in, the handle, the operation run. */
+static int kfkv_ioc_key(struct kfkv_file *f, struct kfkv_dev_op *o,
+			u64 key_uaddr)
+{
+	struct kfkv_handle *h;
+	u8 key[KFKV_UAPI_KEY_MAX];
+	int ret;
+
+	ret = kfkv_key_in(key, key_uaddr, o->op.key_len, 1);
+	if (ret)
+		return ret;
+	h = kfkv_file_handle(f);
+	if (IS_ERR(h))
+		return PTR_ERR(h);
+	o->op.key = key;
+	ret = kfkv_dev_run(h, o);
+	up_read(&f->d->io_lock);
+	return ret;
+}
+
 static long kfkv_ioc_put(struct kfkv_file *f, struct kfkv_ioc_put __user *up)
 {
 	struct kfkv_dev_op o = { .op.type = KFKV_PUT };
-	struct kfkv_ubuf b = {};
 	struct kfkv_ioc_put p;
-	struct kfkv_handle *h;
-	u8 key[KFKV_UAPI_KEY_MAX];
 	int ret;
 
 	if (copy_from_user(&p, up, sizeof(p)))
@@ -216,53 +273,20 @@ static long kfkv_ioc_put(struct kfkv_file *f, struct kfkv_ioc_put __user *up)
 				      KFKV_FL_DURABLE) ||
 	    (p.flags & KFKV_FL_IF_ABSENT && p.flags & KFKV_FL_IF_VERSION))
 		return -EINVAL;
-	ret = kfkv_key_in(key, p.key, p.key_len, 1);
-	if (ret)
-		return ret;
-	h = kfkv_file_handle(f);
-	if (IS_ERR(h))
-		return PTR_ERR(h);
-	if (p.value_len > kfkv_dev_max(f->d, h)) {
-		ret = -EFBIG;
-		goto unlock;
-	}
-	ret = kfkv_ubuf_pin(&b, p.value, p.value_len, false);
-	if (ret)
-		goto unpin;
 	o.op.flags = p.flags;
-	o.op.key = key;
 	o.op.key_len = p.key_len;
-	o.op.bvec = b.bv;
-	o.op.nr_bvec = b.nr;
-	o.op.len = p.value_len;
 	o.op.version = p.version;
-	ret = kfkv_dev_run(h, &o);
+	ret = kfkv_ioc_value(f, &o, p.key, p.value, p.value_len);
 	if ((!ret || ret == -EEXIST || ret == -ESTALE) &&
 	    put_user(o.op.obj_version, &up->version))
 		ret = -EFAULT;
-unpin:
-	kfkv_ubuf_release(&b);
-unlock:
-	up_read(&f->d->io_lock);
 	return ret;
-}
-
-static int kfkv_get_out(struct kfkv_ioc_get __user *up, const struct kfkv_op *op)
-{
-	if (put_user(op->size, &up->size) ||
-	    put_user(op->obj_version, &up->version) ||
-	    put_user(op->xfer, &up->xfer))
-		return -EFAULT;
-	return 0;
 }
 
 static long kfkv_ioc_get(struct kfkv_file *f, struct kfkv_ioc_get __user *up)
 {
 	struct kfkv_dev_op o = { .op.type = KFKV_GET };
-	struct kfkv_ubuf b = {};
 	struct kfkv_ioc_get p;
-	struct kfkv_handle *h;
-	u8 key[KFKV_UAPI_KEY_MAX];
 	int ret;
 
 	if (copy_from_user(&p, up, sizeof(p)))
@@ -270,29 +294,15 @@ static long kfkv_ioc_get(struct kfkv_file *f, struct kfkv_ioc_get __user *up)
 	if (p.reserved || p.flags & ~KFKV_FL_RANGE ||
 	    (!(p.flags & KFKV_FL_RANGE) && p.offset))
 		return -EINVAL;
-	ret = kfkv_key_in(key, p.key, p.key_len, 1);
-	if (ret)
-		return ret;
-	h = kfkv_file_handle(f);
-	if (IS_ERR(h))
-		return PTR_ERR(h);
-	/* No object is larger: pin no more than the largest one. */
-	o.op.len = min(p.buf_len, kfkv_dev_max(f->d, h));
-	ret = kfkv_ubuf_pin(&b, p.buf, o.op.len, true);
-	if (ret)
-		goto unpin;
 	o.op.flags = p.flags;
-	o.op.key = key;
 	o.op.key_len = p.key_len;
-	o.op.bvec = b.bv;
-	o.op.nr_bvec = b.nr;
 	o.op.offset = p.offset;
-	ret = kfkv_dev_run(h, &o);
-	if ((!ret || ret == -EOVERFLOW) && kfkv_get_out(up, &o.op))
+	ret = kfkv_ioc_value(f, &o, p.key, p.buf, p.buf_len);
+	if ((!ret || ret == -EOVERFLOW) &&
+	    (put_user(o.op.size, &up->size) ||
+	     put_user(o.op.obj_version, &up->version) ||
+	     put_user(o.op.xfer, &up->xfer)))
 		ret = -EFAULT;
-unpin:
-	kfkv_ubuf_release(&b);
-	up_read(&f->d->io_lock);
 	return ret;
 }
 
@@ -300,51 +310,29 @@ static long kfkv_ioc_del(struct kfkv_file *f, struct kfkv_ioc_del __user *up)
 {
 	struct kfkv_dev_op o = { .op.type = KFKV_DELETE };
 	struct kfkv_ioc_del p;
-	struct kfkv_handle *h;
-	u8 key[KFKV_UAPI_KEY_MAX];
-	int ret;
 
 	if (copy_from_user(&p, up, sizeof(p)))
 		return -EFAULT;
 	if (p.reserved || p.flags & ~KFKV_FL_IF_VERSION)
 		return -EINVAL;
-	ret = kfkv_key_in(key, p.key, p.key_len, 1);
-	if (ret)
-		return ret;
-	h = kfkv_file_handle(f);
-	if (IS_ERR(h))
-		return PTR_ERR(h);
 	o.op.flags = p.flags;
-	o.op.key = key;
 	o.op.key_len = p.key_len;
 	o.op.version = p.version;
-	ret = kfkv_dev_run(h, &o);
-	up_read(&f->d->io_lock);
-	return ret;
+	return kfkv_ioc_key(f, &o, p.key);
 }
 
 static long kfkv_ioc_stat(struct kfkv_file *f, struct kfkv_ioc_stat __user *up)
 {
 	struct kfkv_dev_op o = { .op.type = KFKV_STAT };
 	struct kfkv_ioc_stat p;
-	struct kfkv_handle *h;
-	u8 key[KFKV_UAPI_KEY_MAX];
 	int ret;
 
 	if (copy_from_user(&p, up, sizeof(p)))
 		return -EFAULT;
 	if (p.reserved || p.flags)
 		return -EINVAL;
-	ret = kfkv_key_in(key, p.key, p.key_len, 1);
-	if (ret)
-		return ret;
-	h = kfkv_file_handle(f);
-	if (IS_ERR(h))
-		return PTR_ERR(h);
-	o.op.key = key;
 	o.op.key_len = p.key_len;
-	ret = kfkv_dev_run(h, &o);
-	up_read(&f->d->io_lock);
+	ret = kfkv_ioc_key(f, &o, p.key);
 	if (!ret && (put_user(o.op.size, &up->size) ||
 		     put_user(o.op.obj_version, &up->version)))
 		ret = -EFAULT;

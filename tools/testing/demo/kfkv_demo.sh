@@ -32,13 +32,7 @@ show()
 	"$@"
 }
 
-modprobe -a configfs rdma_cm ib_core 2>/dev/null
-mountpoint -q /sys/kernel/config ||
-	mount -t configfs configfs /sys/kernel/config
-kfblk_load_one kfabric kfabric/kfabric.ko &&
-kfblk_load_one kfi_verbs providers/verbs/kfi_verbs.ko &&
-kfblk_load_one kfkv_target consumers/kv/kfkv_target.ko &&
-kfblk_load_one kfkv consumers/kv/kfkv.ko || exit 1
+kfkv_load || exit 1
 
 echo "== the target serves store 'objects' (mem, 64 MiB)"
 mkdir "$TCFS" &&

@@ -81,13 +81,7 @@ set_mode()
 load()
 {
 	local got
-	modprobe -a configfs rdma_cm ib_core 2>/dev/null
-	mountpoint -q /sys/kernel/config ||
-		mount -t configfs configfs /sys/kernel/config
-	kfblk_load_one kfabric kfabric/kfabric.ko &&
-	kfblk_load_one kfi_verbs providers/verbs/kfi_verbs.ko &&
-	kfblk_load_one kfkv_target consumers/kv/kfkv_target.ko &&
-	kfblk_load_one kfkv consumers/kv/kfkv.ko || return 1
+	kfkv_load || return 1
 	mkdir "$TCFS/kvustore" &&
 	echo mem >"$TCFS/kvustore/backend" &&
 	echo "$KFI_IPADDR" >"$TCFS/kvustore/addr" &&
@@ -268,21 +262,8 @@ unload()
 	kfblk_unload
 }
 
-# step NAME FUNCTION: FUNCTION in this shell (it may load modules).
-step()
-{
-	local out
-	out=$(mktemp)
-	if "$2" >"$out" 2>&1; then
-		kt_ok "$1"
-	else
-		kt_diag "$(cat "$out")"
-		kt_fail "$1"
-	fi
-	rm -f "$out"
-}
 
-step load load
+kt_call load load
 for n in 0 1 4096 1048576; do
 	kt_check "size.$n" size_case "$n"
 done
@@ -295,6 +276,6 @@ kt_check perm.denied perm_denied
 kt_check perm.allowed perm_allowed
 kt_check perm.revoked perm_revoked
 kt_check admin admin
-step disable disable
-step unload unload
+kt_call disable disable
+kt_call unload unload
 kt_exit

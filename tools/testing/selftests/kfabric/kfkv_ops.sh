@@ -86,14 +86,7 @@ tcase()
 
 load()
 {
-	modprobe -a configfs rdma_cm ib_core 2>/dev/null
-	mountpoint -q /sys/kernel/config ||
-		mount -t configfs configfs /sys/kernel/config
-	rm -rf "$KVDIR" && mkdir -p "$KVDIR" &&
-	kfblk_load_one kfabric kfabric/kfabric.ko &&
-	kfblk_load_one kfi_verbs providers/verbs/kfi_verbs.ko &&
-	kfblk_load_one kfkv_target consumers/kv/kfkv_target.ko &&
-	kfblk_load_one kfkv consumers/kv/kfkv.ko &&
+	rm -rf "$KVDIR" && mkdir -p "$KVDIR" && kfkv_load &&
 	store_make kvmem mem "$MEM_PORT" max_value_kb=16384 capacity_kb=262144 &&
 	store_make kvsmall mem "$SMALL_PORT" max_value_kb=64 capacity_kb=256 \
 		max_connections_per_peer=2 &&
@@ -117,20 +110,6 @@ reload()
 	[ "$n" = "$DIR_COUNT" ]
 }
 
-# step NAME FUNCTION: FUNCTION in this shell (it loads modules), KTAP result.
-step()
-{
-	local out
-	out=$(mktemp)
-	if "$2" >"$out" 2>&1; then
-		kt_ok "$1"
-	else
-		kt_diag "$(cat "$out")"
-		kt_fail "$1"
-	fi
-	rm -f "$out"
-}
-
 unload()
 {
 	local conns
@@ -139,7 +118,7 @@ unload()
 	[ -z "$(ls -A "$KVDIR")" ] && kfblk_unload
 }
 
-step load load
+kt_call load load
 tcase mem.sizes sizes kvmem "$MEM_PORT"
 tcase mem.versions versions kvmem "$MEM_PORT"
 tcase mem.many many kvmem "$MEM_PORT"
@@ -149,7 +128,7 @@ tcase capacity capacity kvsmall "$SMALL_PORT"
 tcase limits limits kvsmall "$SMALL_PORT"
 tcase dir.sizes sizes kvdir "$DIR_PORT"
 COUNT=$DIR_COUNT tcase dir.write dir_write kvdir "$DIR_PORT"
-step dir.reload reload
+kt_call dir.reload reload
 COUNT=$DIR_COUNT tcase dir.verify dir_verify kvdir "$DIR_PORT"
-step unload unload
+kt_call unload unload
 kt_exit

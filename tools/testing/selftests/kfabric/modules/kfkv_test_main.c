@@ -286,25 +286,29 @@ out:
 static int t_versions(struct kfkv_handle *h)
 {
 	const u8 key[] = { 'v', 0, 0xff, 1 };
+	/* Values live where a page can be found: not in .rodata. */
+	u8 val[4] = { 'a', 'b', 'c', 'd' };
 	u64 v1 = 0, v2, v;
 
 	kfkv_delete_sync(h, key, sizeof(key), 0, 0);
+	/* A module's static data is refused, not read from a wrong page. */
+	T_EXPECT(kfkv_put_sync(h, key, sizeof(key), "a", 1, 0, NULL), -EINVAL);
 	v = 1;
-	T_EXPECT(kfkv_put_sync(h, key, sizeof(key), "a", 1, KFKV_IF_VERSION,
-			       &v), -ENOENT);
-	T_EXPECT(kfkv_put_sync(h, key, sizeof(key), "a", 1, KFKV_IF_ABSENT,
-			       &v1), 0);
+	T_EXPECT(kfkv_put_sync(h, key, sizeof(key), &val[0], 1,
+			       KFKV_IF_VERSION, &v), -ENOENT);
+	T_EXPECT(kfkv_put_sync(h, key, sizeof(key), &val[0], 1,
+			       KFKV_IF_ABSENT, &v1), 0);
 	v = 0;
-	T_EXPECT(kfkv_put_sync(h, key, sizeof(key), "b", 1, KFKV_IF_ABSENT,
-			       &v), -EEXIST);
+	T_EXPECT(kfkv_put_sync(h, key, sizeof(key), &val[1], 1,
+			       KFKV_IF_ABSENT, &v), -EEXIST);
 	T_EXPECT(v, v1);
 	v = v1 + 1;
-	T_EXPECT(kfkv_put_sync(h, key, sizeof(key), "c", 1, KFKV_IF_VERSION,
-			       &v), -ESTALE);
+	T_EXPECT(kfkv_put_sync(h, key, sizeof(key), &val[2], 1,
+			       KFKV_IF_VERSION, &v), -ESTALE);
 	T_EXPECT(v, v1);
 	v2 = v1;
-	T_EXPECT(kfkv_put_sync(h, key, sizeof(key), "d", 1, KFKV_IF_VERSION,
-			       &v2), 0);
+	T_EXPECT(kfkv_put_sync(h, key, sizeof(key), &val[3], 1,
+			       KFKV_IF_VERSION, &v2), 0);
 	if (v2 == v1)
 		return T_FAIL(-EINVAL, "version unchanged by a put");
 	T_EXPECT(kfkv_delete_sync(h, key, sizeof(key), KFKV_IF_VERSION, v1),
@@ -656,6 +660,7 @@ static int t_malformed(void)
 {
 	struct t_raw *r = kzalloc(sizeof(*r), GFP_KERNEL);
 	struct kfkv_handle *h = NULL;
+	char val[] = "value";
 	u64 v = 0;
 	int ret;
 
@@ -666,7 +671,7 @@ static int t_malformed(void)
 	init_completion(&r->rx_done);
 	/* A good client first, which must keep working throughout. */
 	ret = t_open(t_store, 4, &h) ?:
-	      kfkv_put_sync(h, "keep", 4, "value", 5, 0, &v) ?:
+	      kfkv_put_sync(h, "keep", 4, val, 5, 0, &v) ?:
 	      t_raw_connect(r) ?: t_raw_invalid(r) ?: t_raw_garbage(r);
 	t_raw_close(r);
 	if (!ret) {
@@ -689,6 +694,7 @@ static int t_malformed(void)
 static int t_limits(void)
 {
 	struct kfkv_handle *h[3] = {};
+	char val = 'x';
 	int ret;
 
 	ret = t_open(t_store, 2, &h[0]) ?: t_open(t_store, 2, &h[1]);
@@ -701,7 +707,7 @@ static int t_limits(void)
 		kfkv_close(h[1]);
 		h[1] = NULL;
 		ret = t_open(t_store, 2, &h[1]) ?:
-		      kfkv_put_sync(h[1], "l", 1, "x", 1, 0, NULL) ?:
+		      kfkv_put_sync(h[1], "l", 1, &val, 1, 0, NULL) ?:
 		      kfkv_delete_sync(h[0], "l", 1, 0, 0);
 	}
 	kfkv_close(h[2]);
