@@ -66,6 +66,14 @@ static int kfblk_fast_io_fail_tmo = -1;
 module_param_named(fast_io_fail_tmo, kfblk_fast_io_fail_tmo, int, 0644);
 MODULE_PARM_DESC(fast_io_fail_tmo, "Seconds after a loss before queued I/O fails instead of waiting; -1 (default) only at give-up");
 
+static unsigned int kfblk_keepalive_ms;
+module_param_named(keepalive_ms, kfblk_keepalive_ms, uint, 0644);
+MODULE_PARM_DESC(keepalive_ms, "Milliseconds without an answer before the target is probed; 0 (default) no probes");
+
+static unsigned int kfblk_keepalive_misses = 3;
+module_param_named(keepalive_misses, kfblk_keepalive_misses, uint, 0644);
+MODULE_PARM_DESC(keepalive_misses, "Probes in a row unanswered before the connection counts as lost (default 3)");
+
 /* Live devices, queues and MRs: the leak check of the selftests reads it. */
 static atomic_t kfblk_live_objects = ATOMIC_INIT(0);
 
@@ -276,6 +284,7 @@ static void kfblk_recv_done(struct kfid_cq *cq, const struct kfi_cq_entry *e)
 		kfblk_dev_fail(q->dev, "invalid response from the target");
 		return;
 	}
+	kfi_sess_path_alive(q->dev->path);
 	req->status = kfblk_rsp_status(ri.status);
 	kfblk_rsp_finish(req, e);
 }
@@ -368,6 +377,12 @@ static blk_status_t kfblk_setup_cmd(struct kfblk_queue *q,
 		ci.opcode = KFBLK_OP_WRITE_ZEROES;
 		if (rq->cmd_flags & REQ_NOUNMAP)
 			ci.flags |= KFBLK_CMD_NOUNMAP;
+		break;
+	case REQ_OP_DRV_IN:
+		/* Only kfblk_sess_keepalive() makes these. */
+		ci.opcode = KFBLK_OP_KEEPALIVE;
+		ci.sector = 0;
+		ci.len = 0;
 		break;
 	default:
 		return BLK_STS_NOTSUPP;
@@ -832,10 +847,33 @@ unlock:
 	mutex_unlock(&dev->lock);
 }
 
+/*
+ * Nothing was heard from the target for a keep-alive interval: probe it
+ * with a KEEPALIVE command on the tag set aside for it.  While the last
+ * probe still holds that tag, this one cannot be sent: -EAGAIN, a miss.
+ * Its answer marks the path alive like any other; with no end_io the
+ * request is freed when it completes.
+ */
+static int kfblk_sess_keepalive(struct kfi_sess_path *path)
+{
+	struct kfblk_dev *dev = path->priv;
+	struct request *rq;
+
+	if (!dev->disk)
+		return -EAGAIN;
+	rq = blk_mq_alloc_request(dev->disk->queue, REQ_OP_DRV_IN,
+				  BLK_MQ_REQ_NOWAIT | BLK_MQ_REQ_RESERVED);
+	if (IS_ERR(rq))
+		return -EAGAIN;
+	blk_execute_rq_nowait(rq, false);
+	return 0;
+}
+
 static const struct kfi_sess_ops kfblk_sess_ops = {
 	.connect = kfblk_sess_connect,
 	.disconnect = kfblk_sess_disconnect,
 	.event = kfblk_sess_event,
+	.keepalive = kfblk_sess_keepalive,
 };
 
 static int kfblk_dev_open_sess(struct kfblk_dev *dev)
@@ -844,6 +882,8 @@ static int kfblk_dev_open_sess(struct kfblk_dev *dev)
 		.reconnect_delay_ms = max(kfblk_reconnect_delay_ms, 1U),
 		.ctrl_loss_tmo_s = kfblk_ctrl_loss_tmo,
 		.fast_io_fail_tmo_s = kfblk_fast_io_fail_tmo,
+		.keepalive_ms = kfblk_keepalive_ms,
+		.keepalive_misses = kfblk_keepalive_misses,
 	};
 	char name[KFBLK_ADDR_MAX + sizeof(":65535")];
 	int ret;
@@ -897,6 +937,16 @@ static ssize_t reconnects_show(struct device *d,
 }
 static DEVICE_ATTR_RO(reconnects);
 
+static ssize_t keepalives_show(struct device *d,
+			       struct device_attribute *attr, char *buf)
+{
+	struct kfi_sess_stats st;
+
+	kfi_sess_get_stats(kfblk_disk_dev(d)->sess, &st);
+	return sysfs_emit(buf, "%llu\n", st.keepalives);
+}
+static DEVICE_ATTR_RO(keepalives);
+
 static ssize_t nr_queues_show(struct device *d, struct device_attribute *attr,
 			      char *buf)
 {
@@ -915,6 +965,7 @@ static struct attribute *kfblk_disk_attrs[] = {
 	&dev_attr_state.attr,
 	&dev_attr_target.attr,
 	&dev_attr_reconnects.attr,
+	&dev_attr_keepalives.attr,
 	&dev_attr_nr_queues.attr,
 	&dev_attr_queue_depth.attr,
 	NULL,
@@ -994,6 +1045,8 @@ static int kfblk_disk_add(struct kfblk_dev *dev)
 	set->ops = &kfblk_mq_ops;
 	set->nr_hw_queues = dev->nr_queues;
 	set->queue_depth = dev->depth;
+	/* A tag for the keep-alive probe, so full queues can still probe. */
+	set->reserved_tags = kfblk_keepalive_ms ? 1 : 0;
 	set->cmd_size = sizeof(struct kfblk_req);
 	set->numa_node = NUMA_NO_NODE;
 	set->flags = KFI_BLK_MQ_F_MERGE;
@@ -1140,7 +1193,7 @@ static void kfblk_dev_init_params(struct kfblk_dev *dev,
 	dev->nr_queues = kfblk_nr_queues ? kfblk_nr_queues : num_online_cpus();
 	dev->nr_queues = clamp_t(u32, dev->nr_queues, 1,
 				 min(KFBLK_MAX_QUEUES, (int)nr_cpu_ids));
-	dev->depth = clamp(kfblk_queue_depth, 1U, 128U);
+	dev->depth = clamp(kfblk_queue_depth, kfblk_keepalive_ms ? 2U : 1U, 128U);
 	dev->max_segs = (max_io >> PAGE_SHIFT) + 1;
 	mutex_init(&dev->lock);
 	INIT_WORK(&dev->fail_work, kfblk_fail_work);

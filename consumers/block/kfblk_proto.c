@@ -113,6 +113,7 @@ int kfblk_cmd_parse(const void *buf, size_t len,
 	case KFBLK_OP_WRITE:
 		return kfblk_rw_ok(lim, ci);
 	case KFBLK_OP_FLUSH:
+	case KFBLK_OP_KEEPALIVE:
 		if (ci->flags || ci->len || ci->sector || ci->raddr || ci->rkey)
 			return KFBLK_ST_INVAL;
 		return KFBLK_ST_OK;
@@ -172,7 +173,7 @@ int kfblk_rsp_parse(const void *buf, size_t len, u32 queue_depth,
 	if (KFBLK_TAG_INDEX(ri->tag) >= queue_depth ||
 	    ri->status > KFBLK_ST_MAX)
 		return -EPROTO;
-	if (ri->opcode < KFBLK_OP_READ || ri->opcode > KFBLK_OP_WRITE_ZEROES)
+	if (ri->opcode < KFBLK_OP_READ || ri->opcode > KFBLK_OP_KEEPALIVE)
 		return -EPROTO;
 	return 0;
 }

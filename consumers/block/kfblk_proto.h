@@ -46,6 +46,7 @@ enum kfblk_opcode {
 	KFBLK_OP_FLUSH = 3,
 	KFBLK_OP_DISCARD = 4,
 	KFBLK_OP_WRITE_ZEROES = 5,
+	KFBLK_OP_KEEPALIVE = 6,		/* answered at once, no device I/O */
 };
 
 /* kfblk_cmd.flags */

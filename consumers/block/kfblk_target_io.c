@@ -414,7 +414,8 @@ static void kfblk_slot_recv_done(struct kfid_cq *cq,
 	slot->chunk = 0;
 	slot->nr_chunks = 0;
 	slot->stage = KFBLK_STAGE_EXEC;
-	if (st != KFBLK_ST_OK) {
+	/* A keep-alive probe is answered at once: the answer is the point. */
+	if (st != KFBLK_ST_OK || slot->ci.opcode == KFBLK_OP_KEEPALIVE) {
 		kfblk_slot_respond(slot);
 		return;
 	}

@@ -50,7 +50,7 @@ static void fuzz_cmd(const uint8_t *buf, size_t len,
 		uint64_t nr = ci.len >> 9;
 
 		CHECK(ci.opcode >= KFBLK_OP_READ &&
-		      ci.opcode <= KFBLK_OP_WRITE_ZEROES);
+		      ci.opcode <= KFBLK_OP_KEEPALIVE);
 		CHECK(ci.sector + nr <= lim->capacity);
 		CHECK(ci.sector + nr >= ci.sector);
 		CHECK(ci.len % lim->lbs == 0);
@@ -60,7 +60,8 @@ static void fuzz_cmd(const uint8_t *buf, size_t len,
 		}
 		if (ci.opcode != KFBLK_OP_READ)
 			CHECK(!(lim->caps & KFBLK_CAP_READ_ONLY) ||
-			      ci.opcode == KFBLK_OP_FLUSH);
+			      ci.opcode == KFBLK_OP_FLUSH ||
+			      ci.opcode == KFBLK_OP_KEEPALIVE);
 	}
 	/* A reserved field set is refused, and the encoder clears it. */
 	memcpy(&cmd, buf, sizeof(cmd));
@@ -151,11 +152,12 @@ static void seq_send(struct seq_queue *q, const struct kfblk_limits *lim,
 		     uint8_t a, uint8_t b)
 {
 	uint32_t i = a % q->depth;
-	uint8_t op = KFBLK_OP_READ + b % 5;
+	uint8_t op = KFBLK_OP_READ + b % 6;
 	bool data = op <= KFBLK_OP_WRITE;
 	struct kfblk_cmd_info ci = {
 		.opcode = op,
-		.len = op == KFBLK_OP_FLUSH ? 0 : lim->lbs,
+		.len = op == KFBLK_OP_FLUSH || op == KFBLK_OP_KEEPALIVE ?
+		       0 : lim->lbs,
 		.raddr = data ? 4096 : 0,
 		.rkey = data ? 7 : 0,
 	};
@@ -196,7 +198,7 @@ static void seq_forge(struct seq_queue *q, uint8_t a, uint8_t b, uint8_t c)
 {
 	uint32_t i = a % q->depth;
 	struct kfblk_rsp_info ri = {
-		.opcode = c % 2 ? q->sent[i].opcode : KFBLK_OP_READ + c % 5,
+		.opcode = c % 2 ? q->sent[i].opcode : KFBLK_OP_READ + c % 6,
 		.status = c % (KFBLK_ST_MAX + 1),
 		.tag = i | (uint32_t)(uint16_t)(q->gen[i] - b % 3) << 16,
 	};

@@ -7,7 +7,8 @@
 # every block (crc32c) from node a.  Then the cable is pulled under fio:
 # both ends of the link down for 3 s, and again for 12 s (longer than
 # Soft-RoCE's own retransmissions last, so the connection is lost for
-# sure); the client's session reconnects, the I/O in flight and queued is
+# sure); the client's keep-alive (1 s, 3 misses) notices the silence, its
+# session reconnects, the I/O in flight and queued is
 # sent again, and fio ends with every block verified.  Last, an unmap
 # while the client is reconnecting.  The pause each outage caused is
 # reported (a measurement, not a pass mark).  A two-node test: it runs on
@@ -52,7 +53,8 @@ if ! out=$(node_run b "$lib
 	exit 1
 fi
 if ! dev=$(node_run a "$lib
-	kfblk_load nr_queues=1 ctrl_loss_tmo=120 reconnect_delay_ms=1000 || exit 1
+	kfblk_load nr_queues=1 ctrl_loss_tmo=120 reconnect_delay_ms=1000 \
+		keepalive_ms=1000 keepalive_misses=3 || exit 1
 	\$KFBLKCTL map $KFI_NODE_B_IP $port pair m_pair" 2>&1) ||
    [[ ! $dev =~ ^/dev/kfblk[0-9]+$ ]]; then
 	kt_diag "$dev"
@@ -99,13 +101,16 @@ outages()
 			   else print \"no reconnect: the transport rode the outage out\" }'"
 }
 
-# link_cut_fio SECONDS: fio (random write, then verify) on node a with the
-# cable pulled that long while it runs; every block verifies, the device is
-# live at the end, and it reconnected at least MIN_RECONNECTS times.
+# link_cut_fio SECONDS MIN: fio (random write, then verify) on node a with
+# the cable pulled that long while it runs; every block verifies, the
+# device is live at the end, it reconnected at least MIN times, and no
+# outage was left to the I/O timeout to find.  With MIN above 0 the
+# silence must also have been probed (keep-alive).
 link_cut_fio()
 {
-	local secs=$1 min=$2 id before after rc log t0 writes
+	local secs=$1 min=$2 id before after rc log t0 writes ka
 	before=$(node_run a "cat $sysfs/reconnects") || return 1
+	ka=$(node_run a "cat $sysfs/keepalives") || return 1
 	writes=$(node_run a "awk '{print \$5}' /sys/block/${dev#/dev/}/stat")
 	id=$(node_start a "fio --name=cut --filename=$dev --direct=1 \
 		--ioengine=libaio --rw=randwrite --bs=4k --iodepth=32 \
@@ -135,8 +140,15 @@ link_cut_fio()
 	log=$(outages "cut$secs")
 	echo "$log"
 	echo "reconnects before $before, after: ${after//$'\n'/, state }"
+	ka=$(($(node_run a "cat $sysfs/keepalives") - ka))
+	echo "keep-alive probes sent: $ka"
+	if grep -q "down: I/O timeout" <<<"$log"; then
+		echo "the I/O timeout found the outage, not keep-alive"
+		return 1
+	fi
 	[ $rc = 0 ] && [ "${after#*$'\n'}" = live ] &&
-		[ "${after%%$'\n'*}" -ge $((before + min)) ]
+		[ "${after%%$'\n'*}" -ge $((before + min)) ] &&
+		{ [ "$min" = 0 ] || [ "$ka" -gt 0 ]; }
 }
 
 # kt_measure NAME COMMAND...: kt_check, with COMMAND's output (what was
@@ -162,8 +174,9 @@ cut3()
 }
 kt_measure link_cut_3s.fio_verify cut3
 
-# 12 s: Soft-RoCE does not end the connection by itself then: the I/O
-# stuck on it times out (io_timeout, 30 s) and the client reconnects.
+# 12 s: Soft-RoCE takes about 30 s to end the connection by itself, and
+# the I/O stuck on it would time out (io_timeout, 30 s): keep-alive finds
+# the silence first (3 probes a second apart) and the client reconnects.
 cut12()
 {
 	link_cut_fio 12 1
