@@ -23,6 +23,7 @@
 #include <linux/err.h>
 #include <linux/fs.h>
 #include <linux/mount.h>
+#include <linux/net.h>
 #include <linux/timer.h>
 #include <linux/workqueue.h>
 #include <rdma/ib_verbs.h>
@@ -74,6 +75,32 @@ static inline int kfi_blk_rq_map_sg(struct request *rq,
 #else
 	return blk_rq_map_sg(rq->q, rq, sgl);
 #endif
+}
+
+/* ---- Kernel sockets --------------------------------------------------- */
+
+/*
+ * kernel_bind() and kernel_connect() take a struct sockaddr_unsized in
+ * newer kernels, a struct sockaddr before; these take the storage the
+ * address is kept in and pass it as this kernel wants it.
+ */
+#ifdef KFI_HAVE_SOCKADDR_UNSIZED
+#define KFI_SOCKADDR_ARG(ss)	((struct sockaddr_unsized *)(ss))
+#else
+#define KFI_SOCKADDR_ARG(ss)	((struct sockaddr *)(ss))
+#endif
+
+static inline int kfi_kernel_bind(struct socket *sock,
+				  struct sockaddr_storage *ss, int len)
+{
+	return kernel_bind(sock, KFI_SOCKADDR_ARG(ss), len);
+}
+
+static inline int kfi_kernel_connect(struct socket *sock,
+				     struct sockaddr_storage *ss, int len,
+				     int flags)
+{
+	return kernel_connect(sock, KFI_SOCKADDR_ARG(ss), len, flags);
 }
 
 /* ---- Disk allocation with its limits --------------------------------- */

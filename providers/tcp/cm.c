@@ -17,6 +17,7 @@
 #include <net/sock.h>
 #include <net/tcp.h>
 
+#include "kfi_compat.h"
 #include "kfi_tcp.h"
 
 #define KFIT_BACKLOG	128
@@ -302,7 +303,7 @@ int kfit_pep_listen(struct kfid_pep *pep)
 	if (ret)
 		return ret;
 	sock_set_reuseaddr(p->sock->sk);
-	ret = kernel_bind(p->sock, (struct sockaddr *)ss, len);
+	ret = kfi_kernel_bind(p->sock, ss, len);
 	if (!ret)
 		ret = kernel_listen(p->sock, KFIT_BACKLOG);
 	if (ret) {
@@ -394,7 +395,7 @@ int kfit_connect(struct kfid_ep *ep, const void *param, u32 paramlen)
 	kfit_ctrl_queue(e, KFIT_OP_CONNREQ, param, paramlen,
 			min_t(u32, kfi_credit_take_grant(ep), KFIT_MAX_CREDITS));
 	kfit_sk_hook(e->sock, &e->sk, &e->work);
-	ret = kernel_connect(e->sock, (struct sockaddr *)ss, len, O_NONBLOCK);
+	ret = kfi_kernel_connect(e->sock, ss, len, O_NONBLOCK);
 	if (ret && ret != -EINPROGRESS) {
 		kfit_sk_unhook(e->sock, &e->sk);
 		cancel_work_sync(&e->work);

@@ -13,6 +13,7 @@
 #include <linux/net.h>
 #include <net/ipv6.h>
 #include <net/sock.h>
+#include "kfi_compat.h"
 
 #include "kfi_prov_cases.c"
 #include "../../../../../providers/tcp/kfit_proto.h"
@@ -45,12 +46,13 @@ static const struct kt_prov tcp_prov = {
 
 static int raw_connect(int p, struct socket **sock)
 {
-	struct sockaddr_in sin = {
-		.sin_family = AF_INET,
-		.sin_port = htons(p),
-		.sin_addr.s_addr = in_aton(ipaddr),
-	};
+	struct sockaddr_storage ss = {};
+	struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
 	int ret;
+
+	sin->sin_family = AF_INET;
+	sin->sin_port = htons(p);
+	sin->sin_addr.s_addr = in_aton(ipaddr);
 
 	ret = sock_create_kern(&init_net, AF_INET, SOCK_STREAM, IPPROTO_TCP,
 			       sock);
@@ -58,7 +60,7 @@ static int raw_connect(int p, struct socket **sock)
 		return ret;
 	(*sock)->sk->sk_rcvtimeo = msecs_to_jiffies(T_TIMEOUT_MS);
 	(*sock)->sk->sk_sndtimeo = msecs_to_jiffies(T_TIMEOUT_MS);
-	ret = kernel_connect(*sock, (struct sockaddr *)&sin, sizeof(sin), 0);
+	ret = kfi_kernel_connect(*sock, &ss, sizeof(*sin), 0);
 	if (ret) {
 		sock_release(*sock);
 		*sock = NULL;
