@@ -46,6 +46,7 @@ struct peer_slot {
 	struct kfi_context rma_ctx;
 	struct kfi_context tx_ctx;
 	struct peer_conn *conn;
+	u32 len;
 };
 
 struct peer_conn {
@@ -55,6 +56,15 @@ struct peer_conn {
 	struct kfid_ep *ep;
 	struct kfblk_limits lim;
 	struct peer_slot slots[PEER_SLOTS];
+	/*
+	 * Commands that came before this side saw KFI_CONNECTED, when
+	 * nothing can be posted yet: run once it comes.  Completion
+	 * context adds, the event handler takes; @up says which goes.
+	 */
+	spinlock_t early_lock;
+	bool up;
+	u32 nr_early;
+	struct peer_slot *early[PEER_SLOTS];
 };
 
 static struct {
@@ -147,17 +157,13 @@ static void peer_rma_done(struct kfid_cq *cq, const struct kfi_cq_entry *e)
 	peer_respond(slot);
 }
 
-static void peer_recv_done(struct kfid_cq *cq, const struct kfi_cq_entry *e)
+static void peer_exec(struct peer_slot *slot)
 {
-	struct peer_slot *slot = container_of(e->op_context, struct peer_slot,
-					      rx_ctx);
 	struct kfblk_cmd_info *ci = &slot->ci;
 	u8 *data;
 	int st, ret;
 
-	if (e->err)
-		return;
-	st = kfblk_cmd_parse(&slot->cmd, e->len, &slot->conn->lim, ci);
+	st = kfblk_cmd_parse(&slot->cmd, slot->len, &slot->conn->lim, ci);
 	if (st < 0) {
 		pr_err("malformed command\n");
 		return;
@@ -184,10 +190,43 @@ static void peer_recv_done(struct kfid_cq *cq, const struct kfi_cq_entry *e)
 	}
 }
 
+static void peer_recv_done(struct kfid_cq *cq, const struct kfi_cq_entry *e)
+{
+	struct peer_slot *slot = container_of(e->op_context, struct peer_slot,
+					      rx_ctx);
+	struct peer_conn *conn = slot->conn;
+	unsigned long flags;
+	bool later;
+
+	if (e->err)
+		return;
+	slot->len = e->len;
+	spin_lock_irqsave(&conn->early_lock, flags);
+	later = !conn->up;
+	if (later)
+		conn->early[conn->nr_early++] = slot;
+	spin_unlock_irqrestore(&conn->early_lock, flags);
+	if (!later)
+		peer_exec(slot);
+}
+
 static void peer_conn_event(const struct kfi_eq_cm_entry *e, void *arg)
 {
-	if (e->event != KFI_CONNECTED)
+	struct peer_conn *conn = arg;
+	unsigned long flags;
+	u32 i, n;
+
+	if (e->event != KFI_CONNECTED) {
 		pr_info("connection event %d (%d)\n", e->event, e->err);
+		return;
+	}
+	spin_lock_irqsave(&conn->early_lock, flags);
+	conn->up = true;
+	n = conn->nr_early;
+	spin_unlock_irqrestore(&conn->early_lock, flags);
+	/* No receive completes into early[] once up is set. */
+	for (i = 0; i < n; i++)
+		peer_exec(conn->early[i]);
 }
 
 /* Close what peer_conn_open() opened, in reverse order. */
@@ -216,6 +255,7 @@ static int peer_conn_open(struct peer_conn *conn, struct kfi_info *info)
 	struct kfi_eq_attr eq_attr = {
 		.size = 8,
 		.handler = peer_conn_event,
+		.handler_arg = conn,
 	};
 	int i, ret;
 
@@ -265,6 +305,7 @@ static int peer_accept(struct kfi_info *info, const struct kfblk_cm_req_info *qi
 	conn = kzalloc(sizeof(*conn), GFP_KERNEL);
 	if (!conn)
 		return -ENOMEM;
+	spin_lock_init(&conn->early_lock);
 	conn->lim = (struct kfblk_limits){
 		.capacity = ri.capacity,
 		.lbs = ri.logical_block_size,
