@@ -10,17 +10,8 @@
  * message, and encoding what was parsed gives back the same bytes.
  */
 #include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
+#include "fuzz_check.h"
 #include "kfkv_proto.h"
-
-#define CHECK(cond)							\
-	do {								\
-		if (!(cond)) {						\
-			fprintf(stderr, "%s:%d: %s\n", __FILE__, __LINE__, #cond); \
-			abort();					\
-		}							\
-	} while (0)
 
 static void limits_from(const uint8_t *p, struct kfkv_limits *lim)
 {
