@@ -22,17 +22,21 @@
 #
 #   {"suite": "block", "test", "op", "size", "iodepth",
 #    "impl": "kfblk"|"nvme-rdma", "rep", "iops", "mbps", "lat_us_p50",
-#    "lat_us_p99", "cpu_usr", "cpu_sys", "cpu_us_per_io", "runtime_s"}
+#    "lat_us_p99", "cpu_usr", "cpu_sys", "cpu_us_per_io", "segs_per_io",
+#    "runtime_s"}
 #
 # goes to $KFI_OUT/kfblk_vs_nvme.jsonl (lat: fio's total latency
 # percentiles; cpu_usr/cpu_sys: fio's own, in percent; cpu_us_per_io: busy
-# CPU time of the whole VM, both ends and softirqs included, per I/O).  A
+# CPU time of the whole VM, both ends and softirqs included, per I/O;
+# segs_per_io: TCP segments sent in the VM, both ends, per I/O -- the
+# messages each side needs for one, over tcp; ~0 over rdma).  A
 # run where fio fails is recorded as {"failed": why} with no rate, and
 # makes the script exit non-zero.  The plan (every point) goes first to
 # kfblk_vs_nvme.plan.json.  Then a table: medians, the spread of each
 # side's repeats, and each ratio with the range of its per-repeat ratios;
-# a headline ratio is "shown" only when every repeat agrees on the side of
-# 1 and the difference is larger than either side's spread.
+# a headline ratio is "shown" (kfblk ahead or behind) only when every
+# repeat agrees on the side of 1 and the difference is larger than either
+# side's spread.
 #
 # Points: 4 KiB randread and randwrite at iodepth 1 (latency) and 32
 # (IOPS); 128 KiB sequential read and write at iodepth 8 (MB/s).
@@ -94,14 +98,22 @@ tcp_setup()
 }
 trap cleanup EXIT
 
-# record IMPL REP TEST OP BS QD JSONFILE BUSY_JIFFIES: one JSON line; a
-# failed record when fio reports an error or moved nothing.
+# tcp_segs: TCP segments this host has sent (both ends are here).
+tcp_segs()
+{
+	awk '/^Tcp:/ { if (!n) { for (i = 1; i <= NF; i++)
+				      if ($i == "OutSegs") c = i; n = 1 }
+		       else print $c }' /proc/net/snmp
+}
+
+# record IMPL REP TEST OP BS QD JSONFILE BUSY_JIFFIES TCP_SEGS: one JSON
+# line; a failed record when fio reports an error or moved nothing.
 record()
 {
 	"$PY" - "$@" <<'PYEOF'
 import json, os, sys
 
-impl, rep, test, op, bs, qd, path, busy = sys.argv[1:9]
+impl, rep, test, op, bs, qd, path, busy, segs = sys.argv[1:10]
 hz = os.sysconf("SC_CLK_TCK")
 size = int(bs[:-1]) * 1024
 rec = {"suite": "block", "test": test, "op": op, "size": size,
@@ -129,6 +141,7 @@ rec.update({
     "cpu_usr": round(job["usr_cpu"], 2),
     "cpu_sys": round(job["sys_cpu"], 2),
     "cpu_us_per_io": round(int(busy) / hz * 1e6 / ios, 1),
+    "segs_per_io": round(int(segs) / ios, 2),
     "runtime_s": side["runtime"] / 1000.0,
 })
 print(json.dumps(rec))
@@ -149,10 +162,13 @@ print(json.dumps({"suite": "block", "test": test, "op": op,
 # when fio does.
 run_point()
 {
-	local impl=$1 dev=$2 rep=$3 test=$4 op=$5 bs=$6 qd=$7 tmp b0 b1 rec rc=0
+	local impl=$1 dev=$2 rep=$3 test=$4 op=$5 bs=$6 qd=$7 tmp b0 b1 s0 s1
+	local rec rc=0
 	tmp=$(mktemp /tmp/kfblk-fio.XXXXXX)
 	read -r b0 _ < <(cpu_jiffies)
+	s0=$(tcp_segs)
 	fio_json "$test" "$dev" "$op" "$bs" "$qd" "$RUNTIME" >"$tmp" 2>&1 || rc=$?
+	s1=$(tcp_segs)
 	read -r b1 _ < <(cpu_jiffies)
 	if [ $rc != 0 ]; then
 		log "fio failed on $impl $test $op qd$qd (exit $rc)"
@@ -161,7 +177,7 @@ run_point()
 			"fio exit $rc: $(grep -m1 -i 'err' "$tmp" | tr -d '"\\')")
 	else
 		rec=$(record "$impl" "$rep" "$test" "$op" "$bs" "$qd" "$tmp" \
-			$((b1 - b0)))
+			$((b1 - b0)) $((s1 - s0)))
 	fi
 	rm -f "$tmp"
 	[ -n "$rec" ] || rec=$(failed_record "$impl" "$rep" "$test" "$op" \
@@ -242,9 +258,11 @@ def pair_ratios(g, m):
     return [r[m] / n[r["rep"]] for r in good(g.get("kfblk", []))
             if n.get(r["rep"])]
 
-print("%-8s %-9s %4s | %10s %5s %10s %5s | %6s %11s | %8s %8s | %7s %7s" % (
+print("%-8s %-9s %4s | %10s %5s %10s %5s | %6s %11s | %8s %8s | %7s %7s | "
+      "%7s %7s" % (
     "test", "op", "qd", "kfblk", "spr", NVME, "spr", "ratio",
-    "range", "p50 kfb", "p50 nvme", "cpu kfb", "cpu nvm"))
+    "range", "p50 kfb", "p50 nvme", "cpu kfb", "cpu nvm", "seg kfb",
+    "seg nvm"))
 failed = 0
 for key in sorted(pts, key=lambda k: (k[0], k[3], k[1])):
     g = pts[key]
@@ -258,11 +276,12 @@ for key in sorted(pts, key=lambda k: (k[0], k[3], k[1])):
     unit = "iops" if key[2] == 4096 else "mbps"
     pr = pair_ratios(g, unit)
     print("%-8s %-9s %4d | %10.1f %5s %10.1f %5s | %6.2f %5.2f-%5.2f | "
-          "%8.1f %8.1f | %7.1f %7.1f %s" % (
+          "%8.1f %8.1f | %7.1f %7.1f | %7.2f %7.2f %s" % (
               key[0], key[1], key[3], med(k, unit), spread(k, unit),
               med(n, unit), spread(n, unit), med(k, unit) / med(n, unit),
               min(pr), max(pr), med(k, "lat_us_p50"), med(n, "lat_us_p50"),
-              med(k, "cpu_us_per_io"), med(n, "cpu_us_per_io"), unit))
+              med(k, "cpu_us_per_io"), med(n, "cpu_us_per_io"),
+              med(k, "segs_per_io"), med(n, "segs_per_io"), unit))
 
 def spread_of(rs, m):
     v = [r[m] for r in good(rs)]
@@ -280,13 +299,15 @@ def headline(key, metric, what, better):
     spreads = [spread_of(g[i], metric) for i in ("kfblk", NVME)]
     spread = max(spreads) if None not in spreads else None
     # A difference is shown only when every repeat's ratio is on the same
-    # side of 1 and it is larger than the spread of either side's runs.
-    agree = (better == "higher" and lo > 1) or (better == "lower" and hi < 1)
+    # side of 1 and it is larger than the spread of either side's runs --
+    # kfblk behind as much as kfblk ahead.
+    agree = lo > 1 or hi < 1
+    side = "ahead" if (r > 1) == (better == "higher") else "behind"
     if spread is None:
         verdict = "one repeat: no spread, nothing shown"
     elif agree and abs(r - 1) > spread:
-        verdict = "difference %.0f%% > spread %.0f%%: shown" % (
-            100 * abs(r - 1), 100 * spread)
+        verdict = "kfblk %s, difference %.0f%% > spread %.0f%%: shown" % (
+            side, 100 * abs(r - 1), 100 * spread)
     else:
         verdict = "difference %.0f%%, spread %.0f%%%s: not shown" % (
             100 * abs(r - 1), 100 * spread,
