@@ -152,6 +152,12 @@ int kfit_debug_deferred(struct kfid_ep *ep)
 }
 EXPORT_SYMBOL_GPL(kfit_debug_deferred);
 
+int kfit_debug_credit_msgs(struct kfid_ep *ep)
+{
+	return READ_ONCE(to_kfit_ep(ep)->credit_msgs);
+}
+EXPORT_SYMBOL_GPL(kfit_debug_credit_msgs);
+
 /* Fill @s from a consumer's iov; the bytes are known to the core's checks. */
 static int kfit_slot_fill(struct kfit_ep *e, struct kfit_slot *s,
 			  const struct kfi_iov *iov, u8 op, u64 flags,
@@ -585,20 +591,32 @@ static int kfit_tx(struct kfit_ep *e, bool *progress)
 	}
 }
 
-/* Grant the peer its credits when nothing else is going out to carry them. */
+/*
+ * Grant the peer its credits in a message of their own when nothing else
+ * is going out to carry them and the peer may be running short: at least
+ * half of the receives posted here are unknown to it.  Below that the
+ * next message carries them; a grant for every receive reposted would be
+ * one more message, and one more wakeup of the peer, for each message it
+ * answers.  A peer with no credit left has spent every receive it knew
+ * of: once its messages are in (this work looks again after each one),
+ * every receive posted here is pending, and the grant goes out.
+ */
 static void kfit_credit_update(struct kfit_ep *e)
 {
+	u32 pending = kfi_credit_pending_grant(&e->base);
 	unsigned long flags;
-	bool idle;
+	bool send;
 
-	if (!kfi_credit_pending_grant(&e->base))
+	if (!pending)
 		return;
 	spin_lock_irqsave(&e->lock, flags);
-	idle = e->phase == KFIT_CONNECTED && !e->ctrl_queued &&
-	       list_empty(&e->tx_queue);
+	send = e->phase == KFIT_CONNECTED && !e->ctrl_queued &&
+	       list_empty(&e->tx_queue) && pending * 2 >= e->recv_count;
 	spin_unlock_irqrestore(&e->lock, flags);
-	if (idle)
-		kfit_ctrl_queue(e, KFIT_OP_CREDIT, NULL, 0, 0);
+	if (!send)
+		return;
+	WRITE_ONCE(e->credit_msgs, e->credit_msgs + 1);
+	kfit_ctrl_queue(e, KFIT_OP_CREDIT, NULL, 0, 0);
 }
 
 /* ------------------------------------------------------------------ */

@@ -278,6 +278,7 @@ enum kfit_phase {
  * @ctrl_kv: its payload
  * @ctrl_data: private data
  * @ctrl_queued: @ctrl is on @tx_queue
+ * @credit_msgs: CREDIT messages sent on their own (only the work counts)
  * @rx: the message being received
  * @scratch: a page payloads are drained into
  * @dnode: on the domain's @eps while enabled
@@ -312,6 +313,7 @@ struct kfit_ep {
 	struct kvec ctrl_kv;
 	u8 ctrl_data[KFIT_CM_DATA_MAX];
 	bool ctrl_queued;
+	u32 credit_msgs;
 	struct kfit_rx rx;
 	void *scratch;
 	struct list_head dnode;

@@ -27,4 +27,13 @@ struct kfid_ep;
  */
 int kfit_debug_deferred(struct kfid_ep *ep);
 
+/**
+ * kfit_debug_credit_msgs() - CREDIT messages @ep sent on their own
+ * @ep: an endpoint of the provider
+ *
+ * Context: any.
+ * Return: the count since the endpoint was opened.
+ */
+int kfit_debug_credit_msgs(struct kfid_ep *ep);
+
 #endif /* _KFI_TCP_DEBUG_H */

@@ -6,7 +6,8 @@
  * (a plain kernel socket sending bad headers) loses its connection and
  * nothing else, and remote accesses outside a registration, with a stale
  * or forged key or without the right are refused with -EACCES while the
- * connection carries on; and IPv6.
+ * connection carries on; IPv6; and that credit grants ride on the
+ * messages that answer.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -561,6 +562,92 @@ static int connect_ipv6(void)
 	return ret;
 }
 
+/* ------------------------------------------------------------------ */
+/* Grants ride on the messages that answer */
+
+#define T_PP_RECVS	8
+#define T_PP_ROUNDS	64
+
+static struct treq **pp_reqs[2];	/* client's, server's receives */
+
+static int prepost_pp(struct tside *s, bool server)
+{
+	return post_n(s, pp_reqs[server], T_PP_RECVS);
+}
+
+/* Send 32 bytes of @seed from @s; wait for the send's completion. */
+static int pp_give(struct tside *s, struct treq *sr, u32 seed)
+{
+	struct kfi_cq_entry e;
+	int ret;
+
+	fill(sr->buf, 32, seed);
+	ret = post_send(s, sr, KFI_IOV_KVEC, 0, 0);
+	if (!ret)
+		ret = wait_ok(s, &e);
+	if (!ret && (e.op_context != &sr->kctx || !(e.flags & KFI_SEND)))
+		ret = -EPROTO;
+	return ret;
+}
+
+/* Take the 32 bytes of @seed on @s, then post that receive again. */
+static int pp_take(struct tside *s, u32 seed)
+{
+	struct kfi_cq_entry e;
+	int ret = wait_ok(s, &e);
+
+	if (!ret && (!(e.flags & KFI_RECV) || e.len != 32))
+		ret = -EPROTO;
+	if (!ret)
+		ret = check(treq_of(&e)->buf, 32, seed);
+	if (!ret)
+		ret = post_recv(s, treq_of(&e), KFI_IOV_KVEC);
+	return ret;
+}
+
+/*
+ * Ping-pong with 8 receives a side, each taken one reposted before the
+ * answer goes: the answer carries the grant, the peer never has fewer
+ * than 7 credits, and no CREDIT is sent on its own.  One for every
+ * message would double the messages, and the peer's wakeups, of every
+ * request-response consumer.
+ */
+static int credit_piggyback(void)
+{
+	struct topts o = { .depth = 16, .prepost = prepost_pp };
+	struct treq *sr = treq_alloc(32);
+	struct tconn tc = {};
+	int ret = -ENOMEM, i, nc = 0, ns = 0;
+
+	pp_reqs[0] = treqs_alloc(T_PP_RECVS, 32);
+	pp_reqs[1] = treqs_alloc(T_PP_RECVS, 32);
+	if (!pp_reqs[0] || !pp_reqs[1] || !sr)
+		goto out;
+	ret = conn_open(&tc, &o);
+	for (i = 0; !ret && i < T_PP_ROUNDS; i++) {
+		STEP(ret, pp_give(&tc.c, sr, 2 * i));
+		STEP(ret, pp_take(&tc.s, 2 * i));
+		STEP(ret, pp_give(&tc.s, sr, 2 * i + 1));
+		STEP(ret, pp_take(&tc.c, 2 * i + 1));
+	}
+	if (!ret) {
+		nc = kfit_debug_credit_msgs(tc.c.ep);
+		ns = kfit_debug_credit_msgs(tc.s.ep);
+	}
+	if (nc || ns) {
+		pr_info("    # CREDIT messages: client %d, server %d\n", nc, ns);
+		ret = -EPROTO;
+	}
+out:
+	conn_close(&tc);
+	for (i = 0; i < 2; i++) {
+		treqs_free(pp_reqs[i], T_PP_RECVS);
+		pp_reqs[i] = NULL;
+	}
+	treq_free(sr);
+	return ret;
+}
+
 static const struct kt_case tcp_cases[] = {
 	KT_CASE(getinfo_priority),
 	KT_CASE(hostile_connreq),
@@ -569,6 +656,7 @@ static const struct kt_case tcp_cases[] = {
 	KT_CASE(rma_stale_key),
 	KT_CASE(mr_close_stalled),
 	KT_CASE(connect_ipv6),
+	KT_CASE(credit_piggyback),
 };
 
 static int __init kfi_test_tcp_init(void)
