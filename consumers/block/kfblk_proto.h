@@ -4,7 +4,8 @@
  *
  * Shared by kfblk.ko (client), kfblk_target.ko and the user-space fuzzer
  * (tools/testing/fuzz/), so it depends on nothing kernel-only: outside the
- * kernel kfblk_proto_shim.h supplies the few types and byte-order helpers.
+ * kernel, that directory's kfi_proto_shim.h supplies the few types and
+ * byte-order helpers.
  * Every multi-byte field is little endian; every structure has a fixed
  * size checked at build time.  Documentation/kfabric/kfblk-protocol.rst is
  * the prose version of this file.
@@ -18,7 +19,7 @@
 #include <linux/errno.h>
 #include <asm/byteorder.h>
 #else
-#include "kfblk_proto_shim.h"
+#include "kfi_proto_shim.h"
 #endif
 
 #define KFBLK_PROTO_VERSION	1

@@ -4,9 +4,10 @@
  * with, its constants and its validator.
  *
  * Shared by kfi_tcp.ko and the user-space fuzzer (tools/testing/fuzz/), so
- * it depends on nothing kernel-only: outside the kernel kfit_proto_shim.h
- * supplies the few types and byte-order helpers.  Every multi-byte field
- * is little endian.  Documentation/kfabric/tcp.rst is the prose version.
+ * it depends on nothing kernel-only: outside the kernel, that directory's
+ * kfi_proto_shim.h supplies the few types and byte-order helpers.  Every
+ * multi-byte field is little endian.  Documentation/kfabric/tcp.rst is
+ * the prose version.
  */
 #ifndef _KFIT_PROTO_H
 #define _KFIT_PROTO_H
@@ -17,7 +18,7 @@
 #include <linux/errno.h>
 #include <asm/byteorder.h>
 #else
-#include "kfit_proto_shim.h"
+#include "kfi_proto_shim.h"
 #endif
 
 #define KFIT_PROTO_VERSION	1

@@ -36,7 +36,7 @@ fuzz_one()
 	[ "$name" = kfblk ] || seeds=$here/corpus-$name
 	"$cc" -g -O1 -std=gnu2x -Wall -Wextra -Werror \
 		-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
-		-D"$entry"=LLVMFuzzerTestOneInput -I"$dir" \
+		-D"$entry"=LLVMFuzzerTestOneInput -I"$dir" -I"$here" \
 		-o "$work/${name}_proto_fuzz" \
 		"$here/${name}_proto_fuzz.c" "$dir/${name}_proto.c"
 

@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The kernel types kfit_proto.c uses, for building it in user space (the
- * fuzzer).  Never included by the kernel build.  Build as C2x (gnu2x),
- * whose static_assert takes one argument as the kernel's does.
+ * The few kernel types and byte-order helpers the wire-protocol parsers
+ * (kfblk_proto.c, kfkv_proto.c, kfit_proto.c) use, for building them in
+ * user space (the fuzzers here).  Never included by the kernel build.
+ * Build as C2x (gnu2x), whose static_assert takes one argument as the
+ * kernel's does.
  */
-#ifndef _KFIT_PROTO_SHIM_H
-#define _KFIT_PROTO_SHIM_H
+#ifndef _KFI_PROTO_SHIM_H
+#define _KFI_PROTO_SHIM_H
 
 #include <assert.h>
 #include <endian.h>
@@ -27,4 +29,6 @@ typedef __u64 u64;
 #define cpu_to_le32(x)	htole32(x)
 #define cpu_to_le64(x)	htole64(x)
 
-#endif /* _KFIT_PROTO_SHIM_H */
+#define U64_MAX		(~(u64)0)
+
+#endif /* _KFI_PROTO_SHIM_H */
