@@ -4052,20 +4052,33 @@ static int t_xfer(struct tfx *t, struct kfi_rma_xfer *x,
  * bytes: 8 pieces each (7 of 100 bytes, one of 93), one completion.  With
  * 40 entries of 3 bytes the entry limit (4) cuts instead: 10 pieces.
  */
+struct xfer_pieces_vecs {
+	struct scatterlist sg[13];
+	struct bio_vec bv[13];
+	struct kvec kv[40];
+};
+
 static int xfer_pieces(void)
 {
 	struct kfi_cq_entry e[2];
 	struct kfid_mr *mr = NULL;
 	struct kfi_rma_xfer x;
-	struct scatterlist sg[13];
-	struct bio_vec bv[13];
-	struct kvec kv[40];
+	struct xfer_pieces_vecs *v;	/* too large for the stack (KASAN) */
+	struct scatterlist *sg;
+	struct bio_vec *bv;
+	struct kvec *kv;
 	struct kfi_iov iov;
 	u8 *rbuf = NULL, *src = NULL, *dst = NULL;
 	struct tfx *t;
 	s64 pieces;
 	int ret, i;
 
+	v = kzalloc(sizeof(*v), GFP_KERNEL);
+	if (!v)
+		return -ENOMEM;
+	sg = v->sg;
+	bv = v->bv;
+	kv = v->kv;
 	t = tfx_open(&t_direct, &ret);
 	T_OK(ret);
 	T_OK(t_remote_mr(t, 4096, KFI_REMOTE_READ | KFI_REMOTE_WRITE, &rbuf,
@@ -4114,6 +4127,7 @@ static int xfer_pieces(void)
 out:
 	kfree(src);
 	kfree(dst);
+	kfree(v);
 	ret = t_put_mr(mr, rbuf, ret);
 	return tfx_free(t, ret);
 }
