@@ -181,12 +181,31 @@ static void kfblk_tconn_event(const struct kfi_eq_cm_entry *e, void *arg)
 	wake_up(&conn->cm_wait);
 }
 
+/*
+ * The send queue wanted: every slot's RMA chunks and its answer at once.
+ * What the device (or the CQ beside the receives) cannot hold is left
+ * out: a post past it gets -EAGAIN and waits on the backlog.
+ */
+static u32 kfblk_tconn_tx_size(const struct kfblk_tconn *conn,
+			       const struct kfi_info *info)
+{
+	u16 nr_rma = DIV_ROUND_UP(conn->max_pages, conn->iov_limit);
+	const struct kfi_domain_attr *d = &info->domain_attr;
+	u32 tx = conn->nr_slots * (nr_rma + 1);
+
+	if (d->tx_size_max)
+		tx = min(tx, d->tx_size_max);
+	if (d->cq_size > conn->nr_slots)
+		tx = min(tx, d->cq_size - conn->nr_slots);
+	return tx;
+}
+
 static int kfblk_tconn_open(struct kfblk_tconn *conn, struct kfi_info *info)
 {
 	struct kfblk_export *exp = conn->export;
-	u16 nr_rma = DIV_ROUND_UP(conn->max_pages, conn->iov_limit);
+	u32 tx = kfblk_tconn_tx_size(conn, info);
 	struct kfi_cq_attr cq_attr = {
-		.size = conn->nr_slots * (nr_rma + 2),
+		.size = tx + conn->nr_slots,
 		.poll_ctx = conn->direct ? KFI_POLL_WORKQUEUE :
 					   KFI_POLL_SOFTIRQ,
 		.comp_vector = -1,
@@ -208,7 +227,7 @@ static int kfblk_tconn_open(struct kfblk_tconn *conn, struct kfi_info *info)
 	ret = kfi_eq_open(exp->fabric, &eq_attr, &conn->eq, conn);
 	if (ret)
 		return ret;
-	info->tx_attr.size = conn->nr_slots * (nr_rma + 1);
+	info->tx_attr.size = tx;
 	info->rx_attr.size = conn->nr_slots;
 	ret = kfi_endpoint(conn->domain, info, &conn->ep, conn);
 	if (ret)
@@ -289,6 +308,10 @@ static u16 kfblk_tconn_create(struct kfblk_export *exp, struct kfi_info *info,
 
 	lockdep_assert_held(&exp->lock);
 	ri.queue_depth = min_t(u32, qi->queue_depth, exp->lim.max_depth);
+	/* A receive per slot: as many as the device's receive queue holds. */
+	if (info->domain_attr.rx_size_max)
+		ri.queue_depth = clamp_t(u32, info->domain_attr.rx_size_max /
+					 KFBLK_SLOTS_PER_TAG, 1, ri.queue_depth);
 	st = kfblk_export_admit(exp, info, ri.queue_depth);
 	if (st != KFBLK_ST_OK)
 		return st;

@@ -160,10 +160,12 @@ void kfblk_tconn_credit_ready(struct kfid_ep *ep)
  */
 static int kfblk_post_ret(struct kfblk_slot *slot, int ret)
 {
-	enum kfi_ep_state state = READ_ONCE(slot->conn->ep->state);
+	enum kfi_ep_state state;
 
+	/* Nothing of a posted command may be touched: it can be over. */
 	if (ret != -ENOTCONN)
 		return ret;
+	state = READ_ONCE(slot->conn->ep->state);
 	if (state == KFI_EP_CONNECTING ||
 	    (state == KFI_EP_CONNECTED && !slot->kicked)) {
 		slot->early = true;
@@ -211,35 +213,42 @@ static void kfblk_rma_msg(struct kfblk_slot *slot, u16 chunk,
 /*
  * Post chunks from slot->chunk on.  Return 0 when all are posted, -EAGAIN
  * when the slot went on the backlog, or another error after dropping the
- * references of the chunks that will never complete.
+ * references of the chunks that will never complete.  Once the last chunk
+ * is posted its completion may end the command (and a new one take the
+ * slot): the slot is not touched after that post.
  */
 static int kfblk_slot_post_chunks(struct kfblk_slot *slot, bool write)
 {
 	struct kfblk_tconn *conn = slot->conn;
+	u16 chunk, n = slot->nr_chunks;
 	struct kfi_rma_iov rma;
 	struct kfi_msg_rma msg;
 	u64 flags;
 	int ret;
 
-	for (; slot->chunk < slot->nr_chunks; slot->chunk++) {
-		kfblk_rma_msg(slot, slot->chunk, &msg, &rma);
-		slot->rma[slot->chunk].ctx.done = write ? kfblk_rma_write_done :
-							  kfblk_rma_read_done;
+	while (slot->chunk < n) {
+		chunk = slot->chunk++;
+		kfblk_rma_msg(slot, chunk, &msg, &rma);
+		slot->rma[chunk].ctx.done = write ? kfblk_rma_write_done :
+						    kfblk_rma_read_done;
 		flags = 0;
 		/* The last write of a READ may be its answer, too. */
-		if (write && conn->imm_rsp &&
-		    slot->chunk == slot->nr_chunks - 1) {
+		if (write && conn->imm_rsp && chunk == n - 1) {
 			msg.data = slot->ci.tag;
 			flags = KFI_REMOTE_CQ_DATA;
 		}
 		ret = write ? kfi_writemsg(conn->ep, &msg, flags) :
 			      kfi_readmsg(conn->ep, &msg, 0);
+		if (!ret && chunk == n - 1)
+			return 0;
 		ret = kfblk_post_ret(slot, ret);
 		if (ret == -EAGAIN) {
+			slot->chunk = chunk;
 			kfblk_slot_backlog(slot);
 			return ret;
 		}
 		if (ret) {
+			slot->chunk = chunk;
 			slot->status = KFBLK_ST_XFER;
 			return ret;
 		}
