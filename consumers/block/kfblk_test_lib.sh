@@ -100,8 +100,9 @@ kfblk_load_one()
 	KFBLK_LOADED+=("$name")
 }
 
-# kfblk_load [client params...]: load kfabric, the verbs provider and both
-# kfblk modules (those not loaded yet).
+# kfblk_load [client params...]: load kfabric, a provider and both kfblk
+# modules (those not loaded yet).  The provider is the verbs one, or the
+# tcp one with KFBLK_PROVIDER=tcp (then kfabric has no other to offer).
 kfblk_load()
 {
 	modprobe -a configfs rdma_cm ib_core ext4 2>/dev/null
@@ -109,7 +110,11 @@ kfblk_load()
 	mountpoint -q /sys/kernel/config ||
 		mount -t configfs configfs /sys/kernel/config
 	kfblk_load_one kfabric kfabric/kfabric.ko &&
-	kfblk_load_one kfi_verbs providers/verbs/kfi_verbs.ko &&
+	if [ "${KFBLK_PROVIDER:-verbs}" = tcp ]; then
+		kfblk_load_one kfi_tcp providers/tcp/kfi_tcp.ko
+	else
+		kfblk_load_one kfi_verbs providers/verbs/kfi_verbs.ko
+	fi &&
 	kfblk_load_one kfblk_target consumers/block/kfblk_target.ko &&
 	kfblk_load_one kfblk consumers/block/kfblk.ko "$@"
 }

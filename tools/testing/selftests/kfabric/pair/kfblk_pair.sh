@@ -14,6 +14,11 @@
 # reported (a measurement, not a pass mark).  A two-node test: it runs on
 # the host, driving both guests of tools/testing/vm/pair through
 # pair_lib.sh.  Standalone KTAP producer.
+#
+# KFBLK_PAIR_PROVIDER=tcp runs it all over the tcp provider instead of
+# Soft-RoCE (only kfi_tcp is loaded on either node); the connection must
+# then be kfi_tcp's.  CI's 6.12 lane does so (Documentation/testing.rst
+# says why).
 
 top=$(cd "$(dirname "$(readlink -f "$0")")/../../../../.." && pwd)
 # shellcheck source=SCRIPTDIR/../../../../../consumers/block/kfblk_test_lib.sh
@@ -21,21 +26,26 @@ top=$(cd "$(dirname "$(readlink -f "$0")")/../../../../.." && pwd)
 # shellcheck source=SCRIPTDIR/../../../vm/pair_lib.sh
 . "$top/tools/testing/vm/pair_lib.sh"
 
+provider=${KFBLK_PAIR_PROVIDER:-verbs}
+case $provider in
+verbs|tcp) ;;
+*)	echo "kfblk_pair: KFBLK_PAIR_PROVIDER must be verbs or tcp" >&2; exit 2 ;;
+esac
 # Every node command starts from the same helpers, on the same paths.
-lib=". '$top/consumers/block/kfblk_test_lib.sh'"
+lib="KFBLK_PROVIDER=$provider; . '$top/consumers/block/kfblk_test_lib.sh'"
 port=$KFBLK_PORT
 
 cleanup()
 {
 	node_run a "$lib
 		[ -d /sys/kernel/config/kfblk ] && \$KFBLKCTL unmap --all
-		for m in kfblk kfblk_target kfi_verbs kfabric; do
+		for m in kfblk kfblk_target kfi_verbs kfi_tcp kfabric; do
 			[ -d /sys/module/\$m ] && rmmod \$m
 		done; true" >/dev/null 2>&1
 	node_run b "$lib
 		[ -d /sys/kernel/config/kfblk_target ] && \$KFBLKCTL unexport --all
 		nullb_remove kfbt_pair
-		for m in kfblk kfblk_target kfi_verbs kfabric; do
+		for m in kfblk kfblk_target kfi_verbs kfi_tcp kfabric; do
 			[ -d /sys/module/\$m ] && rmmod \$m
 		done; true" >/dev/null 2>&1
 }
@@ -61,8 +71,17 @@ if ! dev=$(node_run a "$lib
 	kt_fail setup "node a: cannot map node b's export"
 	exit 1
 fi
+# The endpoints of the map are the chosen provider's.
+if ! out=$(node_run a "mountpoint -q /sys/kernel/debug ||
+		mount -t debugfs debugfs /sys/kernel/debug
+	grep -c 'state=connected' /sys/kernel/debug/kfabric/$provider/objects") ||
+   [ "$out" -lt 1 ]; then
+	kt_diag "connected $provider endpoints on node a: ${out:-none}"
+	kt_fail setup "node a: the map is not over $provider"
+	exit 1
+fi
 kt_ok setup
-kt_diag "node a $dev -> node b $KFI_NODE_B_IP port $port export pair"
+kt_diag "node a $dev -> node b $KFI_NODE_B_IP port $port export pair, over $provider"
 
 # fio_verify SIZE [fio args]: on node a, random writes over SIZE, then
 # every block read back and verified; fails on any error.
