@@ -12,6 +12,7 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/ratelimit.h>
 #include <linux/slab.h>
 #include <linux/tcp.h>
 #include <net/sock.h>
@@ -121,6 +122,31 @@ static int kfit_addr_len(const struct sockaddr_storage *ss)
 	default:
 		return -EAFNOSUPPORT;
 	}
+}
+
+/*
+ * One budget for every line a peer can make us write, however many
+ * connections it opens: at most 32 in 5 s.
+ */
+static DEFINE_RATELIMIT_STATE(kfit_drop_rs, 5 * HZ, 32);
+
+/**
+ * kfit_log_drop() - say in the kernel log why a peer lost its connection
+ * @sock: its socket, before it is shut down (for the peer's address)
+ * @why: the reason, for the reader of the log
+ *
+ * Context: process.
+ */
+void kfit_log_drop(struct socket *sock, const char *why)
+{
+	struct sockaddr_storage ss;
+
+	if (!__ratelimit(&kfit_drop_rs))
+		return;
+	if (kernel_getpeername(sock, (struct sockaddr *)&ss) > 0)
+		pr_info("peer %pISpc: %s: connection dropped\n", &ss, why);
+	else
+		pr_info("%s: connection dropped\n", why);
 }
 
 /* ------------------------------------------------------------------ */
@@ -242,8 +268,11 @@ static void kfit_creq_work(struct work_struct *work)
 	mutex_unlock(&p->lock);
 	/* Reported, @c is the core's and may be gone already. */
 	if (ret < 0) {
+		/* A port probe (nothing sent) is no news for the log. */
 		if (ret == -EPROTO)
-			pr_info_ratelimited("bad connection request: dropped\n");
+			kfit_log_drop(c->sock, "bad connection request");
+		else if (c->got)
+			kfit_log_drop(c->sock, "connection request cut short");
 		kfit_creq_free(c);
 	}
 }

@@ -661,6 +661,13 @@ static void kfit_recv_pop(struct kfit_ep *e)
 	spin_unlock_irqrestore(&e->lock, flags);
 }
 
+/* The peer broke the protocol (@why): it loses the connection. */
+static int kfit_violation(struct kfit_ep *e, const char *why)
+{
+	kfit_log_drop(e->sock, why);
+	return -EPROTO;
+}
+
 /* Queue the answer to the peer's RMA request @id: false if one is pending. */
 static bool kfit_rsp_queue(struct kfit_ep *e, u8 op, u32 id, int err,
 			   struct kfi_sw_mr *mr, u64 off, u32 len, u64 data)
@@ -733,7 +740,7 @@ static int kfit_rx_read(struct kfit_ep *e)
 			    off, m->len, 0)) {
 		if (!err)
 			kfi_sw_mr_put(mr);
-		return -EPROTO;		/* a second request under one id */
+		return kfit_violation(e, "RMA request id reused");
 	}
 	return 0;
 }
@@ -759,9 +766,9 @@ static int kfit_rx_read_rsp(struct kfit_ep *e)
 	struct kfit_slot *s = kfit_rx_rma_slot(e, KFIT_SLOT_READ);
 
 	if (!s)
-		return -EPROTO;
+		return kfit_violation(e, "read response to no read");
 	if (rx->msg.status == KFIT_ST_OK && rx->msg.len != s->len)
-		return -EPROTO;
+		return kfit_violation(e, "read response of the wrong length");
 	rx->slot = s;
 	rx->err = rx->msg.status == KFIT_ST_OK ? 0 : -EACCES;
 	kfit_rx_target(e, s->bv, s->nbv, s->len);
@@ -805,7 +812,7 @@ static int kfit_rx_dispatch(struct kfit_ep *e)
 		s = kfit_rx_rma_slot(e, rx->msg.op == KFIT_OP_WRITE_RSP ?
 				     KFIT_SLOT_WRITE : KFIT_SLOT_ATOMIC);
 		if (!s)
-			return -EPROTO;
+			return kfit_violation(e, "response to no request");
 		rx->slot = s;
 		rx->err = rx->msg.status == KFIT_ST_OK ? 0 : -EACCES;
 		return 0;
@@ -927,7 +934,7 @@ static int kfit_rx_atomic(struct kfit_ep *e)
 	}
 	if (!kfit_rsp_queue(e, KFIT_OP_ATOMIC_RSP, m->id, err, NULL, 0, 0,
 			    err ? 0 : old))
-		return -EPROTO;		/* a second request under one id */
+		return kfit_violation(e, "RMA request id reused");
 	return 0;
 }
 
@@ -946,7 +953,7 @@ static int kfit_rx_done(struct kfit_ep *e)
 		rx->mr = NULL;
 		if (!kfit_rsp_queue(e, KFIT_OP_WRITE_RSP, rx->msg.id, rx->err,
 				    NULL, 0, 0, 0))
-			ret = -EPROTO;
+			ret = kfit_violation(e, "RMA request id reused");
 		break;
 	case KFIT_OP_ATOMIC:
 		ret = kfit_rx_atomic(e);
@@ -994,10 +1001,8 @@ static int kfit_rx_hdr(struct kfit_ep *e)
 	rx->got += ret;
 	if (rx->got < KFIT_HDR_LEN)
 		return ret;
-	if (kfit_hdr_parse(rx->hdr, KFIT_HDR_LEN, &lim, &rx->msg)) {
-		pr_info_ratelimited("bad header from the peer: dropped\n");
-		return -EPROTO;
-	}
+	if (kfit_hdr_parse(rx->hdr, KFIT_HDR_LEN, &lim, &rx->msg))
+		return kfit_violation(e, "bad header");
 	if (lim.connected && rx->msg.credits)
 		kfi_credit_add(&e->base, rx->msg.credits);
 	rx->state = KFIT_RX_DISPATCH;
@@ -1162,8 +1167,11 @@ static int kfit_revoke_scan(struct kfit_ep *e)
 
 		if (!r->busy || !r->mr || !kfi_sw_mr_revoked(r->mr))
 			continue;
-		if (r->tx.started)
+		if (r->tx.started) {
+			kfit_log_drop(e->sock,
+				      "MR closed under a read response in progress");
 			return -ECONNABORTED;
+		}
 		r->tx.msg.status = KFIT_ST_ACCESS;
 		r->tx.msg.len = 0;
 		iov_iter_kvec(&r->tx.it, ITER_SOURCE, &e->ctrl_kv, 0, 0);

@@ -337,6 +337,7 @@ static inline struct kfit_domain *to_kfit_domain(struct kfid_domain *d)
 }
 
 /* cm.c */
+void kfit_log_drop(struct socket *sock, const char *why);
 void kfit_sk_hook(struct socket *sock, struct kfit_sk *s,
 		  struct work_struct *work);
 void kfit_sk_unhook(struct socket *sock, struct kfit_sk *s);

@@ -46,6 +46,18 @@ struct kt_case {
 		}							\
 	} while (0)
 
+/* Run a setup step unless one failed already; log the one that fails. */
+#define STEP(ret, expr)							\
+	do {								\
+		int *__r = &(ret);					\
+		if (!*__r) {						\
+			*__r = (expr);					\
+			if (*__r)					\
+				pr_info("    # %s: %s: %d\n", __func__,	\
+					#expr, *__r);			\
+		}							\
+	} while (0)
+
 /* What kt_skip() returns: "skip this case", once it has said why. */
 #define KT_SKIP 1
 

@@ -115,18 +115,6 @@ struct tconn {
 static int next_port;
 static bool t_failed;
 
-/* Run a setup step unless one failed already; log the one that fails. */
-#define STEP(ret, expr)							\
-	do {								\
-		int *__r = &(ret);					\
-		if (!*__r) {						\
-			*__r = (expr);					\
-			if (*__r)					\
-				pr_info("    # %s: %s: %d\n", __func__,	\
-					#expr, *__r);			\
-		}							\
-	} while (0)
-
 static void fill(void *buf, size_t len, u32 seed)
 {
 	u8 *p = buf;

@@ -11,14 +11,10 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
-#include <linux/net.h>
 #include <net/ipv6.h>
-#include <net/sock.h>
-#include "kfi_compat.h"
 
 #include "kfi_prov_cases.c"
-#include "../../../../../providers/tcp/kfit_proto.h"
-#include "../../../../../providers/tcp/kfi_tcp_debug.h"
+#include "kfit_raw.h"
 
 static int tcp_res_count(struct tres *t)
 {
@@ -41,96 +37,6 @@ static const struct kt_prov tcp_prov = {
 	.strerror_ok = tcp_strerror_ok,
 	.deferred = kfit_debug_deferred,
 };
-
-/* ------------------------------------------------------------------ */
-/* A plain socket as the peer */
-
-static int raw_connect(int p, struct socket **sock)
-{
-	struct sockaddr_storage ss = {};
-	struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
-	int ret;
-
-	sin->sin_family = AF_INET;
-	sin->sin_port = htons(p);
-	sin->sin_addr.s_addr = in_aton(ipaddr);
-
-	ret = sock_create_kern(&init_net, AF_INET, SOCK_STREAM, IPPROTO_TCP,
-			       sock);
-	if (ret)
-		return ret;
-	(*sock)->sk->sk_rcvtimeo = msecs_to_jiffies(T_TIMEOUT_MS);
-	(*sock)->sk->sk_sndtimeo = msecs_to_jiffies(T_TIMEOUT_MS);
-	ret = kfi_kernel_connect(*sock, &ss, sizeof(*sin), 0);
-	if (ret) {
-		sock_release(*sock);
-		*sock = NULL;
-	}
-	return ret;
-}
-
-static int raw_send(struct socket *sock, const void *buf, size_t len)
-{
-	struct msghdr mh = { .msg_flags = MSG_NOSIGNAL };
-	struct kvec kv = { (void *)buf, len };
-	int ret = kernel_sendmsg(sock, &mh, &kv, 1, len);
-
-	return ret == len ? 0 : ret < 0 ? ret : -EIO;
-}
-
-static int raw_recv(struct socket *sock, void *buf, size_t len)
-{
-	struct msghdr mh = {};
-	struct kvec kv = { buf, len };
-	int ret = kernel_recvmsg(sock, &mh, &kv, 1, len, MSG_WAITALL);
-
-	return ret == len ? 0 : ret < 0 ? ret : -EIO;
-}
-
-/* The provider closed the connection: end of stream or reset, in time. */
-static int raw_wait_closed(struct socket *sock)
-{
-	unsigned long end = t_deadline();
-	char buf[256];
-	int ret;
-
-	do {
-		struct msghdr mh = {};
-		struct kvec kv = { buf, sizeof(buf) };
-
-		ret = kernel_recvmsg(sock, &mh, &kv, 1, sizeof(buf), 0);
-		if (!ret || ret == -ECONNRESET || ret == -EPIPE)
-			return 0;
-	} while (ret > 0 && !time_after(jiffies, end));
-	pr_info("    # the provider kept the connection: %d\n", ret);
-	return -ETIMEDOUT;
-}
-
-static void raw_hdr(struct kfit_hdr *h, u8 op, u32 len, u32 id, u64 key)
-{
-	memset(h, 0, sizeof(*h));
-	h->version = KFIT_PROTO_VERSION;
-	h->op = op;
-	h->len = cpu_to_le32(len);
-	h->id = cpu_to_le32(id);
-	h->key = cpu_to_le64(key);
-}
-
-/* Bounded wait until the provider's objects are back to @n. */
-static int live_back_to(int n)
-{
-	unsigned long end = t_deadline();
-
-	while (kfit_debug_live_objects() != n) {
-		if (time_after(jiffies, end)) {
-			pr_info("    # live objects %d, want %d\n",
-				kfit_debug_live_objects(), n);
-			return -EPROTO;
-		}
-		usleep_range(500, 1000);
-	}
-	return 0;
-}
 
 /* Nothing else was hurt: a real client connects and moves a message. */
 static int still_works(struct tconn *tc)
@@ -179,13 +85,13 @@ static int hostile_connreq(void)
 	if (!ret)
 		live = kfit_debug_live_objects();
 	for (kind = 0; !ret && kind < BAD_REQ_MAX; kind++) {
-		ret = raw_connect(tc.port, &sock);
+		ret = raw_connect(ipaddr, tc.port, T_TIMEOUT_MS, &sock);
 		if (ret)
 			break;
 		ret = send_bad_request(sock, kind);
-		STEP(ret, raw_wait_closed(sock));
+		STEP(ret, raw_wait_closed(sock, t_deadline()));
 		sock_release(sock);
-		STEP(ret, live_back_to(live));
+		STEP(ret, live_back_to(live, t_deadline()));
 		if (!ret && kfi_eq_read(tc.peq, &ev) != -EAGAIN) {
 			pr_info("    # event %d for a bad request\n", ev.event);
 			ret = -EPROTO;
@@ -247,12 +153,12 @@ static int hostile_peer_one(struct tconn *tc, int kind)
 	struct socket *sock;
 	int ret;
 
-	ret = raw_connect(tc->port, &sock);
+	ret = raw_connect(ipaddr, tc->port, T_TIMEOUT_MS, &sock);
 	if (ret)
 		return ret;
 	ret = raw_handshake(tc, sock);
 	STEP(ret, send_bad_data(sock, kind));
-	STEP(ret, raw_wait_closed(sock));
+	STEP(ret, raw_wait_closed(sock, t_deadline()));
 	/* The endpoint hears why; its receive (the spare) is flushed. */
 	STEP(ret, wait_ev(tc->s.eq, KFI_SHUTDOWN, &tc->ev));
 	if (!ret && tc->ev.err != -EPROTO)
@@ -424,19 +330,6 @@ static int wait_landed(const u8 *buf, int n)
 	return 0;
 }
 
-/* The next header that is not a credit grant. */
-static int raw_recv_hdr(struct socket *sock, struct kfit_hdr *h)
-{
-	int ret, n;
-
-	for (n = 0; n < 64; n++) {
-		ret = raw_recv(sock, h, sizeof(*h));
-		if (ret || h->op != KFIT_OP_CREDIT)
-			return ret;
-	}
-	return -EPROTO;
-}
-
 static int mr_close_stalled(void)
 {
 	u8 *buf = kzalloc(T_MR_LEN, GFP_KERNEL), *junk = NULL;
@@ -449,7 +342,7 @@ static int mr_close_stalled(void)
 
 	junk = kmalloc(T_MR_LEN, GFP_KERNEL);
 	ret = buf && junk ? conn_listen(&tc) : -ENOMEM;
-	STEP(ret, raw_connect(tc.port, &sock));
+	STEP(ret, raw_connect(ipaddr, tc.port, T_TIMEOUT_MS, &sock));
 	STEP(ret, raw_handshake(&tc, sock));
 	STEP(ret, mr_reg_buf(&tc, buf, KFI_REMOTE_WRITE, &c.mr));
 	if (!ret) {
