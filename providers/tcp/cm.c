@@ -254,12 +254,18 @@ static void kfit_creq_work(struct work_struct *work)
 		mutex_unlock(&p->lock);
 		return;
 	}
+	/* Dropped for a newer one: kfit_pep_work() frees it. */
+	if (list_empty(&c->node)) {
+		mutex_unlock(&p->lock);
+		return;
+	}
 	ret = kfit_creq_read(c);
 	if (ret == 0) {
 		mutex_unlock(&p->lock);
 		return;
 	}
-	list_del(&c->node);
+	list_del_init(&c->node);
+	p->npending--;
 	/* Done reading: no callback queues us from here, none is pending. */
 	kfit_sk_unhook(c->sock, &c->sk);
 	cancel_work(&c->work);
@@ -277,11 +283,29 @@ static void kfit_creq_work(struct work_struct *work)
 	}
 }
 
+/*
+ * One request more than KFIT_MAX_PENDING: take the one that has waited
+ * longest off the list; p->lock held.  Return: it, for the caller to
+ * free once the lock is dropped, or NULL.
+ */
+static struct kfit_creq *kfit_creq_evict(struct kfit_pep *p)
+{
+	struct kfit_creq *old;
+
+	lockdep_assert_held(&p->lock);
+	if (p->npending <= KFIT_MAX_PENDING)
+		return NULL;
+	old = list_first_entry(&p->creqs, struct kfit_creq, node);
+	list_del_init(&old->node);
+	p->npending--;
+	return old;
+}
+
 static void kfit_pep_work(struct work_struct *work)
 {
 	struct kfit_pep *p = container_of(work, struct kfit_pep, work);
+	struct kfit_creq *c, *old;
 	struct socket *ns;
-	struct kfit_creq *c;
 
 	for (;;) {
 		if (kernel_accept(p->sock, &ns, O_NONBLOCK))
@@ -303,9 +327,19 @@ static void kfit_pep_work(struct work_struct *work)
 			return;
 		}
 		list_add_tail(&c->node, &p->creqs);
+		p->npending++;
+		old = kfit_creq_evict(p);
 		kfit_sk_hook(ns, &c->sk, &c->work);
 		mutex_unlock(&p->lock);
 		queue_work(kfit_wq, &c->work);
+		if (old) {
+			kfit_log_drop(old->sock,
+				      "too many connection requests pending");
+			kfit_sk_unhook(old->sock, &old->sk);
+			/* Off the list: if it runs now, it only returns. */
+			cancel_work_sync(&old->work);
+			kfit_creq_free(old);
+		}
 	}
 }
 
@@ -358,6 +392,7 @@ void kfit_pep_close(struct kfid_pep *pep)
 	mutex_lock(&p->lock);
 	p->closing = true;
 	list_splice_init(&p->creqs, &creqs);
+	p->npending = 0;
 	mutex_unlock(&p->lock);
 	list_for_each_entry_safe(c, n, &creqs, node) {
 		kfit_sk_unhook(c->sock, &c->sk);

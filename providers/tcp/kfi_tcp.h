@@ -33,6 +33,12 @@
 #define KFIT_INJECT_MAX		256
 #define KFIT_MAX_MR_SEGS	1024
 #define KFIT_WORK_BUDGET	64	/* rounds of I/O before requeueing */
+/*
+ * Accepted connections a listener keeps waiting for their CONNREQ; one
+ * more drops the one that has waited longest (a peer that connects and
+ * says nothing must not pile up sockets).
+ */
+#define KFIT_MAX_PENDING	64
 
 extern struct workqueue_struct *kfit_wq;
 extern struct kfi_provider kfit_prov;
@@ -82,8 +88,10 @@ struct kfit_mr {
  * @sock: the listening socket, NULL until kfi_listen()
  * @sk: its callbacks
  * @work: accepts connections and reads their requests
- * @lock: guards @creqs and @closing
- * @creqs: accepted connections whose request is not complete yet
+ * @lock: guards @creqs, @npending and @closing
+ * @creqs: accepted connections whose request is not complete yet, oldest
+ *	first
+ * @npending: entries of @creqs, at most KFIT_MAX_PENDING
  * @closing: ->pep_close has begun: the works leave everything alone
  */
 struct kfit_pep {
@@ -93,6 +101,7 @@ struct kfit_pep {
 	struct work_struct work;
 	struct mutex lock;		/* see @lock above */
 	struct list_head creqs;
+	u32 npending;
 	bool closing;
 };
 
@@ -103,7 +112,7 @@ struct kfit_pep {
  * @sock: the socket; NULL once an endpoint claimed it
  * @sk: its callbacks while the request is read
  * @work: reads the request
- * @node: on pep->creqs until reported
+ * @node: on pep->creqs until reported or dropped (then empty)
  * @hdr: the request's header as it arrives
  * @got: bytes of @hdr and then @data received
  * @msg: the validated header

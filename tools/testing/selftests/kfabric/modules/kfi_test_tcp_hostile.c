@@ -21,6 +21,7 @@
 
 #include "kfi_ktap.h"
 #include "kfit_raw.h"
+#include "../../../../../providers/tcp/kfi_tcp.h"	/* KFIT_MAX_PENDING */
 
 static char *ipaddr = "192.0.2.1";
 module_param(ipaddr, charp, 0444);
@@ -892,6 +893,52 @@ static int stop_reading(void)
 	return ret;
 }
 
+/* Connect @n sockets that say nothing; all accepted, none reported. */
+static int silent_open(struct socket **socks, int n)
+{
+	int ret = 0, i;
+
+	for (i = 0; !ret && i < n; i++)
+		ret = raw_connect(ipaddr, port, H_TIMEOUT_MS, &socks[i]);
+	/* Each accepted one is a request the provider holds. */
+	STEP(ret, live_back_to(lis.live + n, h_deadline()));
+	return ret;
+}
+
+/*
+ * Peers that connect and never send their CONNREQ: the listener keeps
+ * KFIT_MAX_PENDING of them; one more drops the one that has waited
+ * longest, saying so, and a well-formed peer still gets through.
+ */
+static int silent_peers(void)
+{
+	struct socket **socks = kcalloc(KFIT_MAX_PENDING + 1, sizeof(*socks),
+					GFP_KERNEL);
+	struct hconn hc = {};
+	u64 mark = log_mark();
+	int ret, i;
+
+	ret = socks ? silent_open(socks, KFIT_MAX_PENDING) : -ENOMEM;
+	STEP(ret, raw_connect(ipaddr, port, H_TIMEOUT_MS,
+			      &socks[KFIT_MAX_PENDING]));
+	STEP(ret, raw_wait_closed(socks[0], h_deadline()));
+	STEP(ret, log_says(mark, socks[0],
+			   "too many connection requests pending"));
+	STEP(ret, live_back_to(lis.live + KFIT_MAX_PENDING, h_deadline()));
+	/* While they wait, a peer that speaks is served. */
+	STEP(ret, conn_open(&hc));
+	STEP(ret, raw_send_msg(hc.sock, 0x17));
+	STEP(ret, srv_recv_done(&hc.srv, 0, 0, 0x17));
+	conn_close(&hc);
+	for (i = 0; socks && i <= KFIT_MAX_PENDING; i++)
+		if (socks[i])
+			sock_release(socks[i]);
+	kfree(socks);
+	STEP(ret, live_back_to(lis.live, h_deadline()));
+	STEP(ret, good_peer());
+	return ret;
+}
+
 static const struct kt_case cases[] = {
 	KT_CASE(bad_magic),
 	KT_CASE(bad_version),
@@ -903,6 +950,7 @@ static const struct kt_case cases[] = {
 	KT_CASE(invalidate_foreign_key),
 	KT_CASE(credit_flood),
 	KT_CASE(stop_reading),
+	KT_CASE(silent_peers),
 };
 
 static int __init kfi_test_tcp_hostile_init(void)
