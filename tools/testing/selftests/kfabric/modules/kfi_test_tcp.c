@@ -303,20 +303,6 @@ static int rma_stale_key(void)
  */
 #define T_STALL_SENT	100
 
-struct tclose {
-	struct work_struct work;
-	struct kfid_mr *mr;
-	struct completion done;
-};
-
-static void tclose_fn(struct work_struct *w)
-{
-	struct tclose *c = container_of(w, struct tclose, work);
-
-	kfi_close(&c->mr->fid);
-	complete(&c->done);
-}
-
 /* Bounded wait until the server has put @n pattern bytes into @buf. */
 static int wait_landed(const u8 *buf, int n)
 {
@@ -333,7 +319,7 @@ static int wait_landed(const u8 *buf, int n)
 static int mr_close_stalled(void)
 {
 	u8 *buf = kzalloc(T_MR_LEN, GFP_KERNEL), *junk = NULL;
-	struct tclose c = {};
+	struct mr_closer c = {};
 	struct tconn tc = {};
 	struct socket *sock = NULL;
 	struct kfit_hdr h;
@@ -354,9 +340,7 @@ static int mr_close_stalled(void)
 	STEP(ret, raw_send(sock, junk, T_STALL_SENT));
 	STEP(ret, wait_landed(buf, T_STALL_SENT));
 	if (!ret) {
-		INIT_WORK(&c.work, tclose_fn);
-		init_completion(&c.done);
-		schedule_work(&c.work);
+		mr_close_async(&c, c.mr);
 		closed = wait_for_completion_timeout(&c.done,
 						     msecs_to_jiffies(T_TIMEOUT_MS));
 		if (!closed) {

@@ -388,8 +388,8 @@ static int good_peer(void)
 
 /*
  * What every dropped connection must show: the raw socket sees the end,
- * the endpoint its KFI_SHUTDOWN (@err) with the receives flushed, the log
- * says @why; then nothing is left and a good peer gets through.
+ * the endpoint its KFI_SHUTDOWN (@err) with what was outstanding flushed,
+ * and the log says @why.  The connection is closed on return.
  */
 static int conn_dropped(struct hconn *hc, int err, int nsends,
 			const char *why)
@@ -399,7 +399,14 @@ static int conn_dropped(struct hconn *hc, int err, int nsends,
 	STEP(ret, srv_dropped(&hc->srv, err, nsends));
 	STEP(ret, log_says(hc->mark, hc->sock, why));
 	conn_close(hc);
-	STEP(ret, live_back_to(lis.live, h_deadline()));
+	return ret;
+}
+
+/* Once a case closed all it opened: nothing left, and a good peer works. */
+static int nothing_left(void)
+{
+	int ret = live_back_to(lis.live, h_deadline());
+
 	STEP(ret, good_peer());
 	return ret;
 }
@@ -460,9 +467,9 @@ static int bad_version(void)
 		h.version = KFIT_PROTO_VERSION + 1;
 		ret = raw_send(hc.sock, &h, sizeof(h));
 	}
-	if (!ret)
-		return conn_dropped(&hc, -EPROTO, 0, "bad header");
+	STEP(ret, conn_dropped(&hc, -EPROTO, 0, "bad header"));
 	conn_close(&hc);
+	STEP(ret, nothing_left());
 	return ret;
 }
 
@@ -511,12 +518,13 @@ static int len_past_max(void)
 		raw_hdr(&h, KFIT_OP_WRITE, KFIT_MAX_MSG + 1, 0, m.mr->key);
 		ret = raw_send(hc.sock, &h, sizeof(h));
 		STEP(ret, raw_send(hc.sock, m.buf, 64));
-		if (!ret)
-			ret = conn_dropped(&hc, -EPROTO, 0, "bad header");
+		STEP(ret, conn_dropped(&hc, -EPROTO, 0, "bad header"));
 	}
 	conn_close(&hc);
-	STEP(ret, h_check(m.buf, H_MR_LEN, 1));
+	if (m.buf)
+		STEP(ret, h_check(m.buf, H_MR_LEN, 1));
 	hmr_free(&m);
+	STEP(ret, nothing_left());
 	return ret;
 }
 
@@ -540,8 +548,7 @@ static int truncated_header(void)
 	STEP(ret, raw_wait_closed(hc.sock, h_deadline()));
 	STEP(ret, srv_dropped(&hc.srv, 0, 0));
 	conn_close(&hc);
-	STEP(ret, live_back_to(lis.live, h_deadline()));
-	STEP(ret, good_peer());
+	STEP(ret, nothing_left());
 	return ret;
 }
 
@@ -633,8 +640,7 @@ static int rma_case(int (*body)(struct hconn *hc, struct hmr *good))
 	STEP(ret, rma_carries_on(&hc, &good, 7));
 	conn_close(&hc);
 	hmr_free(&good);
-	STEP(ret, live_back_to(lis.live, h_deadline()));
-	STEP(ret, good_peer());
+	STEP(ret, nothing_left());
 	return ret;
 }
 
@@ -780,24 +786,8 @@ static int credit_flood(void)
 	hc.srv.ep = NULL;
 	STEP(ret, raw_wait_closed(hc.sock, h_deadline()));
 	conn_close(&hc);
-	STEP(ret, live_back_to(lis.live, h_deadline()));
-	STEP(ret, good_peer());
+	STEP(ret, nothing_left());
 	return ret;
-}
-
-/* Closes an MR in a work item, so that a hang is a failed case. */
-struct hclose {
-	struct work_struct work;
-	struct kfid_mr *mr;
-	struct completion done;
-};
-
-static void hclose_fn(struct work_struct *w)
-{
-	struct hclose *c = container_of(w, struct hclose, work);
-
-	kfi_close(&c->mr->fid);
-	complete(&c->done);
 }
 
 /* Read requests for H_BIG_LEN bytes under every id the peer announced. */
@@ -843,7 +833,7 @@ static int post_until_full(struct hsrv *s, void *msg, struct kfi_context *ctx)
  */
 static int stop_reading(void)
 {
-	struct hclose c = {};
+	struct mr_closer c = {};
 	struct kfi_context ctx[H_DEPTH + 1];
 	struct kvec kv;
 	struct kfi_iov iov = KFI_IOV_INIT(KFI_IOV_KVEC, kvec, &kv, 1);
@@ -867,9 +857,7 @@ static int stop_reading(void)
 		ret = -EPROTO;
 	STEP(ret, post_until_full(&hc.srv, msg, ctx));
 	if (!ret) {
-		INIT_WORK(&c.work, hclose_fn);
-		init_completion(&c.done);
-		schedule_work(&c.work);
+		mr_close_async(&c, c.mr);
 		if (!wait_for_completion_timeout(&c.done,
 						 msecs_to_jiffies(H_TIMEOUT_MS))) {
 			pr_info("    # the MR did not close\n");
@@ -890,6 +878,7 @@ static int stop_reading(void)
 		STEP(ret, h_check(big, H_BIG_LEN, 4));
 	kfree(big);
 	kfree(msg);
+	STEP(ret, nothing_left());
 	return ret;
 }
 
@@ -934,8 +923,7 @@ static int silent_peers(void)
 		if (socks[i])
 			sock_release(socks[i]);
 	kfree(socks);
-	STEP(ret, live_back_to(lis.live, h_deadline()));
-	STEP(ret, good_peer());
+	STEP(ret, nothing_left());
 	return ret;
 }
 

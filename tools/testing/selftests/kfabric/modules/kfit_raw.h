@@ -13,7 +13,9 @@
 #include <linux/jiffies.h>
 #include <linux/net.h>
 #include <linux/slab.h>
+#include <linux/workqueue.h>
 #include <net/sock.h>
+#include <kfabric/kfi.h>
 #include "kfi_compat.h"
 #include "../../../../../providers/tcp/kfit_proto.h"
 #include "../../../../../providers/tcp/kfi_tcp_debug.h"
@@ -126,6 +128,33 @@ static int live_back_to(int n, unsigned long end)
 		usleep_range(500, 1000);
 	}
 	return 0;
+}
+
+/*
+ * Closes an MR in a work item, so that a close that hangs on a peer is a
+ * failed case and not a hung suite: mr_close_async(), then a bounded
+ * wait_for_completion_timeout() on @done.
+ */
+struct mr_closer {
+	struct work_struct work;
+	struct kfid_mr *mr;
+	struct completion done;
+};
+
+static void mr_closer_fn(struct work_struct *w)
+{
+	struct mr_closer *c = container_of(w, struct mr_closer, work);
+
+	kfi_close(&c->mr->fid);
+	complete(&c->done);
+}
+
+static void mr_close_async(struct mr_closer *c, struct kfid_mr *mr)
+{
+	c->mr = mr;
+	INIT_WORK(&c->work, mr_closer_fn);
+	init_completion(&c->done);
+	schedule_work(&c->work);
 }
 
 #endif /* _KFIT_RAW_H */
