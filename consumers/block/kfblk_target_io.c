@@ -242,16 +242,15 @@ static int kfblk_slot_post_chunks(struct kfblk_slot *slot, bool write)
 		if (!ret && chunk == n - 1)
 			return 0;
 		ret = kfblk_post_ret(slot, ret);
-		if (ret == -EAGAIN) {
-			slot->chunk = chunk;
+		if (!ret)
+			continue;
+		/* Not posted: retried from here, or stood in for. */
+		slot->chunk = chunk;
+		if (ret == -EAGAIN)
 			kfblk_slot_backlog(slot);
-			return ret;
-		}
-		if (ret) {
-			slot->chunk = chunk;
+		else
 			slot->status = KFBLK_ST_XFER;
-			return ret;
-		}
+		return ret;
 	}
 	return 0;
 }
