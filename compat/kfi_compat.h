@@ -22,11 +22,15 @@
 #include <linux/blkdev.h>
 #include <linux/err.h>
 #include <linux/fs.h>
+#include <linux/io_uring.h>
 #include <linux/mount.h>
 #include <linux/net.h>
 #include <linux/timer.h>
 #include <linux/workqueue.h>
 #include <rdma/ib_verbs.h>
+#ifdef KFI_HAVE_IO_URING_CMD_H
+#include <linux/io_uring/cmd.h>
+#endif
 
 /* ---- Timers (renamed in 6.2 and 6.16) --------------------------------- */
 
@@ -291,6 +295,63 @@ static inline void kfi_bdev_close(struct kfi_bdev_handle *h)
 #define kfi_mnt_idmap(mnt)	mnt_idmap(mnt)
 #else
 #define kfi_mnt_idmap(mnt)	mnt_user_ns(mnt)
+#endif
+
+/* ---- io_uring commands --------------------------------------------------- */
+
+/*
+ * The shapes here are those of Debian's 6.1 (which carries 6.3's
+ * issue_flags on io_uring_cmd_done() and on task-work callbacks), 6.12
+ * and 7.3; a 6.1 without that backport does not build.
+ */
+
+/* The 16 bytes of command a 64-byte SQE carries (more with SQE128). */
+static inline const void *kfi_uring_cmd_area(const struct io_uring_cmd *c)
+{
+#ifdef KFI_HAVE_URING_CMD_SQE
+	return c->sqe->cmd;
+#else
+	return c->cmd;
+#endif
+}
+
+/**
+ * kfi_uring_cmd_done() - post a command's completion
+ * @c: the command
+ * @ret: the CQE's res: 0 or a negative errno
+ * @issue_flags: what io_uring passed to the caller, as is
+ *
+ * No res2: newer kernels post one only through io_uring_cmd_done32().
+ */
+static inline void kfi_uring_cmd_done(struct io_uring_cmd *c, int ret,
+				      unsigned int issue_flags)
+{
+#ifdef KFI_HAVE_URING_CMD_DONE32
+	io_uring_cmd_done(c, ret, issue_flags);
+#else
+	io_uring_cmd_done(c, ret, 0, issue_flags);
+#endif
+}
+
+/*
+ * KFI_DEFINE_URING_TW(name, fn) defines name(), a callback for
+ * io_uring_cmd_complete_in_task() on this kernel, that calls
+ * fn(struct io_uring_cmd *, unsigned int issue_flags) in the submitting
+ * task's context.  From 7.x the callback is given a struct io_tw_req.
+ */
+#ifdef KFI_HAVE_URING_TW_REQ
+#define KFI_DEFINE_URING_TW(name, fn)					\
+static void name(struct io_tw_req tw_req, io_tw_token_t tw)		\
+{									\
+	fn(io_uring_cmd_from_tw(tw_req),				\
+	   IO_URING_CMD_TASK_WORK_ISSUE_FLAGS);				\
+}
+#else
+#define KFI_DEFINE_URING_TW(name, fn)					\
+static void name(struct io_uring_cmd *cmd, unsigned int issue_flags)	\
+{									\
+	fn(cmd, issue_flags);						\
+}
 #endif
 
 #endif /* _KFI_COMPAT_H */

@@ -14,8 +14,9 @@ top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 . "$top/scripts/common.sh"
 
 pkgs=(
-	# build
+	# build (liburing-dev: the kfkv tool's asynchronous commands)
 	make gcc "linux-headers-$KVER" flex bison bc libelf-dev libssl-dev
+	liburing-dev
 	# test VM: QEMU, initramfs, in-guest tools
 	qemu-system-x86 busybox-static kmod cpio iproute2 rdma-core
 	ibverbs-utils ibverbs-providers fio nvme-cli e2fsprogs util-linux procps

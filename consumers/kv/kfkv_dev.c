@@ -2,7 +2,10 @@
 /*
  * kfkv character devices: /dev/kfkv/<name> for each store attached
  * through configfs, with the synchronous ioctls of
- * include/uapi/kfabric/kfkv.h.
+ * include/uapi/kfabric/kfkv.h and the same operations as io_uring
+ * commands (IORING_OP_URING_CMD), which complete asynchronously: the
+ * client's callback hands the command back to the submitting task, which
+ * writes the outputs, lets the pages go and posts the CQE.
  *
  * A value never passes through a kernel buffer: the caller's pages are
  * pinned for the call and handed to the client as they are, so the
@@ -42,18 +45,50 @@ struct kfkv_file {
 	u32 gen;
 };
 
-/* One operation and the caller waiting for it. */
-struct kfkv_dev_op {
-	struct kfkv_op op;
-	struct completion done;
-};
-
 /* A user buffer pinned for one operation, as the client takes pages. */
 struct kfkv_ubuf {
 	struct page **pages;
 	struct bio_vec *bv;
 	u32 nr;
 	bool dirty;
+};
+
+/**
+ * struct kfkv_ureq - one operation from user space
+ * @op: what the client runs
+ * @cmd: its KFKV_IOC_* number
+ * @uarg: the caller's argument, where the outputs go back
+ * @a: the argument, copied in once
+ * @b: PUT, GET: the caller's pages, pinned
+ * @keys: LIST: the kernel buffer the answer lands in
+ * @key: the key (LIST: the prefix), copied in
+ * @cookie: LIST: the cookie, copied in
+ * @done: an ioctl waits for @op here
+ * @ucmd: an io_uring command is completed from @op's callback
+ *
+ * The ioctls and the io_uring commands build it the same way
+ * (kfkv_ureq_args(), kfkv_ureq_start()) and finish it the same way
+ * (kfkv_ureq_out(), kfkv_ureq_free()); only waiting differs.
+ */
+struct kfkv_ureq {
+	struct kfkv_op op;
+	unsigned int cmd;
+	void __user *uarg;
+	union {
+		struct kfkv_ioc_put put;
+		struct kfkv_ioc_get get;
+		struct kfkv_ioc_del del;
+		struct kfkv_ioc_stat stat;
+		struct kfkv_ioc_list list;
+	} a;
+	struct kfkv_ubuf b;
+	u8 *keys;
+	u8 key[KFKV_UAPI_KEY_MAX];
+	u8 cookie[KFKV_UAPI_KEY_MAX];
+	union {
+		struct completion done;
+		struct io_uring_cmd *ucmd;
+	};
 };
 
 /* ---- Protection --------------------------------------------------------- */
@@ -98,44 +133,41 @@ static int kfkv_file_may(struct file *file, int mask)
 	return kfkv_dev_may(f->d, mask);
 }
 
-/* ---- Running an operation ---------------------------------------------- */
-
-static void kfkv_dev_op_done(struct kfkv_op *op)
+/* The access each command needs; 0 for a command that is not one. */
+static int kfkv_ioc_mask(unsigned int cmd)
 {
-	complete(&container_of(op, struct kfkv_dev_op, op)->done);
+	switch (cmd) {
+	case KFKV_IOC_PUT:
+	case KFKV_IOC_DEL:
+		return MAY_WRITE;
+	case KFKV_IOC_GET:
+	case KFKV_IOC_STAT:
+	case KFKV_IOC_LIST:
+	case KFKV_IOC_INFO:
+		return MAY_READ;
+	}
+	return 0;
 }
+
+/* ---- The handle --------------------------------------------------------- */
 
 /*
  * The device's handle, with io_lock held for reading, or an error when
- * the device was disabled since the descriptor was opened.
+ * the device was disabled since the descriptor was opened (or, with
+ * @nowait, when the lock is not free at once: -EAGAIN).
  */
-static struct kfkv_handle *kfkv_file_handle(struct kfkv_file *f)
+static struct kfkv_handle *kfkv_file_handle(struct kfkv_file *f, bool nowait)
 {
 	struct kfkv_dev *d = f->d;
 
-	down_read(&d->io_lock);
+	if (!nowait)
+		down_read(&d->io_lock);
+	else if (!down_read_trylock(&d->io_lock))
+		return ERR_PTR(-EAGAIN);
 	if (d->h && d->gen == f->gen)
 		return d->h;
 	up_read(&d->io_lock);
 	return ERR_PTR(-ENODEV);
-}
-
-/*
- * Submit and wait.  The wait cannot be interrupted: the caller's pages
- * stay pinned until the operation is over, which the handle's watchdog
- * bounds (an answer later than its timeout fails the handle).
- */
-static int kfkv_dev_run(struct kfkv_handle *h, struct kfkv_dev_op *o)
-{
-	int ret;
-
-	init_completion(&o->done);
-	o->op.done = kfkv_dev_op_done;
-	ret = kfkv_submit_wait(h, &o->op);
-	if (ret)
-		return ret;
-	wait_for_completion(&o->done);
-	return o->op.result;
 }
 
 /* The largest value this device moves: the store's and the handle's. */
@@ -144,12 +176,15 @@ static u64 kfkv_dev_max(struct kfkv_dev *d, struct kfkv_handle *h)
 	return min(kfkv_max_value(h), READ_ONCE(d->max_value));
 }
 
+/* ---- User memory -------------------------------------------------------- */
+
 static void kfkv_ubuf_release(struct kfkv_ubuf *b)
 {
 	if (b->nr)
 		unpin_user_pages_dirty_lock(b->pages, b->nr, b->dirty);
 	kvfree(b->pages);
 	kvfree(b->bv);
+	memset(b, 0, sizeof(*b));
 }
 
 /* Pin @len bytes at @uaddr (for writing into when @write). */
@@ -199,212 +234,303 @@ static int kfkv_key_in(u8 *key, u64 uaddr, u16 len, u16 min)
 	return 0;
 }
 
-/* ---- The ioctls --------------------------------------------------------- */
+/* ---- Building a request ------------------------------------------------- */
+
+static int kfkv_put_args(struct kfkv_ureq *r)
+{
+	const struct kfkv_ioc_put *p = &r->a.put;
+
+	if (p->reserved || p->flags & ~(KFKV_FL_IF_ABSENT |
+					KFKV_FL_IF_VERSION | KFKV_FL_DURABLE) ||
+	    (p->flags & KFKV_FL_IF_ABSENT && p->flags & KFKV_FL_IF_VERSION))
+		return -EINVAL;
+	r->op.flags = p->flags;
+	r->op.key_len = p->key_len;
+	r->op.version = p->version;
+	return kfkv_key_in(r->key, p->key, p->key_len, 1);
+}
+
+static int kfkv_get_args(struct kfkv_ureq *r)
+{
+	const struct kfkv_ioc_get *p = &r->a.get;
+
+	if (p->reserved || p->flags & ~KFKV_FL_RANGE ||
+	    (!(p->flags & KFKV_FL_RANGE) && p->offset))
+		return -EINVAL;
+	r->op.flags = p->flags;
+	r->op.key_len = p->key_len;
+	r->op.offset = p->offset;
+	return kfkv_key_in(r->key, p->key, p->key_len, 1);
+}
+
+static int kfkv_del_args(struct kfkv_ureq *r)
+{
+	const struct kfkv_ioc_del *p = &r->a.del;
+
+	if (p->reserved || p->flags & ~KFKV_FL_IF_VERSION)
+		return -EINVAL;
+	r->op.flags = p->flags;
+	r->op.key_len = p->key_len;
+	r->op.version = p->version;
+	return kfkv_key_in(r->key, p->key, p->key_len, 1);
+}
+
+static int kfkv_stat_args(struct kfkv_ureq *r)
+{
+	const struct kfkv_ioc_stat *p = &r->a.stat;
+
+	if (p->reserved || p->flags)
+		return -EINVAL;
+	r->op.key_len = p->key_len;
+	return kfkv_key_in(r->key, p->key, p->key_len, 1);
+}
+
+static int kfkv_list_args(struct kfkv_ureq *r)
+{
+	const struct kfkv_ioc_list *p = &r->a.list;
+
+	if (p->reserved || p->flags || p->buf_len < KFKV_UAPI_LIST_BUF ||
+	    !p->max_keys || p->max_keys > KFKV_UAPI_LIST_MAX)
+		return -EINVAL;
+	r->op.key_len = p->prefix_len;
+	r->op.cookie = p->cookie_len ? r->cookie : NULL;
+	r->op.cookie_len = p->cookie_len;
+	r->op.max_keys = p->max_keys;
+	return kfkv_key_in(r->key, p->prefix, p->prefix_len, 0) ?:
+	       kfkv_key_in(r->cookie, p->cookie, p->cookie_len, 0);
+}
+
+/**
+ * kfkv_ureq_args() - copy an operation's argument in and check it
+ * @r: a zeroed request with @cmd (PUT, GET, DEL, STAT or LIST) and @uarg
+ *
+ * Context: process, the caller's.
+ * Return: 0, -EFAULT, or -EINVAL for what the argument gets wrong.
+ */
+static int kfkv_ureq_args(struct kfkv_ureq *r)
+{
+	static const u8 types[] = {
+		[_IOC_NR(KFKV_IOC_PUT)] = KFKV_PUT,
+		[_IOC_NR(KFKV_IOC_GET)] = KFKV_GET,
+		[_IOC_NR(KFKV_IOC_DEL)] = KFKV_DELETE,
+		[_IOC_NR(KFKV_IOC_STAT)] = KFKV_STAT,
+		[_IOC_NR(KFKV_IOC_LIST)] = KFKV_LIST,
+	};
+
+	if (copy_from_user(&r->a, r->uarg, _IOC_SIZE(r->cmd)))
+		return -EFAULT;
+	r->op.type = types[_IOC_NR(r->cmd)];
+	r->op.key = r->key;
+	switch (r->cmd) {
+	case KFKV_IOC_PUT:
+		return kfkv_put_args(r);
+	case KFKV_IOC_GET:
+		return kfkv_get_args(r);
+	case KFKV_IOC_DEL:
+		return kfkv_del_args(r);
+	case KFKV_IOC_STAT:
+		return kfkv_stat_args(r);
+	default:
+		return kfkv_list_args(r);
+	}
+}
 
 /*
- * What PUT and GET share: the key in, the handle, the caller's pages
- * pinned (a PUT's value over the largest is -EFBIG; a GET pins no more
- * than the largest object can fill), the operation run, the pages let go.
+ * The memory the answer moves through: a PUT's value pinned (-EFBIG over
+ * the largest), a GET's buffer pinned no further than the largest object
+ * fills, a LIST's kernel buffer.
  */
-static int kfkv_ioc_value(struct kfkv_file *f, struct kfkv_dev_op *o,
-			  u64 key_uaddr, u64 uaddr, u64 len)
+static int kfkv_ureq_bufs(struct kfkv_ureq *r, u64 max)
 {
-	bool get = o->op.type == KFKV_GET;
-	struct kfkv_ubuf b = {};
+	u64 len;
+
+	switch (r->cmd) {
+	case KFKV_IOC_PUT:
+		len = r->a.put.value_len;
+		if (len > max)
+			return -EFBIG;
+		r->op.len = len;
+		return kfkv_ubuf_pin(&r->b, r->a.put.value, len, false);
+	case KFKV_IOC_GET:
+		len = min(r->a.get.buf_len, max);
+		r->op.len = len;
+		return kfkv_ubuf_pin(&r->b, r->a.get.buf, len, true);
+	case KFKV_IOC_LIST:
+		r->keys = kmalloc(KFKV_LIST_BYTES, GFP_KERNEL);
+		if (!r->keys)
+			return -ENOMEM;
+		r->op.keys = r->keys;
+		r->op.len = KFKV_LIST_BYTES;
+		return 0;
+	}
+	return 0;
+}
+
+/**
+ * kfkv_ureq_start() - give a built request to the device's handle
+ * @f: the descriptor
+ * @r: the request, its arguments in
+ * @nowait: fail with -EAGAIN rather than sleep for the device's lock or
+ *	for a free slot (an io_uring command issued inline)
+ *
+ * On success @r->op.done runs once, with the outcome; the lock is not
+ * held meanwhile: disabling the device completes what is in flight.
+ *
+ * Return: 0; or a negative errno, and @r->op.done will not run.
+ */
+static int kfkv_ureq_start(struct kfkv_file *f, struct kfkv_ureq *r,
+			   bool nowait)
+{
 	struct kfkv_handle *h;
-	u8 key[KFKV_UAPI_KEY_MAX];
 	int ret;
 
-	ret = kfkv_key_in(key, key_uaddr, o->op.key_len, 1);
-	if (ret)
-		return ret;
-	h = kfkv_file_handle(f);
+	h = kfkv_file_handle(f, nowait);
 	if (IS_ERR(h))
 		return PTR_ERR(h);
-	if (get) {
-		len = min(len, kfkv_dev_max(f->d, h));
-	} else if (len > kfkv_dev_max(f->d, h)) {
-		ret = -EFBIG;
-		goto unlock;
-	}
-	ret = kfkv_ubuf_pin(&b, uaddr, len, get);
+	ret = kfkv_ureq_bufs(r, kfkv_dev_max(f->d, h));
 	if (!ret) {
-		o->op.key = key;
-		o->op.bvec = b.bv;
-		o->op.nr_bvec = b.nr;
-		o->op.len = len;
-		ret = kfkv_dev_run(h, o);
+		r->op.bvec = r->b.bv;
+		r->op.nr_bvec = r->b.nr;
+		ret = nowait ? kfkv_submit(h, &r->op) :
+			       kfkv_submit_wait(h, &r->op);
 	}
-	kfkv_ubuf_release(&b);
-unlock:
 	up_read(&f->d->io_lock);
 	return ret;
 }
 
-/* What DEL and STAT share: the key in, the handle, the operation run. */
-static int kfkv_ioc_key(struct kfkv_file *f, struct kfkv_dev_op *o,
-			u64 key_uaddr)
+/* ---- Finishing a request ------------------------------------------------ */
+
+static int kfkv_list_out(struct kfkv_ureq *r)
 {
-	struct kfkv_handle *h;
-	u8 key[KFKV_UAPI_KEY_MAX];
-	int ret;
+	struct kfkv_ioc_list __user *up = r->uarg;
 
-	ret = kfkv_key_in(key, key_uaddr, o->op.key_len, 1);
-	if (ret)
-		return ret;
-	h = kfkv_file_handle(f);
-	if (IS_ERR(h))
-		return PTR_ERR(h);
-	o->op.key = key;
-	ret = kfkv_dev_run(h, o);
-	up_read(&f->d->io_lock);
-	return ret;
-}
-
-static long kfkv_ioc_put(struct kfkv_file *f, struct kfkv_ioc_put __user *up)
-{
-	struct kfkv_dev_op o = { .op.type = KFKV_PUT };
-	struct kfkv_ioc_put p;
-	int ret;
-
-	if (copy_from_user(&p, up, sizeof(p)))
-		return -EFAULT;
-	if (p.reserved || p.flags & ~(KFKV_FL_IF_ABSENT | KFKV_FL_IF_VERSION |
-				      KFKV_FL_DURABLE) ||
-	    (p.flags & KFKV_FL_IF_ABSENT && p.flags & KFKV_FL_IF_VERSION))
-		return -EINVAL;
-	o.op.flags = p.flags;
-	o.op.key_len = p.key_len;
-	o.op.version = p.version;
-	ret = kfkv_ioc_value(f, &o, p.key, p.value, p.value_len);
-	if ((!ret || ret == -EEXIST || ret == -ESTALE) &&
-	    put_user(o.op.obj_version, &up->version))
-		ret = -EFAULT;
-	return ret;
-}
-
-static long kfkv_ioc_get(struct kfkv_file *f, struct kfkv_ioc_get __user *up)
-{
-	struct kfkv_dev_op o = { .op.type = KFKV_GET };
-	struct kfkv_ioc_get p;
-	int ret;
-
-	if (copy_from_user(&p, up, sizeof(p)))
-		return -EFAULT;
-	if (p.reserved || p.flags & ~KFKV_FL_RANGE ||
-	    (!(p.flags & KFKV_FL_RANGE) && p.offset))
-		return -EINVAL;
-	o.op.flags = p.flags;
-	o.op.key_len = p.key_len;
-	o.op.offset = p.offset;
-	ret = kfkv_ioc_value(f, &o, p.key, p.buf, p.buf_len);
-	if ((!ret || ret == -EOVERFLOW) &&
-	    (put_user(o.op.size, &up->size) ||
-	     put_user(o.op.obj_version, &up->version) ||
-	     put_user(o.op.xfer, &up->xfer)))
-		ret = -EFAULT;
-	return ret;
-}
-
-static long kfkv_ioc_del(struct kfkv_file *f, struct kfkv_ioc_del __user *up)
-{
-	struct kfkv_dev_op o = { .op.type = KFKV_DELETE };
-	struct kfkv_ioc_del p;
-
-	if (copy_from_user(&p, up, sizeof(p)))
-		return -EFAULT;
-	if (p.reserved || p.flags & ~KFKV_FL_IF_VERSION)
-		return -EINVAL;
-	o.op.flags = p.flags;
-	o.op.key_len = p.key_len;
-	o.op.version = p.version;
-	return kfkv_ioc_key(f, &o, p.key);
-}
-
-static long kfkv_ioc_stat(struct kfkv_file *f, struct kfkv_ioc_stat __user *up)
-{
-	struct kfkv_dev_op o = { .op.type = KFKV_STAT };
-	struct kfkv_ioc_stat p;
-	int ret;
-
-	if (copy_from_user(&p, up, sizeof(p)))
-		return -EFAULT;
-	if (p.reserved || p.flags)
-		return -EINVAL;
-	o.op.key_len = p.key_len;
-	ret = kfkv_ioc_key(f, &o, p.key);
-	if (!ret && (put_user(o.op.size, &up->size) ||
-		     put_user(o.op.obj_version, &up->version)))
-		ret = -EFAULT;
-	return ret;
-}
-
-/* A LIST's prefix and cookie, and the kernel buffer its answer lands in. */
-struct kfkv_list_args {
-	u8 prefix[KFKV_UAPI_KEY_MAX];
-	u8 cookie[KFKV_UAPI_KEY_MAX];
-	u8 keys[KFKV_LIST_BYTES];
-};
-
-static int kfkv_list_out(struct kfkv_ioc_list __user *up,
-			 const struct kfkv_ioc_list *p,
-			 const struct kfkv_list_args *a, const struct kfkv_op *op)
-{
-	if (copy_to_user(u64_to_user_ptr(p->buf), a->keys, op->xfer) ||
-	    put_user((u32)op->size, &up->nr_keys) ||
-	    put_user((u32)op->xfer, &up->used) ||
-	    put_user((u32)op->more, &up->more))
+	if (copy_to_user(u64_to_user_ptr(r->a.list.buf), r->keys,
+			 r->op.xfer) ||
+	    put_user((u32)r->op.size, &up->nr_keys) ||
+	    put_user((u32)r->op.xfer, &up->used) ||
+	    put_user((u32)r->op.more, &up->more))
 		return -EFAULT;
 	return 0;
 }
 
-static long kfkv_ioc_list(struct kfkv_file *f, struct kfkv_ioc_list __user *up)
+static int kfkv_get_out(struct kfkv_ureq *r)
 {
-	struct kfkv_dev_op o = { .op.type = KFKV_LIST };
-	struct kfkv_list_args *a;
-	struct kfkv_ioc_list p;
-	struct kfkv_handle *h;
+	struct kfkv_ioc_get __user *up = r->uarg;
+
+	if (put_user(r->op.size, &up->size) ||
+	    put_user(r->op.obj_version, &up->version) ||
+	    put_user(r->op.xfer, &up->xfer))
+		return -EFAULT;
+	return 0;
+}
+
+static int kfkv_stat_out(struct kfkv_ureq *r)
+{
+	struct kfkv_ioc_stat __user *up = r->uarg;
+
+	if (put_user(r->op.size, &up->size) ||
+	    put_user(r->op.obj_version, &up->version))
+		return -EFAULT;
+	return 0;
+}
+
+/**
+ * kfkv_ureq_out() - write an operation's outputs back to its argument
+ * @r: the request
+ * @ret: its outcome
+ *
+ * What an outcome reports: a PUT's version (also with -EEXIST and
+ * -ESTALE), a GET's size, version and bytes (also the size with
+ * -EOVERFLOW), a STAT's size and version, a LIST's keys.
+ *
+ * Context: process, the caller's (the user memory is its).
+ * Return: @ret, or -EFAULT when the outputs could not be written.
+ */
+static int kfkv_ureq_out(struct kfkv_ureq *r, int ret)
+{
+	struct kfkv_ioc_put __user *put = r->uarg;
+	int err = 0;
+
+	switch (r->cmd) {
+	case KFKV_IOC_PUT:
+		if (!ret || ret == -EEXIST || ret == -ESTALE)
+			err = put_user(r->op.obj_version, &put->version);
+		break;
+	case KFKV_IOC_GET:
+		if (!ret || ret == -EOVERFLOW)
+			err = kfkv_get_out(r);
+		break;
+	case KFKV_IOC_STAT:
+		if (!ret)
+			err = kfkv_stat_out(r);
+		break;
+	case KFKV_IOC_LIST:
+		if (!ret)
+			err = kfkv_list_out(r);
+		break;
+	}
+	return err ? -EFAULT : ret;
+}
+
+/* Let the pages go (a GET's marked dirty), and the request. */
+static void kfkv_ureq_free(struct kfkv_ureq *r)
+{
+	kfkv_ubuf_release(&r->b);
+	kfree(r->keys);
+	kfree(r);
+}
+
+static struct kfkv_ureq *kfkv_ureq_alloc(unsigned int cmd, u64 uarg)
+{
+	struct kfkv_ureq *r = kzalloc(sizeof(*r), GFP_KERNEL);
+
+	if (r) {
+		r->cmd = cmd;
+		r->uarg = u64_to_user_ptr(uarg);
+	}
+	return r;
+}
+
+/* ---- The ioctls --------------------------------------------------------- */
+
+static void kfkv_ioc_done(struct kfkv_op *op)
+{
+	complete(&container_of(op, struct kfkv_ureq, op)->done);
+}
+
+/*
+ * Build, submit and wait.  The wait cannot be interrupted: the caller's
+ * pages stay pinned until the operation is over, which the handle's
+ * watchdog bounds (an answer later than its timeout fails the handle).
+ */
+static long kfkv_ioc_run(struct kfkv_file *f, unsigned int cmd,
+			 unsigned long arg)
+{
+	struct kfkv_ureq *r = kfkv_ureq_alloc(cmd, arg);
 	int ret;
 
-	if (copy_from_user(&p, up, sizeof(p)))
-		return -EFAULT;
-	if (p.reserved || p.flags || p.buf_len < KFKV_UAPI_LIST_BUF ||
-	    !p.max_keys || p.max_keys > KFKV_UAPI_LIST_MAX)
-		return -EINVAL;
-	a = kmalloc(sizeof(*a), GFP_KERNEL);
-	if (!a)
+	if (!r)
 		return -ENOMEM;
-	ret = kfkv_key_in(a->prefix, p.prefix, p.prefix_len, 0) ?:
-	      kfkv_key_in(a->cookie, p.cookie, p.cookie_len, 0);
-	if (ret)
-		goto free;
-	h = kfkv_file_handle(f);
-	if (IS_ERR(h)) {
-		ret = PTR_ERR(h);
-		goto free;
-	}
-	o.op.key = a->prefix;
-	o.op.key_len = p.prefix_len;
-	o.op.cookie = p.cookie_len ? a->cookie : NULL;
-	o.op.cookie_len = p.cookie_len;
-	o.op.keys = a->keys;
-	o.op.len = sizeof(a->keys);
-	o.op.max_keys = p.max_keys;
-	ret = kfkv_dev_run(h, &o);
-	up_read(&f->d->io_lock);
+	init_completion(&r->done);
+	r->op.done = kfkv_ioc_done;
+	ret = kfkv_ureq_args(r);
 	if (!ret)
-		ret = kfkv_list_out(up, &p, a, &o.op);
-free:
-	kfree(a);
+		ret = kfkv_ureq_start(f, r, false);
+	if (!ret) {
+		wait_for_completion(&r->done);
+		ret = kfkv_ureq_out(r, r->op.result);
+	}
+	kfkv_ureq_free(r);
 	return ret;
 }
 
-static long kfkv_ioc_info(struct kfkv_file *f, struct kfkv_ioc_info __user *up)
+static long kfkv_ioc_info(struct kfkv_file *f, struct kfkv_ioc_info __user *up,
+			  bool nowait)
 {
 	struct kfkv_ioc_info p = {};
 	struct kfkv_handle *h;
 
-	h = kfkv_file_handle(f);
+	h = kfkv_file_handle(f, nowait);
 	if (IS_ERR(h))
 		return PTR_ERR(h);
 	p.max_value = kfkv_dev_max(f->d, h);
@@ -413,27 +539,10 @@ static long kfkv_ioc_info(struct kfkv_file *f, struct kfkv_ioc_info __user *up)
 	return copy_to_user(up, &p, sizeof(p)) ? -EFAULT : 0;
 }
 
-/* The access each command needs. */
-static int kfkv_ioc_mask(unsigned int cmd)
-{
-	switch (cmd) {
-	case KFKV_IOC_PUT:
-	case KFKV_IOC_DEL:
-		return MAY_WRITE;
-	case KFKV_IOC_GET:
-	case KFKV_IOC_STAT:
-	case KFKV_IOC_LIST:
-	case KFKV_IOC_INFO:
-		return MAY_READ;
-	}
-	return 0;
-}
-
 static long kfkv_dev_ioctl(struct file *file, unsigned int cmd,
 			   unsigned long arg)
 {
 	struct kfkv_file *f = file->private_data;
-	void __user *uarg = (void __user *)arg;
 	int mask = kfkv_ioc_mask(cmd);
 	int ret;
 
@@ -442,20 +551,106 @@ static long kfkv_dev_ioctl(struct file *file, unsigned int cmd,
 	ret = kfkv_file_may(file, mask);
 	if (ret)
 		return ret;
-	switch (cmd) {
-	case KFKV_IOC_PUT:
-		return kfkv_ioc_put(f, uarg);
-	case KFKV_IOC_GET:
-		return kfkv_ioc_get(f, uarg);
-	case KFKV_IOC_DEL:
-		return kfkv_ioc_del(f, uarg);
-	case KFKV_IOC_STAT:
-		return kfkv_ioc_stat(f, uarg);
-	case KFKV_IOC_LIST:
-		return kfkv_ioc_list(f, uarg);
-	default:
-		return kfkv_ioc_info(f, uarg);
+	if (cmd == KFKV_IOC_INFO)
+		return kfkv_ioc_info(f, (void __user *)arg, false);
+	return kfkv_ioc_run(f, cmd, arg);
+}
+
+/* ---- io_uring commands -------------------------------------------------- */
+
+/* What a command keeps in its pdu while in flight. */
+struct kfkv_uring_pdu {
+	struct kfkv_ureq *r;
+};
+
+static struct kfkv_uring_pdu *kfkv_uring_pdu(struct io_uring_cmd *ucmd)
+{
+	BUILD_BUG_ON(sizeof(struct kfkv_uring_pdu) > sizeof(ucmd->pdu));
+	return (struct kfkv_uring_pdu *)ucmd->pdu;
+}
+
+/*
+ * In the submitting task: the outputs written back, the pages let go,
+ * the CQE posted.  When the task is gone the callback runs in a kernel
+ * worker, with no user memory to write to: then only the rest.
+ */
+static void kfkv_uring_finish(struct io_uring_cmd *ucmd,
+			      unsigned int issue_flags)
+{
+	struct kfkv_ureq *r = kfkv_uring_pdu(ucmd)->r;
+	int ret = r->op.result;
+
+	if (current->mm)
+		ret = kfkv_ureq_out(r, ret);
+	kfkv_ureq_free(r);
+	kfi_uring_cmd_done(ucmd, ret, issue_flags);
+}
+
+KFI_DEFINE_URING_TW(kfkv_uring_tw, kfkv_uring_finish)
+
+/* The client's callback (softirq, or a worker when the handle fails). */
+static void kfkv_uring_done(struct kfkv_op *op)
+{
+	struct kfkv_ureq *r = container_of(op, struct kfkv_ureq, op);
+
+	io_uring_cmd_complete_in_task(r->ucmd, kfkv_uring_tw);
+}
+
+/* Build and submit; without IO_URING_F_NONBLOCK, wait for a free slot. */
+static int kfkv_uring_start(struct kfkv_file *f, struct io_uring_cmd *ucmd,
+			    u64 uarg, unsigned int issue_flags)
+{
+	struct kfkv_ureq *r = kfkv_ureq_alloc(ucmd->cmd_op, uarg);
+	int ret;
+
+	if (!r)
+		return -ENOMEM;
+	r->ucmd = ucmd;
+	r->op.done = kfkv_uring_done;
+	kfkv_uring_pdu(ucmd)->r = r;
+	ret = kfkv_ureq_args(r);
+	if (!ret)
+		ret = kfkv_ureq_start(f, r, issue_flags & IO_URING_F_NONBLOCK);
+	if (ret) {
+		kfkv_ureq_free(r);
+		return ret;
 	}
+	/* From here @r is the callback's. */
+	return -EIOCBQUEUED;
+}
+
+/*
+ * An IORING_OP_URING_CMD: the ioctl of the same number, its argument
+ * named by the SQE's struct kfkv_uring_cmd.  -EAGAIN when issued
+ * inline makes io_uring issue it again from its worker, where it may
+ * sleep; every other error is the CQE's.
+ */
+static int kfkv_dev_uring_cmd(struct io_uring_cmd *ucmd,
+			      unsigned int issue_flags)
+{
+	const struct kfkv_uring_cmd *c = kfi_uring_cmd_area(ucmd);
+	struct kfkv_file *f = ucmd->file->private_data;
+	u32 cmd = ucmd->cmd_op;
+	int mask = kfkv_ioc_mask(cmd);
+	u32 len, flags;
+	u64 uarg;
+	int ret;
+
+	/* The SQE is the program's memory: each field read once. */
+	uarg = READ_ONCE(c->arg);
+	len = READ_ONCE(c->arg_len);
+	flags = READ_ONCE(c->flags);
+	if (!mask)
+		return -ENOTTY;
+	if (flags || len != _IOC_SIZE(cmd))
+		return -EINVAL;
+	ret = kfkv_file_may(ucmd->file, mask);
+	if (ret)
+		return ret;
+	if (cmd == KFKV_IOC_INFO)
+		return kfkv_ioc_info(f, u64_to_user_ptr(uarg),
+				     issue_flags & IO_URING_F_NONBLOCK);
+	return kfkv_uring_start(f, ucmd, uarg, issue_flags);
 }
 
 /* ---- Open and release ------------------------------------------------- */
@@ -519,6 +714,7 @@ static const struct file_operations kfkv_dev_fops = {
 	.release = kfkv_dev_release,
 	.unlocked_ioctl = kfkv_dev_ioctl,
 	.compat_ioctl = compat_ptr_ioctl,
+	.uring_cmd = kfkv_dev_uring_cmd,
 };
 
 /* ---- The device node ---------------------------------------------------- */
@@ -688,8 +884,9 @@ close:
  * kfkv_dev_disable() - remove the device and disconnect
  * @d: the device, its @lock held
  *
- * Waits for the operations in progress (bounded by the handle's timeout);
- * descriptors still open get -ENODEV from then on.
+ * Operations in flight, ioctls and io_uring commands alike, complete
+ * with -ECONNRESET before it returns; descriptors still open get -ENODEV
+ * from then on.
  */
 void kfkv_dev_disable(struct kfkv_dev *d)
 {

@@ -40,8 +40,9 @@
  * @uid: owner of the device
  * @gid: its group
  * @mode: its permission bits
- * @io_lock: each ioctl holds it for reading while it uses @h; disabling
- *	takes it for writing, so the handle outlives every operation on it
+ * @io_lock: an operation holds it for reading until it is submitted to
+ *	@h; disabling takes it for writing before closing @h, which
+ *	completes every operation in flight
  * @h: the handle, NULL while disabled
  * @gen: counts enables; an open file works only with the handle it
  *	was opened on

@@ -13,6 +13,10 @@
  * API.  Access: GET, STAT and LIST need read permission on the store and a
  * descriptor opened for reading; PUT and DEL write permission and one
  * opened for writing (EACCES, EBADF).
+ *
+ * The same operations go asynchronously through io_uring
+ * (IORING_OP_URING_CMD on the store's descriptor), so that a program
+ * keeps many in flight: see struct kfkv_uring_cmd below.
  */
 #ifndef _UAPI_KFABRIC_KFKV_H
 #define _UAPI_KFABRIC_KFKV_H
@@ -167,5 +171,34 @@ struct kfkv_ioc_info {
 #define KFKV_IOC_STAT	_IOWR(KFKV_IOC_MAGIC, 4, struct kfkv_ioc_stat)
 #define KFKV_IOC_LIST	_IOWR(KFKV_IOC_MAGIC, 5, struct kfkv_ioc_list)
 #define KFKV_IOC_INFO	_IOR(KFKV_IOC_MAGIC, 6, struct kfkv_ioc_info)
+
+/**
+ * struct kfkv_uring_cmd - an operation submitted through io_uring
+ * @arg: the address of the operation's argument, the struct its ioctl
+ *	takes (struct kfkv_ioc_put for KFKV_IOC_PUT, ...)
+ * @arg_len: sizeof that struct
+ * @flags: zero
+ *
+ * An IORING_OP_URING_CMD SQE on a store's descriptor: @cmd_op is one of
+ * the KFKV_IOC_* numbers below, and its 16-byte cmd area (a plain 64-byte
+ * SQE is enough) holds this struct.  The operation is the ioctl's, with
+ * the same checks and errors: the CQE's res is 0 or the negative errno
+ * the ioctl would set (-ENOTTY for an unknown @cmd_op; -EINVAL for an
+ * @arg_len other than the struct's size or @flags set), res2 is not used,
+ * and the outputs are written to @arg before the CQE is posted.  @arg,
+ * the key and the value's buffer must stay valid until the CQE.
+ *
+ * Nothing is dropped: an operation that finds the store's connection at
+ * its depth waits in io_uring's worker for a free slot, at most as long
+ * as an answer may take, then completes with -EAGAIN.  A store disabled,
+ * or a connection lost, completes every operation in flight (-ECONNRESET
+ * or -ENODEV); so does the connection's timeout, which bounds how long a
+ * ring being torn down waits for them.
+ */
+struct kfkv_uring_cmd {
+	__u64 arg;
+	__u32 arg_len;
+	__u32 flags;
+};
 
 #endif /* _UAPI_KFABRIC_KFKV_H */

@@ -9,14 +9,16 @@
 # unprivileged user denied without the mode bits and allowed with them,
 # a mode taken away from a descriptor already open, the client's and the
 # target's configfs refused without CAP_SYS_ADMIN -- and a device
-# disabled under an open descriptor.
+# disabled under an open descriptor.  The same through io_uring commands:
+# round trips at 0, 1, 4096 and 1 MiB, 32 in flight, bad commands, the
+# protection, and commands in flight when the device is disabled or the
+# target's store goes away.
 #
 # Standalone KTAP producer; run as root in the test VM.
 
 # shellcheck source=SCRIPTDIR/../../../../consumers/block/kfblk_test_lib.sh
 . "$(dirname "$(readlink -f "$0")")/../../../../consumers/block/kfblk_test_lib.sh"
 
-UAPI=$KFI_KO_DIR/tools/testing/selftests/kfabric/kfkv_uapi_test
 TCFS=/sys/kernel/config/kfkv_target
 CCFS=/sys/kernel/config/kfkv
 DEV=/dev/kfkv/kvu
@@ -28,8 +30,10 @@ chmod 0755 "$WORK"
 # the tree (a scratch copy in a private directory of the host).
 KFKV=$WORK/kfkv
 cp "$KFI_KO_DIR/tools/kfkv/kfkv" "$KFKV"
+UAPI=$WORK/kfkv_uapi_test
+cp "$KFI_KO_DIR/tools/testing/selftests/kfabric/kfkv_uapi_test" "$UAPI"
 
-kt_plan 16
+kt_plan 25
 
 cleanup()
 {
@@ -255,6 +259,48 @@ disable()
 	echo 1 >"$CCFS/kvu/enable" && "$KFKV" kvu stat rk && "$KFKV" kvu del rk
 }
 
+# io_uring commands on a descriptor root opened, used by a user without
+# access (EACCES, as the ioctls get), then with the mode bits (success).
+uring_perm()
+{
+	local rc=0
+	set_mode 0600 && exec 6<>"$DEV" || return 1
+	as_nobody "$UAPI" @6 uring_perm EACCES || rc=1
+	set_mode 0606 && as_nobody "$UAPI" @6 uring_perm 0 || rc=1
+	exec 6>&-
+	set_mode 0600 || rc=1
+	return $rc
+}
+
+# uring_gone WHAT: gets in flight through io_uring while WHAT goes away
+# (client: the device is disabled; target: the target's store is); every
+# one completes, with an error from then on; then all is as before.
+uring_gone()
+{
+	local rc=0 i
+	rm -f "$WORK/running"
+	timeout 300 "$UAPI" "$DEV" uring_load "$WORK/running" &
+	for i in $(seq 600); do
+		[ -e "$WORK/running" ] && break
+		sleep 0.1
+	done
+	[ -e "$WORK/running" ] || { echo "no gets running"; rc=1; }
+	if [ "$1" = client ]; then
+		echo 0 >"$CCFS/kvu/enable" || rc=1
+	else
+		echo 0 >"$TCFS/kvustore/enable" || rc=1
+	fi
+	wait $! || rc=1
+	if [ "$1" = target ]; then
+		echo 1 >"$TCFS/kvustore/enable" &&
+		echo 0 >"$CCFS/kvu/enable" || rc=1
+	fi
+	echo 1 >"$CCFS/kvu/enable" || rc=1
+	"$KFKV" kvu put uring-after </dev/null >/dev/null &&
+	"$KFKV" kvu del uring-after || rc=1
+	return $rc
+}
+
 unload()
 {
 	echo 0 >"$CCFS/kvu/enable" && rmdir "$CCFS/kvu" &&
@@ -277,5 +323,13 @@ kt_check perm.allowed perm_allowed
 kt_check perm.revoked perm_revoked
 kt_check admin admin
 kt_call disable disable
+for n in 0 1 4096 1048576; do
+	kt_check "uring.size.$n" "$UAPI" "$DEV" uring_size "$n"
+done
+kt_check uring.depth32 "$UAPI" "$DEV" uring_depth
+kt_check uring.bad "$UAPI" "$DEV" uring_bad
+kt_check uring.perm uring_perm
+kt_check uring.detach uring_gone client
+kt_check uring.target_gone uring_gone target
 kt_call unload unload
 kt_exit

@@ -1,12 +1,25 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * kfkv_uapi_test DEVICE GROUP: the errors of kfkv's ioctls for arguments
- * a program gets wrong, run by kfkv_dev.sh as root against an enabled
- * device whose store is empty of keys starting with "uapi".
+ * kfkv_uapi_test DEVICE GROUP [ARG]: kfkv's ioctls and io_uring commands,
+ * run by kfkv_dev.sh against an enabled device whose store is empty of
+ * keys starting with "uapi" and "uring".  DEVICE is a path, or @N for a
+ * descriptor inherited open.
  *
  *   badptr    pointers that are not the caller's to give: EFAULT
  *   badlen    lengths out of range: EINVAL, EFBIG, EOVERFLOW, ERANGE
  *   badflags  flags and reserved fields: EINVAL; ENOTTY; EBADF
+ *   uring_size N   put, stat, get (checksum compared), del of an N-byte
+ *                  value, each an io_uring command
+ *   uring_depth    32 puts, then 32 gets (each verified), then a list
+ *                  and 32 deletes, each batch in flight at once
+ *   uring_bad      commands a program gets wrong: the ioctls' errors,
+ *                  ENOTTY for an unknown command, EINVAL for a bad
+ *                  command area
+ *   uring_perm ERR every command, and the ioctl, answered ERR (EACCES,
+ *                  or 0 for success)
+ *   uring_load FILE  32 large gets in flight without end; FILE is made
+ *                  once they run; the first error stops submitting, and
+ *                  every command in flight must still complete
  *
  * Prints one line per check and exits 1 if any got another answer.
  */
@@ -20,6 +33,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <unistd.h>
+#include <liburing.h>
 #include <kfabric/kfkv.h>
 
 #define KEY	"uapi-key"
@@ -46,7 +60,8 @@ static void expect(const char *what, int ret, int want)
 
 static int open_dev(int flags)
 {
-	int fd = open(device, flags | O_CLOEXEC);
+	int fd = device[0] == '@' ? dup(atoi(device + 1)) :
+		 open(device, flags | O_CLOEXEC);
 
 	if (fd < 0) {
 		perror(device);
@@ -251,18 +266,415 @@ static void bad_flags(int fd)
 	close(wo);
 }
 
+/* ---- io_uring commands ---------------------------------------------- */
+
+#define URING_DEPTH	32
+#define MIB		1048576
+
+static struct io_uring ring;
+
+static void ring_init(void)
+{
+	int ret = io_uring_queue_init(2 * URING_DEPTH, &ring, 0);
+
+	if (ret) {
+		fprintf(stderr, "io_uring_queue_init: %s\n", strerror(-ret));
+		exit(1);
+	}
+}
+
+/* One command into the ring's next SQE; its CQE carries @tag. */
+static void queue_cmd(int fd, unsigned int op, const void *arg, __u32 len,
+		      __u32 flags, __u64 tag)
+{
+	struct io_uring_sqe *sqe = io_uring_get_sqe(&ring);
+	struct kfkv_uring_cmd c = {
+		.arg = (uintptr_t)arg, .arg_len = len, .flags = flags,
+	};
+
+	if (!sqe) {
+		fprintf(stderr, "no free SQE\n");
+		exit(1);
+	}
+	io_uring_prep_rw(IORING_OP_URING_CMD, sqe, fd, NULL, 0, 0);
+	sqe->cmd_op = op;
+	memcpy(sqe->cmd, &c, sizeof(c));
+	io_uring_sqe_set_data64(sqe, tag);
+}
+
+/* The next CQE: its res, and its tag in @tag. */
+static int reap(__u64 *tag)
+{
+	struct io_uring_cqe *cqe;
+	int ret = io_uring_wait_cqe(&ring, &cqe);
+
+	if (ret) {
+		fprintf(stderr, "io_uring_wait_cqe: %s\n", strerror(-ret));
+		exit(1);
+	}
+	ret = cqe->res;
+	if (tag)
+		*tag = io_uring_cqe_get_data64(cqe);
+	io_uring_cqe_seen(&ring, cqe);
+	return ret;
+}
+
+/* One command, waited for: 0 or a negative errno. */
+static int uring1(int fd, unsigned int op, const void *arg, __u32 len,
+		  __u32 flags)
+{
+	queue_cmd(fd, op, arg, len, flags, 0);
+	if (io_uring_submit(&ring) != 1) {
+		fprintf(stderr, "io_uring_submit failed\n");
+		exit(1);
+	}
+	return reap(NULL);
+}
+
+/* As expect(), for a CQE's res. */
+static void expect_res(const char *what, int res, int want)
+{
+	errno = -res;
+	expect(what, res, want);
+}
+
+/* FNV-1a, 64 bits: a value's checksum. */
+static __u64 checksum(const unsigned char *p, size_t len)
+{
+	__u64 h = 0xcbf29ce484222325ULL;
+
+	while (len--)
+		h = (h ^ *p++) * 0x100000001b3ULL;
+	return h;
+}
+
+static void fill(unsigned char *p, size_t len, unsigned int seed)
+{
+	while (len--) {
+		seed = seed * 1103515245 + 12345;
+		*p++ = seed >> 16;
+	}
+}
+
+static void check(const char *what, int ok)
+{
+	printf("%s %s\n", ok ? "ok" : "not ok", what);
+	if (!ok)
+		failures++;
+}
+
+/* A binary key: "uring", a zero byte, then @tag's bytes and 0xff. */
+static __u16 make_key(unsigned char *key, unsigned int tag)
+{
+	memcpy(key, "uring", 5);
+	key[5] = 0;
+	memcpy(key + 6, &tag, sizeof(tag));
+	key[6 + sizeof(tag)] = 0xff;
+	return 7 + sizeof(tag);
+}
+
+static void uring_size(int fd, size_t n)
+{
+	unsigned char key[16], *val = malloc(n + 1), *buf = malloc(n + 4096);
+	__u16 klen = make_key(key, n);
+	struct kfkv_ioc_put p = {
+		.key = (uintptr_t)key, .key_len = klen,
+		.value = (uintptr_t)val, .value_len = n,
+	};
+	struct kfkv_ioc_get g = {
+		.key = (uintptr_t)key, .key_len = klen,
+		.buf = (uintptr_t)buf, .buf_len = n + 4096,
+	};
+	struct kfkv_ioc_stat st = { .key = (uintptr_t)key, .key_len = klen };
+	struct kfkv_ioc_del d = { .key = (uintptr_t)key, .key_len = klen };
+	char what[96];
+
+	fill(val, n, n);
+	memset(buf, 0x5a, n + 4096);
+	expect_res("uring put", uring1(fd, KFKV_IOC_PUT, &p, sizeof(p), 0), 0);
+	expect_res("uring stat",
+		   uring1(fd, KFKV_IOC_STAT, &st, sizeof(st), 0), 0);
+	check("stat: the size and version the put made",
+	      st.size == n && st.version == p.version);
+	expect_res("uring get", uring1(fd, KFKV_IOC_GET, &g, sizeof(g), 0), 0);
+	snprintf(what, sizeof(what),
+		 "get: %zu bytes, version %llu, checksum %016llx", n,
+		 (unsigned long long)g.version,
+		 (unsigned long long)checksum(val, n));
+	check(what, g.size == n && g.xfer == n && g.version == p.version &&
+	      checksum(buf, n) == checksum(val, n) && buf[n] == 0x5a);
+	expect_res("uring del", uring1(fd, KFKV_IOC_DEL, &d, sizeof(d), 0), 0);
+	expect_res("uring stat after del",
+		   uring1(fd, KFKV_IOC_STAT, &st, sizeof(st), 0),
+		   ENOENT);
+	free(val);
+	free(buf);
+}
+
+/* Every queued command's CQE; each res must be 0. */
+static void reap_all(const char *what, int n)
+{
+	int bad = 0, i;
+
+	for (i = 0; i < n; i++)
+		if (reap(NULL))
+			bad++;
+	if (bad)
+		printf("# %s: %d of %d failed\n", what, bad, n);
+	check(what, !bad);
+}
+
+#define DEPTH_VAL	(64 << 10)
+
+static void uring_depth(int fd)
+{
+	static unsigned char keys[URING_DEPTH][16];
+	static struct kfkv_ioc_put p[URING_DEPTH];
+	static struct kfkv_ioc_get g[URING_DEPTH];
+	static struct kfkv_ioc_del d[URING_DEPTH];
+	static char list_buf[KFKV_UAPI_LIST_BUF];
+	unsigned char *val = malloc(URING_DEPTH * DEPTH_VAL);
+	unsigned char *buf = malloc(URING_DEPTH * DEPTH_VAL);
+	struct kfkv_ioc_list l = {
+		.prefix = (uintptr_t)"uring", .prefix_len = 6,
+		.buf = (uintptr_t)list_buf, .buf_len = sizeof(list_buf),
+		.max_keys = KFKV_UAPI_LIST_MAX,
+	};
+	int i, same = 0;
+
+	for (i = 0; i < URING_DEPTH; i++) {
+		__u16 klen = make_key(keys[i], 1000 + i);
+		/* Each its own size, most moved by RMA. */
+		size_t n = DEPTH_VAL - 977 * i;
+
+		fill(val + i * DEPTH_VAL, n, i);
+		p[i] = (struct kfkv_ioc_put){
+			.key = (uintptr_t)keys[i], .key_len = klen,
+			.value = (uintptr_t)(val + i * DEPTH_VAL),
+			.value_len = n,
+		};
+		g[i] = (struct kfkv_ioc_get){
+			.key = (uintptr_t)keys[i], .key_len = klen,
+			.buf = (uintptr_t)(buf + i * DEPTH_VAL),
+			.buf_len = DEPTH_VAL,
+		};
+		d[i] = (struct kfkv_ioc_del){
+			.key = (uintptr_t)keys[i], .key_len = klen,
+		};
+		queue_cmd(fd, KFKV_IOC_PUT, &p[i], sizeof(p[i]), 0, i);
+	}
+	io_uring_submit(&ring);
+	reap_all("32 puts in flight", URING_DEPTH);
+	for (i = 0; i < URING_DEPTH; i++)
+		queue_cmd(fd, KFKV_IOC_GET, &g[i], sizeof(g[i]), 0, i);
+	io_uring_submit(&ring);
+	reap_all("32 gets in flight", URING_DEPTH);
+	for (i = 0; i < URING_DEPTH; i++)
+		same += g[i].xfer == p[i].value_len &&
+			g[i].version == p[i].version &&
+			checksum(buf + i * DEPTH_VAL, g[i].xfer) ==
+			checksum(val + i * DEPTH_VAL, p[i].value_len);
+	printf("# %d of %d values read back intact\n", same, URING_DEPTH);
+	check("32 gets: every value, version and checksum",
+	      same == URING_DEPTH);
+	expect_res("uring list",
+		   uring1(fd, KFKV_IOC_LIST, &l, sizeof(l), 0), 0);
+	check("list: the 32 keys", l.nr_keys == URING_DEPTH && !l.more);
+	for (i = 0; i < URING_DEPTH; i++)
+		queue_cmd(fd, KFKV_IOC_DEL, &d[i], sizeof(d[i]), 0, i);
+	io_uring_submit(&ring);
+	reap_all("32 deletes in flight", URING_DEPTH);
+	free(val);
+	free(buf);
+}
+
+static void uring_bad(int fd)
+{
+	static char val[64], buf[4096];
+	struct kfkv_ioc_put p = put_arg(val, 8);
+	struct kfkv_ioc_get g = {
+		.key = (uintptr_t)KEY, .key_len = KEYLEN,
+		.buf = (uintptr_t)buf, .buf_len = sizeof(buf),
+	};
+	struct kfkv_ioc_stat s = { .key = (uintptr_t)KEY, .key_len = KEYLEN };
+	struct kfkv_ioc_info info;
+	int ro;
+
+	expect_res("uring: unknown command",
+		   uring1(fd, _IO(KFKV_IOC_MAGIC, 99), &p, sizeof(p), 0),
+		   ENOTTY);
+	expect_res("uring: command flags set",
+		   uring1(fd, KFKV_IOC_PUT, &p, sizeof(p), 1), EINVAL);
+	expect_res("uring: argument length short",
+		   uring1(fd, KFKV_IOC_PUT, &p, sizeof(p) - 1, 0), EINVAL);
+	expect_res("uring: argument NULL",
+		   uring1(fd, KFKV_IOC_PUT, NULL, sizeof(p), 0), EFAULT);
+	expect_res("uring: argument in the kernel",
+		   uring1(fd, KFKV_IOC_GET, (void *)KADDR, sizeof(g), 0),
+		   EFAULT);
+	p.flags = 0x100;
+	expect_res("uring put: unknown flag",
+		   uring1(fd, KFKV_IOC_PUT, &p, sizeof(p), 0),
+		   EINVAL);
+	p = put_arg((void *)16, 4096);
+	expect_res("uring put: value unmapped",
+		   uring1(fd, KFKV_IOC_PUT, &p, sizeof(p), 0),
+		   EFAULT);
+	p = put_arg(val, 8);
+	p.key_len = 0;
+	expect_res("uring put: key of 0 bytes",
+		   uring1(fd, KFKV_IOC_PUT, &p, sizeof(p), 0),
+		   EINVAL);
+	expect_res("uring info",
+		   uring1(fd, KFKV_IOC_INFO, &info, sizeof(info), 0), 0);
+	p = put_arg(malloc(info.max_value + 1), info.max_value + 1);
+	expect_res("uring put: value over the largest",
+		   uring1(fd, KFKV_IOC_PUT, &p, sizeof(p), 0), EFBIG);
+	g.flags = KFKV_FL_IF_ABSENT;
+	expect_res("uring get: IF_ABSENT",
+		   uring1(fd, KFKV_IOC_GET, &g, sizeof(g), 0),
+		   EINVAL);
+	g.flags = 0;
+	g.buf = (uintptr_t)ro_page(val, 1);
+	p = put_arg(val, 10);
+	expect_res("uring put: a good one",
+		   uring1(fd, KFKV_IOC_PUT, &p, sizeof(p), 0), 0);
+	expect_res("uring get: buffer read-only",
+		   uring1(fd, KFKV_IOC_GET, &g, sizeof(g), 0),
+		   EFAULT);
+	/* Done, but the answer cannot be written back. */
+	expect_res("uring stat: argument read-only",
+		   uring1(fd, KFKV_IOC_STAT, ro_page(&s, sizeof(s)), sizeof(s),
+			  0), EFAULT);
+	ro = open_dev(O_RDONLY);
+	expect_res("uring put on a read-only descriptor",
+		   uring1(ro, KFKV_IOC_PUT, &p, sizeof(p), 0), EBADF);
+	close(ro);
+}
+
+/* Every operation, by io_uring then by ioctl, answered @want. */
+static void uring_perm(int fd, int want)
+{
+	static const char val[] = "perm";
+	static char buf[4096], list_buf[KFKV_UAPI_LIST_BUF];
+	unsigned char key[16];
+	__u16 klen = make_key(key, 77);
+	struct kfkv_ioc_put p = {
+		.key = (uintptr_t)key, .key_len = klen,
+		.value = (uintptr_t)val, .value_len = 4,
+	};
+	struct kfkv_ioc_get g = {
+		.key = (uintptr_t)key, .key_len = klen,
+		.buf = (uintptr_t)buf, .buf_len = sizeof(buf),
+	};
+	struct kfkv_ioc_stat s = { .key = (uintptr_t)key, .key_len = klen };
+	struct kfkv_ioc_del d = { .key = (uintptr_t)key, .key_len = klen };
+	struct kfkv_ioc_list l = {
+		.buf = (uintptr_t)list_buf, .buf_len = sizeof(list_buf),
+		.max_keys = 8,
+	};
+
+	expect_res("uring put",
+		   uring1(fd, KFKV_IOC_PUT, &p, sizeof(p), 0), want);
+	expect_res("uring get",
+		   uring1(fd, KFKV_IOC_GET, &g, sizeof(g), 0), want);
+	expect_res("uring stat",
+		   uring1(fd, KFKV_IOC_STAT, &s, sizeof(s), 0), want);
+	expect_res("uring list",
+		   uring1(fd, KFKV_IOC_LIST, &l, sizeof(l), 0), want);
+	expect("ioctl stat", ioctl(fd, KFKV_IOC_STAT, &s), want);
+	expect_res("uring del",
+		   uring1(fd, KFKV_IOC_DEL, &d, sizeof(d), 0), want);
+	expect("ioctl put", ioctl(fd, KFKV_IOC_PUT, &p), want);
+	expect("ioctl del", ioctl(fd, KFKV_IOC_DEL, &d), want);
+}
+
+/*
+ * 32 gets of a large value in flight, resubmitted as they complete,
+ * until the first error (the store going away under them); then no more
+ * submissions and every command still in flight reaped.  Errors allowed:
+ * those of a store gone (ECONNRESET in flight, ENODEV or ENOTCONN after).
+ */
+static void uring_load(int fd, const char *ready)
+{
+	static struct kfkv_ioc_get g[URING_DEPTH];
+	unsigned char key[16], *buf = malloc((size_t)URING_DEPTH * MIB);
+	unsigned char *val = malloc(MIB);
+	__u16 klen = make_key(key, 4242);
+	struct kfkv_ioc_put p = {
+		.key = (uintptr_t)key, .key_len = klen,
+		.value = (uintptr_t)val, .value_len = MIB,
+	};
+	int inflight = 0, done = 0, reset = 0, gone = 0, other = 0, i;
+	int made = 0;
+	__u64 tag;
+
+	fill(val, MIB, 1);
+	expect("ioctl put of the value", ioctl(fd, KFKV_IOC_PUT, &p), 0);
+	for (i = 0; i < URING_DEPTH; i++) {
+		g[i] = (struct kfkv_ioc_get){
+			.key = (uintptr_t)key, .key_len = klen,
+			.buf = (uintptr_t)(buf + (size_t)i * MIB),
+			.buf_len = MIB,
+		};
+		queue_cmd(fd, KFKV_IOC_GET, &g[i], sizeof(g[i]), 0, i);
+		inflight++;
+	}
+	io_uring_submit(&ring);
+	while (inflight) {
+		int res = reap(&tag);
+
+		inflight--;
+		if (!res) {
+			done++;
+		} else if (res == -ECONNRESET) {
+			reset++;
+		} else if (res == -ENODEV || res == -ENOTCONN) {
+			gone++;
+		} else {
+			other++;
+			printf("# unexpected: %s\n", strerrorname_np(-res));
+		}
+		if (!made && done >= URING_DEPTH) {
+			made = 1;
+			close(open(ready, O_CREAT | O_WRONLY | O_CLOEXEC, 0644));
+		}
+		if (reset + gone + other)
+			continue;
+		queue_cmd(fd, KFKV_IOC_GET, &g[tag], sizeof(g[tag]), 0, tag);
+		io_uring_submit(&ring);
+		inflight++;
+	}
+	printf("# %d gets done, then %d failed in flight (ECONNRESET),\n",
+	       done, reset);
+	printf("# %d after (ENODEV, ENOTCONN), %d otherwise\n", gone, other);
+	check("every command in flight completed, with the store's errors",
+	      done >= URING_DEPTH && reset + gone > 0 && !other);
+}
+
 int main(int argc, char **argv)
 {
 	int fd;
 
-	if (argc != 3) {
-		fprintf(stderr, "usage: %s DEVICE badptr|badlen|badflags\n",
-			argv[0]);
+	if (argc < 3) {
+		fprintf(stderr, "usage: %s DEVICE GROUP [ARG]\n", argv[0]);
 		return 2;
 	}
 	device = argv[1];
 	fd = open_dev(O_RDWR);
-	if (!strcmp(argv[2], "badptr")) {
+	if (!strncmp(argv[2], "uring_", 6))
+		ring_init();
+	if (!strcmp(argv[2], "uring_size") && argc == 4) {
+		uring_size(fd, strtoul(argv[3], NULL, 0));
+	} else if (!strcmp(argv[2], "uring_depth")) {
+		uring_depth(fd);
+	} else if (!strcmp(argv[2], "uring_bad")) {
+		uring_bad(fd);
+	} else if (!strcmp(argv[2], "uring_perm") && argc == 4) {
+		uring_perm(fd, strcmp(argv[3], "0") ? EACCES : 0);
+	} else if (!strcmp(argv[2], "uring_load") && argc == 4) {
+		uring_load(fd, argv[3]);
+	} else if (!strcmp(argv[2], "badptr")) {
 		bad_pointers(fd);
 	} else if (!strcmp(argv[2], "badlen")) {
 		bad_lengths(fd);
