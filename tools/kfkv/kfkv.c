@@ -9,6 +9,8 @@
  *   kfkv [-x] DEVICE stat KEY
  *   kfkv [-x] DEVICE ls [-n MAX] [PREFIX]
  *   kfkv DEVICE info
+ *   kfkv DEVICE bench [-o put|get] [-s SIZE] [-q DEPTH] [-t SECONDS | -n COUNT]
+ *                     [-k KEYS]
  *
  * DEVICE is /dev/kfkv/NAME, NAME alone, or @N for a descriptor the shell
  * opened already.  With -x keys and prefixes are given and printed in
@@ -16,6 +18,12 @@
  * and goes to FILE or stdout.  Errors are printed with their errno name
  * (kfkv: stat: ENOENT: No such file or directory) and exit 1; a usage
  * error exits 2.
+ *
+ * bench keeps DEPTH puts or gets (default put, 1) of SIZE-byte values
+ * (default 4096) in flight as io_uring commands, over KEYS keys
+ * "bench-N" (default DEPTH; a get bench puts them first), for SECONDS
+ * (default 10) or COUNT operations, then prints one line of key=value
+ * pairs: ops/s and the p50 and p99 latency, submission to completion.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -26,7 +34,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <time.h>
 #include <unistd.h>
+#include <liburing.h>
 #include <kfabric/kfkv.h>
 
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
@@ -50,6 +60,8 @@ static void usage(void)
 	      "       kfkv [-x] DEVICE stat KEY\n"
 	      "       kfkv [-x] DEVICE ls [-n MAX] [PREFIX]\n"
 	      "       kfkv DEVICE info\n"
+	      "       kfkv DEVICE bench [-o put|get] [-s SIZE] [-q DEPTH]\n"
+	      "                         [-t SECONDS | -n COUNT] [-k KEYS]\n"
 	      "DEVICE: /dev/kfkv/NAME, NAME, or @FD; -x: keys in hex\n",
 	      stderr);
 	exit(2);
@@ -375,6 +387,246 @@ static int cmd_info(int fd, int argc, char **argv)
 	return 0;
 }
 
+/* ---- bench: io_uring commands kept in flight ------------------------- */
+
+/* One command slot of the bench: its argument, key and value buffer. */
+struct bench_slot {
+	union {
+		struct kfkv_ioc_put put;
+		struct kfkv_ioc_get get;
+	} a;
+	unsigned char key[32];
+	unsigned char *buf;
+	struct timespec start;
+};
+
+struct bench {
+	int fd;
+	int get;
+	size_t size;
+	unsigned int depth;
+	unsigned int keys;
+	unsigned long long count;
+	double seconds;
+	struct io_uring ring;
+	struct bench_slot *slots;
+	unsigned long long issued;
+	unsigned long long done;
+	unsigned long long errors;
+	unsigned long long *lat;	/* ns, one per completion */
+	size_t nr_lat;
+	size_t cap_lat;
+};
+
+static double now_s(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return t.tv_sec + t.tv_nsec / 1e9;
+}
+
+static __u16 bench_key(unsigned char *key, unsigned long long n)
+{
+	return snprintf((char *)key, 32, "bench-%llu", n);
+}
+
+/* Slot @i's next command: on key (issued % keys), stamped now. */
+static void bench_queue(struct bench *b, unsigned int i)
+{
+	struct io_uring_sqe *sqe = io_uring_get_sqe(&b->ring);
+	struct bench_slot *s = &b->slots[i];
+	__u16 klen = bench_key(s->key, b->issued++ % b->keys);
+	struct kfkv_uring_cmd c = { .arg = (uintptr_t)&s->a };
+
+	if (b->get) {
+		s->a.get = (struct kfkv_ioc_get){
+			.key = (uintptr_t)s->key, .key_len = klen,
+			.buf = (uintptr_t)s->buf, .buf_len = b->size,
+		};
+		c.arg_len = sizeof(s->a.get);
+	} else {
+		s->a.put = (struct kfkv_ioc_put){
+			.key = (uintptr_t)s->key, .key_len = klen,
+			.value = (uintptr_t)s->buf, .value_len = b->size,
+		};
+		c.arg_len = sizeof(s->a.put);
+	}
+	io_uring_prep_rw(IORING_OP_URING_CMD, sqe, b->fd, NULL, 0, 0);
+	sqe->cmd_op = b->get ? KFKV_IOC_GET : KFKV_IOC_PUT;
+	memcpy(sqe->cmd, &c, sizeof(c));
+	io_uring_sqe_set_data64(sqe, i);
+	clock_gettime(CLOCK_MONOTONIC, &s->start);
+}
+
+static void bench_record(struct bench *b, const struct timespec *start)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	if (b->nr_lat == b->cap_lat) {
+		b->cap_lat = b->cap_lat ? 2 * b->cap_lat : 65536;
+		b->lat = realloc(b->lat, b->cap_lat * sizeof(*b->lat));
+		if (!b->lat)
+			die_errno("bench", ENOMEM);
+	}
+	b->lat[b->nr_lat++] = (t.tv_sec - start->tv_sec) * 1000000000ULL +
+			      t.tv_nsec - start->tv_nsec;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	unsigned long long x = *(const unsigned long long *)a;
+	unsigned long long y = *(const unsigned long long *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* The latency below which @pct percent of the completions came, in us. */
+static double bench_pct(const struct bench *b, double pct)
+{
+	size_t i;
+
+	if (!b->nr_lat)
+		return 0;
+	i = (size_t)(pct / 100 * (b->nr_lat - 1) + 0.5);
+	return b->lat[i] / 1e3;
+}
+
+/* Gets need their keys: put each once, synchronously. */
+static void bench_preload(struct bench *b)
+{
+	unsigned char key[32];
+	unsigned int k;
+
+	for (k = 0; k < b->keys; k++) {
+		struct kfkv_ioc_put p = {
+			.key = (uintptr_t)key, .key_len = bench_key(key, k),
+			.value = (uintptr_t)b->slots[0].buf,
+			.value_len = b->size,
+		};
+
+		if (ioctl(b->fd, KFKV_IOC_PUT, &p))
+			die_errno("bench: put", errno);
+	}
+}
+
+/* Whether another command may start. */
+static int bench_more(const struct bench *b, double end)
+{
+	if (b->count)
+		return b->issued < b->count;
+	return now_s() < end;
+}
+
+static void bench_run(struct bench *b)
+{
+	unsigned int i, inflight = 0;
+	double end;
+	int ret;
+
+	end = now_s() + b->seconds;
+	for (i = 0; i < b->depth && bench_more(b, end); i++, inflight++)
+		bench_queue(b, i);
+	io_uring_submit(&b->ring);
+	while (inflight) {
+		struct io_uring_cqe *cqe;
+
+		ret = io_uring_wait_cqe(&b->ring, &cqe);
+		if (ret)
+			die_errno("bench: io_uring_wait_cqe", -ret);
+		i = io_uring_cqe_get_data64(cqe);
+		if (cqe->res) {
+			if (!b->errors++)
+				fprintf(stderr, "kfkv: bench: %s\n",
+					strerrorname_np(-cqe->res));
+		} else {
+			b->done++;
+			bench_record(b, &b->slots[i].start);
+		}
+		io_uring_cqe_seen(&b->ring, cqe);
+		inflight--;
+		if (!b->errors && bench_more(b, end)) {
+			bench_queue(b, i);
+			io_uring_submit(&b->ring);
+			inflight++;
+		}
+	}
+}
+
+static void bench_setup(struct bench *b)
+{
+	unsigned int i;
+	int ret;
+
+	ret = io_uring_queue_init(b->depth, &b->ring, 0);
+	if (ret)
+		die_errno("bench: io_uring_queue_init", -ret);
+	b->slots = calloc(b->depth, sizeof(*b->slots));
+	if (!b->slots)
+		die_errno("bench", ENOMEM);
+	for (i = 0; i < b->depth; i++) {
+		/* Page-aligned, and touched: the pins find pages present. */
+		if (posix_memalign((void **)&b->slots[i].buf, 4096,
+				   b->size ? b->size : 1))
+			die_errno("bench", ENOMEM);
+		memset(b->slots[i].buf, 'a' + i % 26, b->size);
+	}
+}
+
+static int cmd_bench(int fd, int argc, char **argv)
+{
+	struct bench b = { .fd = fd, .size = 4096, .depth = 1, .seconds = 10 };
+	double t0, elapsed;
+	int c;
+
+	while ((c = getopt(argc, argv, "o:s:q:t:n:k:")) != -1) {
+		switch (c) {
+		case 'o':
+			if (strcmp(optarg, "get") && strcmp(optarg, "put"))
+				usage();
+			b.get = !strcmp(optarg, "get");
+			break;
+		case 's':
+			b.size = parse_u64(optarg);
+			break;
+		case 'q':
+			b.depth = parse_u64(optarg);
+			break;
+		case 't':
+			b.seconds = parse_u64(optarg);
+			break;
+		case 'n':
+			b.count = parse_u64(optarg);
+			break;
+		case 'k':
+			b.keys = parse_u64(optarg);
+			break;
+		default:
+			usage();
+		}
+	}
+	if (optind != argc || !b.depth || b.depth > 4096)
+		usage();
+	if (!b.keys)
+		b.keys = b.depth;
+	bench_setup(&b);
+	if (b.get)
+		bench_preload(&b);
+	t0 = now_s();
+	bench_run(&b);
+	elapsed = now_s() - t0;
+	qsort(b.lat, b.nr_lat, sizeof(*b.lat), cmp_u64);
+	/* One line, key=value pairs, for scripts. */
+	printf("kfkv-bench op=%s size=%zu depth=%u keys=%u",
+	       b.get ? "get" : "put", b.size, b.depth, b.keys);
+	printf(" ops=%llu errors=%llu seconds=%.3f ops_per_s=%.1f",
+	       b.done, b.errors, elapsed, elapsed > 0 ? b.done / elapsed : 0);
+	printf(" p50_us=%.1f p99_us=%.1f\n", bench_pct(&b, 50),
+	       bench_pct(&b, 99));
+	return b.errors ? 1 : 0;
+}
+
 static const struct {
 	const char *name;
 	int (*run)(int fd, int argc, char **argv);
@@ -386,6 +638,7 @@ static const struct {
 	{ "stat", cmd_stat, O_RDONLY },
 	{ "ls", cmd_ls, O_RDONLY },
 	{ "info", cmd_info, O_RDONLY },
+	{ "bench", cmd_bench, O_RDWR },
 };
 
 int main(int argc, char **argv)

@@ -12,7 +12,7 @@
 # disabled under an open descriptor.  The same through io_uring commands:
 # round trips at 0, 1, 4096 and 1 MiB, 32 in flight, bad commands, the
 # protection, and commands in flight when the device is disabled or the
-# target's store goes away.
+# target's store goes away; and the tool's bench.
 #
 # Standalone KTAP producer; run as root in the test VM.
 
@@ -33,7 +33,7 @@ cp "$KFI_KO_DIR/tools/kfkv/kfkv" "$KFKV"
 UAPI=$WORK/kfkv_uapi_test
 cp "$KFI_KO_DIR/tools/testing/selftests/kfabric/kfkv_uapi_test" "$UAPI"
 
-kt_plan 25
+kt_plan 26
 
 cleanup()
 {
@@ -47,6 +47,21 @@ cleanup()
 	rm -rf "$WORK"
 }
 trap cleanup EXIT
+
+# kt_report NAME COMMAND...: as kt_check, with COMMAND's output shown
+# also when it passes (the figures it prints).
+kt_report()
+{
+	local name=$1 out rc=0
+	shift
+	out=$("$@" 2>&1) || rc=1
+	kt_diag "$out"
+	if [ $rc = 0 ]; then
+		kt_ok "$name"
+	else
+		kt_fail "$name"
+	fi
+}
 
 # as_nobody COMMAND...: COMMAND as an unprivileged user, in no group.
 as_nobody()
@@ -301,6 +316,21 @@ uring_gone()
 	return $rc
 }
 
+# The tool's bench: puts then gets of 4 KiB through io_uring, one and
+# 32 in flight, a fixed count each; every line must count them all done.
+bench()
+{
+	local op q out
+	for q in 1 32; do
+		for op in put get; do
+			out=$("$KFKV" kvu bench -o "$op" -s 4096 -q $q \
+				-n $((q * 20))) || return 1
+			echo "$out"
+			[[ $out == *" ops=$((q * 20)) errors=0 "* ]] || return 1
+		done
+	done
+}
+
 unload()
 {
 	echo 0 >"$CCFS/kvu/enable" && rmdir "$CCFS/kvu" &&
@@ -329,7 +359,8 @@ done
 kt_check uring.depth32 "$UAPI" "$DEV" uring_depth
 kt_check uring.bad "$UAPI" "$DEV" uring_bad
 kt_check uring.perm uring_perm
-kt_check uring.detach uring_gone client
-kt_check uring.target_gone uring_gone target
+kt_report uring.detach uring_gone client
+kt_report uring.target_gone uring_gone target
+kt_report bench bench
 kt_call unload unload
 kt_exit
