@@ -438,11 +438,11 @@ static void kfiv_unmap(struct kfiv_ep *ep, struct kfiv_slot *s)
 
 /*
  * Receives posted here that the peer has not been told about.  The
- * provider counts them itself (ep->recv_total, raised before ->recv
- * returns) rather than reading credits.grant, which kfi_recvmsg() raises
- * only after ->recv returned: a credit update sent from the work item
- * queued by kfiv_recv() could otherwise run in between and miss the
- * receive that queued it.  Caller holds ep->sq.lock or is connecting.
+ * provider counts them itself (ep->recv_total, raised once the receive is
+ * on the QP) rather than reading credits.grant, which kfi_recvmsg()
+ * raises before ->recv runs: a grant sent from that count could reach
+ * the peer before the receive is posted, and its message would meet a
+ * receiver-not-ready.  Caller holds ep->sq.lock or is connecting.
  */
 static u32 kfiv_grant_pending(struct kfiv_ep *ep)
 {
