@@ -58,17 +58,18 @@ static unsigned int kfblk_reconnect_delay_ms = 1000;
 module_param_named(reconnect_delay_ms, kfblk_reconnect_delay_ms, uint, 0644);
 MODULE_PARM_DESC(reconnect_delay_ms, "Milliseconds between reconnect attempts (default 1000)");
 
-static int kfblk_ctrl_loss_tmo;
+/* Reconnect and probe by default, as nvme-fabrics does (600 s, 5 s). */
+static int kfblk_ctrl_loss_tmo = 600;
 module_param_named(ctrl_loss_tmo, kfblk_ctrl_loss_tmo, int, 0644);
-MODULE_PARM_DESC(ctrl_loss_tmo, "Seconds to keep reconnecting after a loss before failing the device; -1 forever, 0 (default) no reconnect");
+MODULE_PARM_DESC(ctrl_loss_tmo, "Seconds to keep reconnecting after a loss before failing the device; -1 forever, 0 no reconnect (default 600)");
 
 static int kfblk_fast_io_fail_tmo = -1;
 module_param_named(fast_io_fail_tmo, kfblk_fast_io_fail_tmo, int, 0644);
 MODULE_PARM_DESC(fast_io_fail_tmo, "Seconds after a loss before queued I/O fails instead of waiting; -1 (default) only at give-up");
 
-static unsigned int kfblk_keepalive_ms;
+static unsigned int kfblk_keepalive_ms = 5000;
 module_param_named(keepalive_ms, kfblk_keepalive_ms, uint, 0644);
-MODULE_PARM_DESC(keepalive_ms, "Milliseconds without an answer before the target is probed; 0 (default) no probes");
+MODULE_PARM_DESC(keepalive_ms, "Milliseconds without an answer before the target is probed; 0 no probes (default 5000)");
 
 static unsigned int kfblk_keepalive_misses = 3;
 module_param_named(keepalive_misses, kfblk_keepalive_misses, uint, 0644);

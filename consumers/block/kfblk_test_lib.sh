@@ -103,8 +103,17 @@ kfblk_load_one()
 # kfblk_load [client params...]: load kfabric, a provider and both kfblk
 # modules (those not loaded yet).  The provider is the verbs one, or the
 # tcp one with KFBLK_PROVIDER=tcp (then kfabric has no other to offer).
+# The client gets ctrl_loss_tmo=0 and keepalive_ms=0 unless the params
+# name them: the one-node suites check what a lost connection does to a
+# disk that does not reconnect; the two-node lane and the cases that want
+# a reconnect ask for one.
 kfblk_load()
 {
+	local p pin=(ctrl_loss_tmo=0 keepalive_ms=0) args=()
+	for p in "${pin[@]}"; do
+		[[ " $* " == *" ${p%%=*}="* ]] || args+=("$p")
+	done
+	set -- "$@" "${args[@]}"
 	modprobe -a configfs rdma_cm ib_core ext4 2>/dev/null
 	modprobe null_blk nr_devices=0 2>/dev/null
 	mountpoint -q /sys/kernel/config ||
