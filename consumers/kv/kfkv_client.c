@@ -22,10 +22,12 @@
 #include <linux/completion.h>
 #include <linux/highmem.h>
 #include <linux/module.h>
+#include <linux/random.h>
 #include <linux/slab.h>
 #include <linux/vmalloc.h>
 #include <kfabric/kfi.h>
 #include <kfabric/kfkv.h>
+#include "kfkv_auth.h"
 #include "kfkv_client.h"
 #include "kfkv_proto.h"
 
@@ -161,6 +163,7 @@ static int kfkv_status_errno(u16 status)
 		[KFKV_ST_NOSTORE] = -ENOENT,
 		[KFKV_ST_VERSION] = -EPROTO,
 		[KFKV_ST_BUSY] = -EBUSY,
+		[KFKV_ST_AUTH] = -EKEYREJECTED,
 	};
 
 	return status <= KFKV_ST_MAX ? map[status] : -EPROTO;
@@ -277,6 +280,9 @@ static void kfkv_answer(struct kfkv_cslot *slot,
 	} else if (op->type == KFKV_LIST) {
 		op->xfer = ri->inline_len;
 		op->more = ri->xfer & KFKV_LIST_MORE;
+		memcpy(op->keys, inl, ri->inline_len);
+	} else if (op->type == KFKV_OP_AUTH) {
+		/* The target's proof, KFKV_MAC_LEN bytes (kfkv_rsp_check()). */
 		memcpy(op->keys, inl, ri->inline_len);
 	}
 }
@@ -488,6 +494,9 @@ static void kfkv_slot_request(struct kfkv_handle *h, struct kfkv_cslot *slot,
 		ri->value_len = op->max_keys;
 		ri->inline_len = op->cookie_len;
 		break;
+	case KFKV_OP_AUTH:
+		ri->inline_len = sizeof(struct kfkv_auth);
+		break;
 	}
 }
 
@@ -497,8 +506,10 @@ static int kfkv_slot_encode(struct kfkv_cslot *slot, const struct kfkv_op *op)
 	const struct kfkv_req_info *ri = &slot->ri;
 	int len;
 
+	/* LIST's cookie and AUTH's nonce and proof come after the key. */
 	len = kfkv_req_build(slot->msg, KFKV_MSG_SIZE, ri,
-			     op->type == KFKV_LIST ? op->cookie : NULL);
+			     op->type == KFKV_LIST || op->type == KFKV_OP_AUTH ?
+			     op->cookie : NULL);
 	if (len < 0)
 		return len;
 	if (op->type == KFKV_PUT && ri->inline_len)
@@ -561,29 +572,14 @@ static int kfkv_slot_start(struct kfkv_handle *h, struct kfkv_cslot *slot,
 	return ret;
 }
 
-/**
- * kfkv_submit() - start an operation
- * @h: an open handle
- * @op: the operation; its @done is called once with the outcome, unless
- *	this returns an error
- *
- * Context: any; never sleeps, never allocates.
- * Return: 0 (accepted); -EAGAIN when @h has its depth of operations in
- * flight or no room to post this one now (nothing was posted: retry after
- * a completion); -EINVAL for a malformed @op; -EFBIG for a PUT over the
- * store's largest value (or pages more than the handle can map);
- * -ENOTCONN once the handle has failed.
- */
-int kfkv_submit(struct kfkv_handle *h, struct kfkv_op *op)
+/* kfkv_submit() of an operation checked already (or the handle's AUTH). */
+static int kfkv_submit_checked(struct kfkv_handle *h, struct kfkv_op *op)
 {
 	struct kfkv_cslot *slot;
 	unsigned long irqflags;
 	bool rma;
 	int ret;
 
-	ret = kfkv_op_check(h, op);
-	if (ret)
-		return ret;
 	rma = (op->type == KFKV_PUT || op->type == KFKV_GET) &&
 	      op->len > h->rep.inline_max;
 	spin_lock_irqsave(&h->lock, irqflags);
@@ -610,6 +606,26 @@ int kfkv_submit(struct kfkv_handle *h, struct kfkv_op *op)
 unlock:
 	spin_unlock_irqrestore(&h->lock, irqflags);
 	return ret;
+}
+
+/**
+ * kfkv_submit() - start an operation
+ * @h: an open handle
+ * @op: the operation; its @done is called once with the outcome, unless
+ *	this returns an error
+ *
+ * Context: any; never sleeps, never allocates.
+ * Return: 0 (accepted); -EAGAIN when @h has its depth of operations in
+ * flight or no room to post this one now (nothing was posted: retry after
+ * a completion); -EINVAL for a malformed @op; -EFBIG for a PUT over the
+ * store's largest value (or pages more than the handle can map);
+ * -ENOTCONN once the handle has failed.
+ */
+int kfkv_submit(struct kfkv_handle *h, struct kfkv_op *op)
+{
+	int ret = kfkv_op_check(h, op);
+
+	return ret ?: kfkv_submit_checked(h, op);
 }
 EXPORT_SYMBOL_GPL(kfkv_submit);
 
@@ -866,6 +882,97 @@ static int kfkv_open_handle(struct kfkv_handle *h,
 	return ret ?: kfkv_connect(h, a);
 }
 
+/* ---- Authentication --------------------------------------------------- */
+
+/* The AUTH operation of kfkv_open(): the request, and the target's proof. */
+struct kfkv_auth_op {
+	struct kfkv_op op;
+	struct completion done;
+	struct kfkv_auth msg;
+	u8 proof[KFKV_MAC_LEN];
+};
+
+static void kfkv_auth_done(struct kfkv_op *op)
+{
+	complete(&container_of(op, struct kfkv_auth_op, op)->done);
+}
+
+/*
+ * Do both sides mean to authenticate?  A store with a secret serves
+ * nothing without it; and a handle with a secret trusts no target that
+ * skips the exchange, since anyone could claim to have no secret.
+ * Return: 1 to authenticate, 0 not to, or -EKEYREJECTED.
+ */
+static int kfkv_auth_wanted(const struct kfkv_handle *h,
+			    const struct kfkv_open_attr *a)
+{
+	bool asked = h->rep.flags & KFKV_CM_AUTH;
+
+	if (asked == !!a->secret_len)
+		return asked;
+	pr_err("store %s at %s port %u: %s\n", a->store, a->addr, a->port,
+	       asked ? "it needs a secret and none is set" :
+	       "a secret is set and the target asked for none");
+	return -EKEYREJECTED;
+}
+
+/* Send our nonce and proof; check the proof that comes back. */
+static int kfkv_auth_exchange(struct kfkv_handle *h,
+			      const struct kfkv_open_attr *a,
+			      struct kfkv_auth_op *x)
+{
+	int ret;
+
+	get_random_bytes(x->msg.nonce, sizeof(x->msg.nonce));
+	ret = kfkv_auth_mac(a->secret, a->secret_len, true, h->rep.nonce,
+			    x->msg.nonce, a->store, x->msg.mac);
+	if (ret)
+		return ret;
+	init_completion(&x->done);
+	x->op.type = KFKV_OP_AUTH;
+	x->op.cookie = &x->msg;
+	x->op.cookie_len = sizeof(x->msg);
+	x->op.keys = x->proof;
+	x->op.done = kfkv_auth_done;
+	ret = kfkv_submit_checked(h, &x->op);
+	if (ret)
+		return ret;
+	/* The watchdog fails the handle, and so the op, if no answer comes. */
+	wait_for_completion(&x->done);
+	return x->op.result ?:
+	       kfkv_auth_check(a->secret, a->secret_len, false, h->rep.nonce,
+			       x->msg.nonce, a->store, x->proof);
+}
+
+/* The AUTH exchange, when the store or the caller asks for it. */
+static int kfkv_authenticate(struct kfkv_handle *h,
+			     const struct kfkv_open_attr *a)
+{
+	struct kfkv_auth_op *x;
+	int ret = kfkv_auth_wanted(h, a);
+
+	if (ret <= 0)
+		return ret;
+	x = kzalloc(sizeof(*x), GFP_KERNEL);
+	if (!x)
+		return -ENOMEM;
+	ret = kfkv_auth_exchange(h, a, x);
+	if (ret == -EKEYREJECTED)
+		pr_err("store %s at %s port %u: %s\n", a->store, a->addr,
+		       a->port, x->op.result ? "the target refused our secret" :
+		       "the target's proof is wrong");
+	kfree_sensitive(x);
+	return ret;
+}
+
+static bool kfkv_secret_ok(const struct kfkv_open_attr *a)
+{
+	if (!a->secret_len)
+		return true;
+	return a->secret && a->secret_len >= KFKV_SECRET_MIN &&
+	       a->secret_len <= KFKV_SECRET_MAX;
+}
+
 /**
  * kfkv_open() - connect to a store
  * @attr: where
@@ -873,8 +980,9 @@ static int kfkv_open_handle(struct kfkv_handle *h,
  *
  * Context: process; sleeps up to the timeout.
  * Return: 0; -EINVAL for bad attributes; -ENOENT (no such store), -EBUSY
- * (a limit of the store reached), -ECONNREFUSED, -ETIMEDOUT,
- * -EHOSTUNREACH, -ENOMEM, ...
+ * (a limit of the store reached), -EKEYREJECTED (a secret missing, wrong
+ * or not asked for: see kfkv_open_attr.secret), -ECONNREFUSED,
+ * -ETIMEDOUT, -EHOSTUNREACH, -ENOMEM, ...
  */
 int kfkv_open(const struct kfkv_open_attr *attr, struct kfkv_handle **hp)
 {
@@ -883,6 +991,7 @@ int kfkv_open(const struct kfkv_open_attr *attr, struct kfkv_handle **hp)
 
 	if (!attr || !hp || !attr->addr || !attr->store || !attr->port ||
 	    attr->depth > KFKV_MAX_DEPTH || attr->max_value > KFKV_VALUE_MAX ||
+	    !kfkv_secret_ok(attr) ||
 	    kfkv_store_name_valid(attr->store, strlen(attr->store) + 1) < 0)
 		return -EINVAL;
 	h = kzalloc(sizeof(*h), GFP_KERNEL);
@@ -906,6 +1015,11 @@ int kfkv_open(const struct kfkv_open_attr *attr, struct kfkv_handle **hp)
 	/* The target grants at most what was asked. */
 	h->depth = h->rep.depth;
 	queue_delayed_work(kfkv_wq, &h->watchdog, h->timeout / 4 + 1);
+	ret = kfkv_authenticate(h, attr);
+	if (ret) {
+		kfkv_close(h);
+		return ret;
+	}
 	*hp = h;
 	return 0;
 }

@@ -849,6 +849,7 @@ int kfkv_dev_enable(struct kfkv_dev *d)
 		.addr = d->addr, .port = d->port, .store = d->store,
 		.depth = d->depth, .timeout_ms = d->timeout_ms,
 		.max_value = d->max_value,
+		.secret = d->secret, .secret_len = d->secret_len,
 	};
 	struct kfkv_handle *h;
 	int ret;

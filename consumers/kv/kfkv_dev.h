@@ -32,6 +32,8 @@
  * @depth: operations in flight the handle asks for
  * @timeout_ms: the handle's timeout
  * @max_value: the largest value the handle moves (its regions' size)
+ * @secret: the store's shared secret (write-only in configfs)
+ * @secret_len: its bytes; 0: none
  * @enabled: the handle is open and the device exists
  * @minor: the device's minor while enabled
  * @cdev: the character device while enabled
@@ -58,6 +60,8 @@ struct kfkv_dev {
 	u32 depth;
 	u32 timeout_ms;
 	u64 max_value;
+	u8 secret[KFKV_SECRET_MAX];
+	u32 secret_len;
 	bool enabled;
 	u32 minor;
 	struct cdev *cdev;

@@ -6,6 +6,7 @@
  *   echo 192.0.2.1 > <name>/addr; echo 4792 > <name>/port
  *   echo objects > <name>/store          (default: <name>)
  *   echo 1000 > <name>/uid; echo 1000 > <name>/gid; echo 0660 > <name>/mode
+ *   cat key > <name>/secret              (the store's; write-only)
  *   echo 1 > <name>/enable               (then /dev/kfkv/<name> exists)
  *
  * Creating a directory and writing any attribute need CAP_SYS_ADMIN
@@ -21,6 +22,7 @@
 #include <linux/module.h>
 #include <linux/slab.h>
 #include <linux/string.h>
+#include "kfkv_auth.h"
 #include "kfkv_client.h"
 #include "kfkv_dev.h"
 
@@ -231,6 +233,29 @@ KFKV_NUM_ATTR(depth);
 KFKV_NUM_ATTR(timeout_ms);
 KFKV_NUM_ATTR(max_value_kb);
 
+/*
+ * The store's shared secret, for the AUTH exchange when enabling.
+ * Write-only, as on the target: it never leaves the kernel but as proofs.
+ */
+static ssize_t kfkv_dev_secret_store(struct config_item *item,
+				     const char *page, size_t count)
+{
+	struct kfkv_dev *d = to_dev(item);
+	int len = kfkv_secret_parse(d->name, page, count);
+	int ret;
+
+	if (len < 0)
+		return len;
+	ret = kfkv_cfs_lock(d, "secret", true);
+	if (ret)
+		return ret;
+	kfkv_secret_set(d->secret, &d->secret_len, page, len);
+	mutex_unlock(&d->lock);
+	return count;
+}
+
+CONFIGFS_ATTR_WO(kfkv_dev_, secret);
+
 /* ---- Protection: uid, gid, mode ------------------------------------------ */
 
 /*
@@ -400,6 +425,7 @@ static struct configfs_attribute *kfkv_dev_attrs[] = {
 	&kfkv_dev_attr_depth,
 	&kfkv_dev_attr_timeout_ms,
 	&kfkv_dev_attr_max_value_kb,
+	&kfkv_dev_attr_secret,
 	&kfkv_dev_attr_uid,
 	&kfkv_dev_attr_gid,
 	&kfkv_dev_attr_mode,
@@ -410,7 +436,7 @@ static struct configfs_attribute *kfkv_dev_attrs[] = {
 
 static void kfkv_dev_release(struct config_item *item)
 {
-	kfree(to_dev(item));
+	kfree_sensitive(to_dev(item));
 }
 
 static struct configfs_item_operations kfkv_dev_item_ops = {

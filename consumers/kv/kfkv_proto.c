@@ -104,6 +104,16 @@ static int kfkv_list_ok(const struct kfkv_req_info *ri)
 	return KFKV_ST_OK;
 }
 
+/* AUTH: the client's nonce and proof inline, nothing else. */
+static int kfkv_auth_ok(const struct kfkv_req_info *ri)
+{
+	if (ri->flags || ri->key_len || ri->nr_segs || ri->value_len ||
+	    ri->offset || ri->version ||
+	    ri->inline_len != sizeof(struct kfkv_auth))
+		return KFKV_ST_INVAL;
+	return KFKV_ST_OK;
+}
+
 /* The fixed header: what must hold for the request to be answerable. */
 static int kfkv_req_frame(const void *buf, size_t len,
 			  const struct kfkv_limits *lim,
@@ -176,6 +186,8 @@ int kfkv_req_parse(const void *buf, size_t len, const struct kfkv_limits *lim,
 		return kfkv_key_op_ok(ri, 0);
 	case KFKV_OP_LIST:
 		return kfkv_list_ok(ri);
+	case KFKV_OP_AUTH:
+		return kfkv_auth_ok(ri);
 	default:
 		return KFKV_ST_INVAL;
 	}
@@ -279,7 +291,7 @@ int kfkv_rsp_parse(const void *buf, size_t len, u32 depth,
 	ri->version = le64_to_cpu(rsp.obj_version);
 	ri->xfer = le64_to_cpu(rsp.xfer);
 	if (KFKV_TAG_INDEX(ri->tag) >= depth || ri->status > KFKV_ST_MAX ||
-	    ri->opcode < KFKV_OP_PUT || ri->opcode > KFKV_OP_LIST ||
+	    ri->opcode < KFKV_OP_PUT || ri->opcode > KFKV_OP_AUTH ||
 	    ri->inline_len != len - KFKV_RSP_HDR)
 		return -EPROTO;
 	if (ri->status != KFKV_ST_OK && ri->inline_len)
@@ -350,6 +362,10 @@ int kfkv_rsp_check(const struct kfkv_rsp_info *ri,
 		return kfkv_get_rsp_ok(ri, sent);
 	case KFKV_OP_LIST:
 		return kfkv_list_rsp_ok(ri, sent, inl);
+	case KFKV_OP_AUTH:
+		/* The target's proof, and nothing else. */
+		return ri->inline_len != KFKV_MAC_LEN || ri->size ||
+		       ri->version || ri->xfer ? -EPROTO : 0;
 	default:
 		if (ri->opcode == KFKV_OP_PUT && ri->size != sent->value_len)
 			return -EPROTO;
@@ -526,6 +542,16 @@ int kfkv_cm_req_build(struct kfkv_cm_req *req,
 	return 0;
 }
 
+static bool kfkv_zero(const u8 *p, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if (p[i])
+			return false;
+	return true;
+}
+
 /**
  * kfkv_cm_rep_parse() - validate the private data of an accept or reject
  * @buf: the private data
@@ -556,11 +582,18 @@ int kfkv_cm_rep_parse(const void *buf, size_t len,
 	pi->max_segs = le16_to_cpu(rep.max_segs);
 	pi->inline_max = le32_to_cpu(rep.inline_max);
 	pi->max_value = le64_to_cpu(rep.max_value);
+	pi->flags = le32_to_cpu(rep.flags);
 	if (!pi->depth || pi->depth > KFKV_MAX_DEPTH || !pi->max_segs ||
 	    pi->max_segs > KFKV_MAX_SEGS ||
 	    pi->inline_max > KFKV_INLINE_LIMIT ||
-	    pi->max_value > KFKV_VALUE_MAX || rep.reserved)
+	    pi->max_value > KFKV_VALUE_MAX || rep.reserved ||
+	    pi->flags & ~KFKV_CM_AUTH)
 		return -EPROTO;
+	/* No challenge is sent where none is asked for. */
+	if (!(pi->flags & KFKV_CM_AUTH) &&
+	    !kfkv_zero(rep.nonce, sizeof(rep.nonce)))
+		return -EPROTO;
+	memcpy(pi->nonce, rep.nonce, sizeof(pi->nonce));
 	return 0;
 }
 
@@ -582,6 +615,41 @@ void kfkv_cm_rep_build(struct kfkv_cm_rep *rep,
 	rep->max_segs = cpu_to_le16(pi->max_segs);
 	rep->inline_max = cpu_to_le32(pi->inline_max);
 	rep->max_value = cpu_to_le64(pi->max_value);
+	rep->flags = cpu_to_le32(pi->flags);
+	if (pi->flags & KFKV_CM_AUTH)
+		memcpy(rep->nonce, pi->nonce, sizeof(rep->nonce));
+}
+
+/**
+ * kfkv_auth_input_build() - what one side's proof is an HMAC of
+ * @in: written completely
+ * @from_client: the client's proof (else the target's)
+ * @target_nonce: KFKV_NONCE_LEN bytes the target chose
+ * @client_nonce: KFKV_NONCE_LEN bytes the client chose
+ * @store: the store's name
+ *
+ * Both nonces are in either proof, so neither side can be answered with
+ * a proof recorded on another connection; the label keeps a proof of one
+ * direction from passing for the other's; the store's name keeps a proof
+ * for one store from opening another with the same secret.
+ *
+ * Return: 0, or -EINVAL for a bad store name.
+ */
+int kfkv_auth_input_build(struct kfkv_auth_input *in, bool from_client,
+			  const u8 *target_nonce, const u8 *client_nonce,
+			  const char *store)
+{
+	int n = kfkv_store_name_valid(store, KFKV_STORE_NAME_LEN);
+
+	if (n < 0)
+		return -EINVAL;
+	memset(in, 0, sizeof(*in));
+	memcpy(in->label, from_client ? KFKV_AUTH_LABEL_CLIENT :
+		KFKV_AUTH_LABEL_TARGET, KFKV_AUTH_LABEL_LEN);
+	memcpy(in->target_nonce, target_nonce, KFKV_NONCE_LEN);
+	memcpy(in->client_nonce, client_nonce, KFKV_NONCE_LEN);
+	memcpy(in->store, store, n);
+	return 0;
 }
 
 /**
@@ -608,6 +676,7 @@ const char *kfkv_status_str(unsigned int status)
 		[KFKV_ST_NOSTORE] = "no such store",
 		[KFKV_ST_VERSION] = "version mismatch",
 		[KFKV_ST_BUSY] = "busy",
+		[KFKV_ST_AUTH] = "not authenticated",
 	};
 
 	return status <= KFKV_ST_MAX ? names[status] : "unknown";

@@ -22,7 +22,8 @@
 #include "kfi_proto_shim.h"
 #endif
 
-#define KFKV_PROTO_VERSION	1
+/* 2: the AUTH exchange (challenge-response with a per-store secret). */
+#define KFKV_PROTO_VERSION	2
 
 #define KFKV_MAGIC_REQ		0x434b564bU	/* "KVKC" on the wire */
 #define KFKV_MAGIC_RSP		0x524b564bU	/* "KVKR" */
@@ -37,6 +38,19 @@
 #define KFKV_VALUE_MAX		(64ULL << 20)	/* largest store maximum */
 #define KFKV_LIST_MAX		1024		/* keys asked of one LIST */
 #define KFKV_STORE_NAME_LEN	32		/* with the terminating NUL */
+#define KFKV_NONCE_LEN		16		/* each side's challenge */
+#define KFKV_MAC_LEN		32		/* an HMAC-SHA256 */
+#define KFKV_AUTH_LABEL_LEN	16		/* the direction's label */
+/* A store's shared secret: long enough to resist guessing, bounded. */
+#define KFKV_SECRET_MIN		16
+#define KFKV_SECRET_MAX		64
+
+/*
+ * What each side's MAC is over starts with a label naming who computes
+ * it, so a proof seen in one direction cannot be sent back in the other.
+ */
+#define KFKV_AUTH_LABEL_CLIENT	"kfkv2 client    "
+#define KFKV_AUTH_LABEL_TARGET	"kfkv2 target    "
 
 /* The low 16 bits of a tag index the client's table; the rest is free. */
 #define KFKV_TAG_INDEX(tag)	((tag) & 0xffffU)
@@ -47,6 +61,7 @@ enum kfkv_opcode {
 	KFKV_OP_DELETE = 3,
 	KFKV_OP_STAT = 4,
 	KFKV_OP_LIST = 5,
+	KFKV_OP_AUTH = 6,	/* the client's proof; first on a secret store */
 };
 
 /* kfkv_req.flags */
@@ -54,6 +69,9 @@ enum kfkv_opcode {
 #define KFKV_F_IF_VERSION	0x0002U	/* PUT, DELETE: only at this version */
 #define KFKV_F_DURABLE		0x0004U	/* PUT: on stable storage before the answer */
 #define KFKV_F_RANGE		0x0008U	/* GET: [offset, offset + value_len) */
+
+/* kfkv_cm_rep.flags */
+#define KFKV_CM_AUTH		0x0001U	/* the store wants an AUTH first */
 
 /* kfkv_rsp.aux of a LIST answer */
 #define KFKV_LIST_MORE		0x0001U	/* keys remain after the last one */
@@ -78,7 +96,8 @@ enum kfkv_status {
 	KFKV_ST_NOSTORE = 12,		/* handshake: no such store */
 	KFKV_ST_VERSION = 13,		/* handshake: version not spoken */
 	KFKV_ST_BUSY = 14,		/* handshake: a limit reached */
-	KFKV_ST_MAX = KFKV_ST_BUSY,
+	KFKV_ST_AUTH = 15,		/* not authenticated, or a wrong proof */
+	KFKV_ST_MAX = KFKV_ST_AUTH,
 };
 
 /**
@@ -108,7 +127,9 @@ struct kfkv_cm_req {
  * @max_segs: remote segments one request may carry, 1 to KFKV_MAX_SEGS
  * @inline_max: value bytes that may travel inside a message
  * @max_value: the store's largest value, at most KFKV_VALUE_MAX
+ * @flags: KFKV_CM_AUTH when the store has a secret
  * @reserved: 0
+ * @nonce: with KFKV_CM_AUTH, the target's challenge; else zero
  */
 struct kfkv_cm_rep {
 	__le32 magic;
@@ -118,7 +139,38 @@ struct kfkv_cm_rep {
 	__le16 max_segs;
 	__le32 inline_max;
 	__le64 max_value;
-	__le64 reserved;
+	__le32 flags;
+	__le32 reserved;
+	u8 nonce[KFKV_NONCE_LEN];
+};
+
+/**
+ * struct kfkv_auth - the inline part of an AUTH request
+ * @nonce: the client's challenge to the target
+ * @mac: the client's proof, kfkv_auth_input with KFKV_AUTH_LABEL_CLIENT
+ *
+ * The answer to it carries the target's proof (KFKV_MAC_LEN bytes, with
+ * KFKV_AUTH_LABEL_TARGET) inline.
+ */
+struct kfkv_auth {
+	u8 nonce[KFKV_NONCE_LEN];
+	u8 mac[KFKV_MAC_LEN];
+};
+
+/**
+ * struct kfkv_auth_input - the bytes both proofs are an HMAC-SHA256 of
+ * @label: KFKV_AUTH_LABEL_CLIENT or KFKV_AUTH_LABEL_TARGET
+ * @target_nonce: the target's challenge, from its connect reply
+ * @client_nonce: the client's challenge, from its AUTH request
+ * @store: the store's name, NUL-padded
+ *
+ * Never sent: each side builds it from what it sent and received.
+ */
+struct kfkv_auth_input {
+	char label[KFKV_AUTH_LABEL_LEN];
+	u8 target_nonce[KFKV_NONCE_LEN];
+	u8 client_nonce[KFKV_NONCE_LEN];
+	char store[KFKV_STORE_NAME_LEN];
 };
 
 /**
@@ -195,7 +247,9 @@ struct kfkv_rsp {
 };
 
 static_assert(sizeof(struct kfkv_cm_req) == 48);
-static_assert(sizeof(struct kfkv_cm_rep) == 32);
+static_assert(sizeof(struct kfkv_cm_rep) == 48);
+static_assert(sizeof(struct kfkv_auth) == 48);
+static_assert(sizeof(struct kfkv_auth_input) == 80);
 static_assert(sizeof(struct kfkv_seg) == 24);
 static_assert(sizeof(struct kfkv_req) == 48);
 static_assert(sizeof(struct kfkv_rsp) == 40);
@@ -288,6 +342,8 @@ struct kfkv_cm_rep_info {
 	u16 max_segs;
 	u32 inline_max;
 	u64 max_value;
+	u32 flags;
+	u8 nonce[KFKV_NONCE_LEN];
 };
 
 int kfkv_req_parse(const void *buf, size_t len, const struct kfkv_limits *lim,
@@ -311,6 +367,9 @@ int kfkv_cm_rep_parse(const void *buf, size_t len,
 void kfkv_cm_rep_build(struct kfkv_cm_rep *rep,
 		       const struct kfkv_cm_rep_info *pi);
 int kfkv_store_name_valid(const char *name, size_t len);
+int kfkv_auth_input_build(struct kfkv_auth_input *in, bool from_client,
+			  const u8 *target_nonce, const u8 *client_nonce,
+			  const char *store);
 int kfkv_key_cmp(const u8 *a, u16 alen, const u8 *b, u16 blen);
 const char *kfkv_status_str(unsigned int status);
 

@@ -108,6 +108,9 @@ struct kfkv_store_limits {
  * @max_value: largest value
  * @enabled: listening
  * @lim: limits, fixed while enabled
+ * @secret: the shared secret clients prove they know; fixed while
+ *	enabled, so connections read it unlocked
+ * @secret_len: its bytes; 0: the store is open to anyone who can reach it
  * @fabric: fabric of the listener
  * @eq: connection requests
  * @pep: the listener
@@ -136,6 +139,8 @@ struct kfkv_store {
 	u64 max_value;
 	bool enabled;
 	struct kfkv_store_limits lim;
+	u8 secret[KFKV_SECRET_MAX];
+	u32 secret_len;
 	struct kfid_fabric *fabric;
 	struct kfid_eq *eq;
 	struct kfid_pep *pep;
@@ -175,7 +180,9 @@ struct kfkv_slot {
 	u8 rsp[KFKV_MSG_SIZE];
 };
 
-#define KFKV_TCONN_DEAD		0	/* bit of kfkv_tconn.flags */
+/* Bits of kfkv_tconn.flags */
+#define KFKV_TCONN_DEAD		0	/* teardown claimed */
+#define KFKV_TCONN_REFUSED	1	/* refused for AUTH: drop once answered */
 
 /**
  * struct kfkv_tconn - one client connection
@@ -201,7 +208,10 @@ struct kfkv_slot {
  * @wait: @req_work waits here for RMA completions, credits and the
  *	connection to be established
  * @release_work: tears the connection down
- * @flags: KFKV_TCONN_DEAD once teardown has been claimed
+ * @flags: KFKV_TCONN_*
+ * @authed: requests may be served: the store has no secret, or the
+ *	client proved it knows it (only @req_work touches it)
+ * @nonce: the challenge sent in the accept, when the store has a secret
  * @peer: address of the client, for messages
  * @peer_addr: address of the client, for the per-peer limit
  */
@@ -227,6 +237,8 @@ struct kfkv_tconn {
 	wait_queue_head_t wait;
 	struct work_struct release_work;
 	unsigned long flags;
+	bool authed;
+	u8 nonce[KFKV_NONCE_LEN];
 	char peer[48];
 	struct sockaddr_storage peer_addr;
 };

@@ -12,6 +12,7 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/random.h>
 #include <linux/slab.h>
 #include <net/ipv6.h>
 #include "kfkv_target.h"
@@ -205,6 +206,9 @@ static struct kfkv_tconn *kfkv_tconn_new(struct kfkv_store *st,
 		.inline_max = ri->inline_max,
 		.max_value = ri->max_value,
 	};
+	/* With a secret, nothing is served before the client's proof. */
+	conn->authed = !(ri->flags & KFKV_CM_AUTH);
+	memcpy(conn->nonce, ri->nonce, sizeof(conn->nonce));
 	init_llist_head(&conn->work);
 	INIT_WORK(&conn->req_work, kfkv_tconn_req_work);
 	INIT_WORK(&conn->release_work, kfkv_tconn_release);
@@ -228,6 +232,10 @@ static u16 kfkv_tconn_create(struct kfkv_store *st, struct kfi_info *info,
 	int ret;
 
 	lockdep_assert_held(&st->lock);
+	if (st->secret_len) {
+		ri.flags = KFKV_CM_AUTH;
+		get_random_bytes(ri.nonce, sizeof(ri.nonce));
+	}
 	if (over) {
 		pr_warn_ratelimited("%s: refusing a connection from %pISc: %s reached\n",
 				    st->name, &info->dest_addr, over);

@@ -8,12 +8,15 @@
  *   echo 1024 > <name>/max_value_kb
  *   echo 192.0.2.1 > <name>/addr
  *   echo 4792 > <name>/port
+ *   cat key > <name>/secret            (16-64 bytes; write-only; "" clears)
  *   echo 1 > <name>/enable             (0 disconnects every client)
  *   rmdir <name>                       (a mem store's objects go with it)
  *
  * Attributes cannot change while the store is enabled (-EBUSY).  Bad input
  * is refused with -EINVAL and a message in the kernel log, and changes
- * nothing.  Read-only: connections, objects, used_kb.
+ * nothing.  Read-only: connections, objects, used_kb.  Write-only: secret
+ * (with one, a client is served only after the AUTH exchange of
+ * Documentation/kfabric/kfkv-protocol.rst).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -22,6 +25,7 @@
 #include <linux/module.h>
 #include <linux/sizes.h>
 #include <linux/slab.h>
+#include "kfkv_auth.h"
 #include "kfkv_target.h"
 
 struct workqueue_struct *kfkv_tgt_wq;
@@ -55,7 +59,8 @@ static int kfkv_store_lock_idle(struct kfkv_store *st, const char *attr)
 	if (!capable(CAP_SYS_ADMIN))
 		return -EPERM;
 	mutex_lock(&st->lock);
-	if (st->enabled) {
+	/* Still stopping (a listener left): connections may read it. */
+	if (st->enabled || st->pep) {
 		mutex_unlock(&st->lock);
 		pr_err("%s: %s cannot change while enabled\n", st->name, attr);
 		return -EBUSY;
@@ -359,6 +364,29 @@ KFKV_LIMIT_ATTR(max_memory_kb, io_kb, 64, 1U << 30);
 KFKV_LIMIT_ATTR(peer_timeout_ms, peer_timeout_ms, 100, 3600000);
 KFKV_LIMIT_ATTR(max_objects, max_objects, 1, U32_MAX);
 
+/*
+ * The shared secret clients must prove they know.  Write-only: nothing
+ * reads it back, not even root, so it leaves the kernel only as proofs.
+ */
+static ssize_t kfkv_store_secret_store(struct config_item *item,
+				       const char *page, size_t count)
+{
+	struct kfkv_store *st = to_store(item);
+	int len = kfkv_secret_parse(st->name, page, count);
+	int ret;
+
+	if (len < 0)
+		return len;
+	ret = kfkv_store_lock_idle(st, "secret");
+	if (ret)
+		return ret;
+	kfkv_secret_set(st->secret, &st->secret_len, page, len);
+	mutex_unlock(&st->lock);
+	pr_info("%s: %s\n", st->name, len ? "clients must authenticate" :
+		"no secret: clients are not authenticated");
+	return count;
+}
+
 CONFIGFS_ATTR(kfkv_store_, backend);
 CONFIGFS_ATTR(kfkv_store_, path);
 CONFIGFS_ATTR(kfkv_store_, addr);
@@ -366,6 +394,7 @@ CONFIGFS_ATTR(kfkv_store_, port);
 CONFIGFS_ATTR(kfkv_store_, capacity_kb);
 CONFIGFS_ATTR(kfkv_store_, max_value_kb);
 CONFIGFS_ATTR(kfkv_store_, enable);
+CONFIGFS_ATTR_WO(kfkv_store_, secret);
 CONFIGFS_ATTR_RO(kfkv_store_, connections);
 CONFIGFS_ATTR_RO(kfkv_store_, objects);
 CONFIGFS_ATTR_RO(kfkv_store_, used_kb);
@@ -378,6 +407,7 @@ static struct configfs_attribute *kfkv_store_attrs[] = {
 	&kfkv_store_attr_capacity_kb,
 	&kfkv_store_attr_max_value_kb,
 	&kfkv_store_attr_enable,
+	&kfkv_store_attr_secret,
 	&kfkv_store_attr_connections,
 	&kfkv_store_attr_objects,
 	&kfkv_store_attr_used_kb,
@@ -396,7 +426,7 @@ static void kfkv_store_release(struct config_item *item)
 
 	kfkv_index_clear(st);
 	WARN_ON_ONCE(atomic64_read(&st->used));
-	kfree(st);
+	kfree_sensitive(st);
 }
 
 static struct configfs_item_operations kfkv_store_item_ops = {

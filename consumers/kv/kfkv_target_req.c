@@ -14,6 +14,7 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/slab.h>
+#include "kfkv_auth.h"
 #include "kfkv_target.h"
 
 #define KFKV_RSP_HDR		sizeof(struct kfkv_rsp)
@@ -55,6 +56,8 @@ static void kfkv_send_done(struct kfid_cq *cq, const struct kfi_cq_entry *e)
 
 	if (e->err)
 		kfkv_tconn_error(conn, "send failed");
+	else if (test_bit(KFKV_TCONN_REFUSED, &conn->flags))
+		kfkv_tconn_error(conn, "not authenticated");
 	else if (!kfkv_tconn_dead(conn) && kfkv_slot_post_recv(slot))
 		kfkv_tconn_error(conn, "cannot post a receive");
 	wake_up(&conn->wait);
@@ -416,6 +419,38 @@ static u16 kfkv_do_stat(struct kfkv_store *st, const struct kfkv_req_info *ri,
 	return obj ? KFKV_ST_OK : KFKV_ST_NOENT;
 }
 
+/*
+ * The client's proof, checked against this connection's challenge, and
+ * the target's own proof in the answer.  Only once, and only where the
+ * store asked for it.
+ */
+static u16 kfkv_do_auth(struct kfkv_tconn *conn, struct kfkv_slot *slot,
+			const struct kfkv_req_info *ri,
+			struct kfkv_rsp_info *rsp)
+{
+	struct kfkv_store *st = conn->store;
+	struct kfkv_auth a;
+	int ret;
+
+	if (conn->authed)
+		return KFKV_ST_INVAL;
+	memcpy(&a, slot->msg + ri->inline_off, sizeof(a));
+	ret = kfkv_auth_check(st->secret, st->secret_len, true, conn->nonce,
+			      a.nonce, st->name, a.mac) ?:
+	      kfkv_auth_mac(st->secret, st->secret_len, false, conn->nonce,
+			    a.nonce, st->name, slot->rsp + KFKV_RSP_HDR);
+	if (ret) {
+		pr_warn_ratelimited("%s: client %s failed to authenticate: %s\n",
+				    st->name, conn->peer,
+				    ret == -EKEYREJECTED ? "wrong secret" :
+				    "cannot compute a proof");
+		return KFKV_ST_AUTH;
+	}
+	conn->authed = true;
+	rsp->inline_len = KFKV_MAC_LEN;
+	return KFKV_ST_OK;
+}
+
 static u16 kfkv_exec(struct kfkv_tconn *conn, struct kfkv_slot *slot,
 		     const struct kfkv_req_info *ri, struct kfkv_rsp_info *rsp)
 {
@@ -428,6 +463,8 @@ static u16 kfkv_exec(struct kfkv_tconn *conn, struct kfkv_slot *slot,
 		return kfkv_do_delete(conn->store, ri, rsp);
 	case KFKV_OP_STAT:
 		return kfkv_do_stat(conn->store, ri, rsp);
+	case KFKV_OP_AUTH:
+		return kfkv_do_auth(conn, slot, ri, rsp);
 	default:
 		return kfkv_store_list(conn->store, ri, slot->msg +
 				       ri->inline_off, slot->rsp + KFKV_RSP_HDR,
@@ -467,6 +504,25 @@ static void kfkv_respond(struct kfkv_tconn *conn, struct kfkv_slot *slot,
 		kfkv_tconn_error(conn, "cannot send an answer");
 }
 
+/*
+ * Before the client proved it knows the store's secret, only its AUTH
+ * may run; after a refusal nothing more does, whatever was queued
+ * behind it.
+ */
+static int kfkv_auth_gate(struct kfkv_tconn *conn,
+			  const struct kfkv_req_info *ri, int st)
+{
+	if (conn->authed)
+		return st;
+	if (ri->opcode == KFKV_OP_AUTH &&
+	    !test_bit(KFKV_TCONN_REFUSED, &conn->flags))
+		return st;
+	if (ri->opcode != KFKV_OP_AUTH)
+		pr_warn_ratelimited("%s: client %s sent a request before authenticating\n",
+				    conn->store->name, conn->peer);
+	return KFKV_ST_AUTH;
+}
+
 static void kfkv_slot_run(struct kfkv_tconn *conn, struct kfkv_slot *slot)
 {
 	struct kfkv_req_info *ri = &conn->ri;
@@ -480,9 +536,13 @@ static void kfkv_slot_run(struct kfkv_tconn *conn, struct kfkv_slot *slot)
 	}
 	rsp.opcode = ri->opcode;
 	rsp.tag = ri->tag;
+	st = kfkv_auth_gate(conn, ri, st);
 	if (st == KFKV_ST_OK)
 		st = kfkv_exec(conn, slot, ri, &rsp);
 	rsp.status = st;
+	/* One try at AUTH per connection: guessing costs a connection. */
+	if (!conn->authed && st != KFKV_ST_OK)
+		set_bit(KFKV_TCONN_REFUSED, &conn->flags);
 	if (!kfkv_tconn_dead(conn))
 		kfkv_respond(conn, slot, &rsp);
 }

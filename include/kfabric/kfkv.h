@@ -106,6 +106,10 @@ struct kfkv_op {
  *	the handle (0: 30000); also bounds connecting
  * @max_value: the largest value the handle moves (0: 16 MiB, at most
  *	64 MiB): what its memory regions are sized for
+ * @secret: the store's shared secret, or NULL for a store that has none;
+ *	with one, the handle and the target prove to each other that they
+ *	know it, and a target that does not is refused (-EKEYREJECTED)
+ * @secret_len: bytes of @secret, 16 to 64 (0 with no secret)
  */
 struct kfkv_open_attr {
 	const char *addr;
@@ -114,6 +118,8 @@ struct kfkv_open_attr {
 	u32 depth;
 	u32 timeout_ms;
 	u64 max_value;
+	const u8 *secret;
+	u32 secret_len;
 };
 
 int kfkv_open(const struct kfkv_open_attr *attr, struct kfkv_handle **h);

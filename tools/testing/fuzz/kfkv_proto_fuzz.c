@@ -47,6 +47,11 @@ static void req_accepted(const struct kfkv_req_info *ri, size_t len,
 		CHECK(!ri->nr_segs && ri->inline_len <= KFKV_KEY_MAX);
 		CHECK(ri->value_len >= 1 && ri->value_len <= KFKV_LIST_MAX);
 		break;
+	case KFKV_OP_AUTH:
+		/* The target copies exactly a struct kfkv_auth out. */
+		CHECK(!ri->key_len && !ri->nr_segs && !ri->value_len);
+		CHECK(ri->inline_len == sizeof(struct kfkv_auth));
+		break;
 	default:
 		CHECK(ri->opcode == KFKV_OP_DELETE || ri->opcode == KFKV_OP_STAT);
 		CHECK(ri->key_len && !ri->nr_segs && !ri->inline_len &&
@@ -83,7 +88,7 @@ static void fuzz_req(const uint8_t *buf, size_t len,
 static void sent_from(const uint8_t *p, struct kfkv_req_info *sent)
 {
 	memset(sent, 0, sizeof(*sent));
-	sent->opcode = 1 + p[0] % 5;
+	sent->opcode = 1 + p[0] % 6;
 	sent->flags = p[1] & 0xf;
 	sent->tag = p[2] | (uint32_t)p[3] << 16;
 	sent->value_len = (uint64_t)(p[4] | (uint32_t)p[5] << 8) << (p[6] % 12);
@@ -109,6 +114,9 @@ static void fuzz_rsp(const uint8_t *buf, size_t len, const uint8_t *shape)
 	CHECK(ri.tag == sent.tag && ri.opcode == sent.opcode);
 	if (ri.status != KFKV_ST_OK)
 		return;
+	/* The client copies exactly KFKV_MAC_LEN bytes of proof out. */
+	if (ri.opcode == KFKV_OP_AUTH)
+		CHECK(ri.inline_len == KFKV_MAC_LEN);
 	if (ri.opcode == KFKV_OP_GET) {
 		CHECK(ri.xfer <= sent.value_len);
 		CHECK(sent.nr_segs ? !ri.inline_len : ri.inline_len == ri.xfer);
@@ -152,9 +160,34 @@ static void fuzz_cm_rep(const uint8_t *buf, size_t len)
 	CHECK(pi.max_segs && pi.max_segs <= KFKV_MAX_SEGS);
 	CHECK(pi.inline_max <= KFKV_INLINE_LIMIT);
 	CHECK(pi.max_value <= KFKV_VALUE_MAX);
+	CHECK(!(pi.flags & ~KFKV_CM_AUTH));
 	kfkv_cm_rep_build(&rep, &pi);
 	CHECK(kfkv_cm_rep_parse(&rep, sizeof(rep), &again) == 0);
 	CHECK(!memcmp(&pi, &again, sizeof(pi)));
+}
+
+/*
+ * What a proof is computed over: a store name from anywhere comes out
+ * valid and NUL-padded, or is refused.
+ */
+static void fuzz_auth_input(const uint8_t *buf, size_t len)
+{
+	static const uint8_t tn[KFKV_NONCE_LEN] = { 1 }, cn[KFKV_NONCE_LEN] = { 2 };
+	char store[KFKV_STORE_NAME_LEN] = "";
+	struct kfkv_auth_input in;
+	int n;
+
+	memcpy(store, buf, len < sizeof(store) ? len : sizeof(store));
+	if (kfkv_auth_input_build(&in, len & 1, tn, cn, store))
+		return;
+	n = kfkv_store_name_valid(in.store, sizeof(in.store));
+	CHECK(n > 0 && !memcmp(in.store, store, n));
+	while (n < KFKV_STORE_NAME_LEN)
+		CHECK(!in.store[n++]);
+	CHECK(!memcmp(in.label, len & 1 ? KFKV_AUTH_LABEL_CLIENT :
+		      KFKV_AUTH_LABEL_TARGET, KFKV_AUTH_LABEL_LEN));
+	CHECK(!memcmp(in.target_nonce, tn, sizeof(tn)) &&
+	      !memcmp(in.client_nonce, cn, sizeof(cn)));
 }
 
 /* Keys appended and walked back come out the same and in bounds. */
@@ -195,7 +228,7 @@ int KFKV_FUZZ_ENTRY(const uint8_t *data, size_t size)
 	data += 9;
 	size -= 9;
 
-	switch (sel % 5) {
+	switch (sel % 6) {
 	case 0:
 		fuzz_req(data, size, &lim);
 		break;
@@ -207,6 +240,9 @@ int KFKV_FUZZ_ENTRY(const uint8_t *data, size_t size)
 		break;
 	case 3:
 		fuzz_cm_rep(data, size);
+		break;
+	case 5:
+		fuzz_auth_input(data, size);
 		break;
 	default:
 		fuzz_list(data, size);
