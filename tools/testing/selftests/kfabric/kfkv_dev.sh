@@ -12,17 +12,26 @@
 # disabled under an open descriptor.  The same through io_uring commands:
 # round trips at 0, 1, 4096 and 1 MiB, 32 in flight, bad commands, the
 # protection, and commands in flight when the device is disabled or the
-# target's store goes away; and the tool's bench.
+# target's store goes away; and the tool's bench.  Then a store with a
+# secret: the secret write-only and bounded on both sides, a device
+# attached with it working, one with a wrong secret or none refused with
+# EKEYREJECTED and the target's log naming the store; and through
+# modules/kfkv_test.ko, the client API opening it with the secret,
+# refused without, and a raw peer that skips the AUTH exchange or forges
+# its proof answered AUTH and dropped.
 #
 # Standalone KTAP producer; run as root in the test VM.
 
 # shellcheck source=SCRIPTDIR/../../../../consumers/block/kfblk_test_lib.sh
 . "$(dirname "$(readlink -f "$0")")/../../../../consumers/block/kfblk_test_lib.sh"
 
+TKO=$KFI_KO_DIR/tools/testing/selftests/kfabric/modules/kfkv_test.ko
 TCFS=/sys/kernel/config/kfkv_target
 CCFS=/sys/kernel/config/kfkv
 DEV=/dev/kfkv/kvu
 PORT=4795
+SPORT=4796
+SECRET=kfkv-dev-secret-0123456789abcdef
 NOBODY=65534
 WORK=$(mktemp -d /tmp/kfkv-dev.XXXXXX)
 chmod 0755 "$WORK"
@@ -33,11 +42,12 @@ cp "$KFI_KO_DIR/tools/kfkv/kfkv" "$KFKV"
 UAPI=$WORK/kfkv_uapi_test
 cp "$KFI_KO_DIR/tools/testing/selftests/kfabric/kfkv_uapi_test" "$UAPI"
 
-kt_plan 26
+kt_plan 32
 
 cleanup()
 {
 	local s
+	[ -d /sys/module/kfkv_test ] && rmmod kfkv_test
 	for s in "$CCFS"/*/ "$TCFS"/*/; do
 		[ -d "$s" ] || continue
 		echo 0 >"$s/enable"
@@ -331,6 +341,117 @@ bench()
 	done
 }
 
+# write_err WANT FILE VALUE: writing VALUE to FILE fails, with the
+# message of errno WANT (strerror's words).
+write_err()
+{
+	local out
+	if out=$( { echo "$3" >"$2"; } 2>&1); then
+		echo "$2 took '$3'"
+		return 1
+	fi
+	case $out in
+	*"$1"*) return 0 ;;
+	esac
+	echo "$2: $out (want $1)"
+	return 1
+}
+
+# A store with a secret, and a device for it that has none yet.  The
+# secret is write-only on both sides (not even root reads it back),
+# 16 to 64 bytes, and fixed while enabled.
+auth_config()
+{
+	local s=$TCFS/kvsec c=$CCFS/kvs out
+	mkdir "$s" && echo mem >"$s/backend" &&
+	echo "$KFI_IPADDR" >"$s/addr" && echo $SPORT >"$s/port" &&
+	write_err "Invalid argument" "$s/secret" short-secret &&
+	write_err "Invalid argument" "$s/secret" "$(printf 'k%.0s' $(seq 65))" &&
+	echo "$SECRET" >"$s/secret" && echo 1 >"$s/enable" || return 1
+	write_err "busy" "$s/secret" "$SECRET-changed" || return 1
+	if out=$(cat "$s/secret" 2>&1) || [[ $out == *"$SECRET"* ]]; then
+		echo "the target's secret read back: $out"
+		return 1
+	fi
+	mkdir "$c" && echo "$KFI_IPADDR" >"$c/addr" && echo $SPORT >"$c/port" &&
+	echo kvsec >"$c/store" &&
+	write_err "Invalid argument" "$c/secret" short-secret &&
+	echo "$SECRET" >"$c/secret" || return 1
+	if out=$(cat "$c/secret" 2>&1) || [[ $out == *"$SECRET"* ]]; then
+		echo "the client's secret read back: $out"
+		return 1
+	fi
+}
+
+# The right secret: the device comes up and objects go through it.
+auth_right()
+{
+	local got
+	echo 1 >"$CCFS/kvs/enable" &&
+	echo authed | "$KFKV" kvs put ak >/dev/null &&
+	got=$("$KFKV" kvs get ak) && [ "$got" = authed ] &&
+	"$KFKV" kvs del ak &&
+	write_err "busy" "$CCFS/kvs/secret" "$SECRET" &&
+	echo 0 >"$CCFS/kvs/enable"
+}
+
+# A wrong secret: refused, and the target says which store and peer.
+auth_wrong()
+{
+	local mark="kfkv-dev: mark auth.wrong" log
+	echo "$mark" >/dev/kmsg
+	echo "$SECRET-but-wrong" >"$CCFS/kvs/secret" &&
+	write_err "Key was rejected" "$CCFS/kvs/enable" 1 || return 1
+	[ ! -e /dev/kfkv/kvs ] || { echo "/dev/kfkv/kvs exists"; return 1; }
+	# After the last mark: a guest that ran this script before has one.
+	log=$(dmesg --notime | tac | awk -v m="$mark" '$0 == m { exit } 1')
+	grep -q "kfkv_target: kvsec: client .* failed to authenticate: wrong secret" \
+		<<<"$log" || { echo "no refusal naming kvsec in: $log"; return 1; }
+	# Neither secret ever reaches the log.
+	! dmesg | grep -qF -e "$SECRET" -e "kfkv-dev-secret"
+}
+
+# No secret on the device for a store that has one: refused.
+auth_none()
+{
+	echo >"$CCFS/kvs/secret" &&
+	write_err "Key was rejected" "$CCFS/kvs/enable" 1 &&
+	[ "$(cat "$CCFS/kvs/enable")" = 0 ] && rmdir "$CCFS/kvs"
+}
+
+# auth_module CASE [PARAM...]: one case of kfkv_test.ko against kvsec;
+# its reasons are in the kernel log.
+auth_module()
+{
+	local c=$1 mark="kfkv-dev: mark auth.$1"
+	shift
+	echo "$mark" >/dev/kmsg
+	if insmod "$TKO" case="$c" ipaddr="$KFI_IPADDR" port=$SPORT \
+		store=kvsec "$@" 2>/dev/null; then
+		rmmod kfkv_test
+		return
+	fi
+	dmesg --notime | tac | awk -v m="$mark" '$0 == m { exit } 1' |
+		grep kfkv | head -20 | tac
+	return 1
+}
+
+# The client API: the secret opens the store; a wrong one, none, one too
+# short, and one for a store that has none are refused.
+auth_api()
+{
+	auth_module auth secret="$SECRET" plain=kvustore plain_port=$PORT
+}
+
+# A raw peer's request before the exchange, and a forged proof: both
+# answered AUTH and dropped; then the store goes.
+auth_raw()
+{
+	local rc=0
+	auth_module unauth || rc=1
+	echo 0 >"$TCFS/kvsec/enable" && rmdir "$TCFS/kvsec" && return $rc
+}
+
 unload()
 {
 	echo 0 >"$CCFS/kvu/enable" && rmdir "$CCFS/kvu" &&
@@ -362,5 +483,11 @@ kt_check uring.perm uring_perm
 kt_report uring.detach uring_gone client
 kt_report uring.target_gone uring_gone target
 kt_report bench bench
+kt_check auth.config auth_config
+kt_check auth.right auth_right
+kt_check auth.wrong auth_wrong
+kt_check auth.none auth_none
+kt_check auth.api auth_api
+kt_check auth.raw auth_raw
 kt_call unload unload
 kt_exit

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * kfkv_test: kfkv's client API against a live kfkv_target, one case per
- * load, for tools/testing/selftests/kfabric/kfkv_ops.sh.
+ * load, for tools/testing/selftests/kfabric/kfkv_ops.sh (and, for the
+ * auth cases, kfkv_dev.sh).
  *
  *   insmod kfkv_test.ko case=<case> ipaddr=A port=P store=S [count=N]
  *
@@ -39,6 +40,18 @@ static char *t_store = "kvmem";
 module_param_named(store, t_store, charp, 0444);
 MODULE_PARM_DESC(store, "store to use");
 
+static char *t_secret = "";
+module_param_named(secret, t_secret, charp, 0400);
+MODULE_PARM_DESC(secret, "the store's secret, for the auth case");
+
+static char *t_plain = "";
+module_param_named(plain, t_plain, charp, 0444);
+MODULE_PARM_DESC(plain, "a store without a secret, for the auth case");
+
+static int t_plain_port;
+module_param_named(plain_port, t_plain_port, int, 0444);
+MODULE_PARM_DESC(plain_port, "its port");
+
 static int t_count = 1000;
 module_param_named(count, t_count, int, 0444);
 MODULE_PARM_DESC(count, "objects of the many and dir cases");
@@ -59,7 +72,8 @@ MODULE_PARM_DESC(count, "objects of the many and dir cases");
 		}							\
 	} while (0)
 
-static int t_open(const char *store, u32 depth, struct kfkv_handle **h)
+static int t_open_secret(const char *store, u32 depth, const char *secret,
+			 struct kfkv_handle **h)
 {
 	struct kfkv_open_attr a = {
 		.addr = t_ipaddr,
@@ -67,9 +81,16 @@ static int t_open(const char *store, u32 depth, struct kfkv_handle **h)
 		.store = store,
 		.depth = depth,
 		.timeout_ms = 20000,
+		.secret = secret,
+		.secret_len = secret ? strlen(secret) : 0,
 	};
 
 	return kfkv_open(&a, h);
+}
+
+static int t_open(const char *store, u32 depth, struct kfkv_handle **h)
+{
+	return t_open_secret(store, depth, NULL, h);
 }
 
 /* Bytes of a value or key, from a seed (xorshift). */
@@ -542,6 +563,7 @@ struct t_raw {
 	struct kfid_ep *ep;
 	struct kfi_context rx_ctx, tx_ctx;
 	struct completion rx_done;
+	struct kfkv_cm_rep_info rep;
 	u32 rx_len;
 	u8 rx[KFKV_MSG_SIZE];
 	u8 tx[256];
@@ -551,7 +573,13 @@ static void t_raw_rx(struct kfid_cq *cq, const struct kfi_cq_entry *e)
 {
 	struct t_raw *r = container_of(e->op_context, struct t_raw, rx_ctx);
 
-	r->rx_len = e->err ? 0 : e->len;
+	/*
+	 * The receives flushed when the target drops the connection carry
+	 * nothing, and must not hide the answer that came before.
+	 */
+	if (e->err)
+		return;
+	r->rx_len = e->len;
 	complete(&r->rx_done);
 }
 
@@ -616,6 +644,8 @@ static int t_raw_connect(struct t_raw *r)
 	kfi_freeinfo(info);
 	if (!ret && ev.event != KFI_CONNECTED)
 		ret = T_FAIL(ev.err, "raw connect: event %d", ev.event);
+	if (!ret && kfkv_cm_rep_parse(ev.data, ev.datalen, &r->rep))
+		ret = T_FAIL(-EPROTO, "raw connect: a bad accept");
 	return ret;
 }
 
@@ -683,6 +713,137 @@ static int t_malformed(void)
 	}
 	kfkv_close(h);
 	kfree(r);
+	return ret;
+}
+
+/*
+ * Send the @len bytes of @r->tx, tagged @tag: the answer must be AUTH,
+ * with nothing inline, and the target must drop the connection.
+ */
+static int t_raw_refused(struct t_raw *r, int len, u32 tag)
+{
+	struct kfkv_rsp_info rsp;
+	struct kfi_eq_cm_entry ev;
+
+	if (len < 0)
+		return len;
+	T_EXPECT(kfi_send(r->ep, r->tx, len, NULL, &r->tx_ctx), 0);
+	if (!wait_for_completion_timeout(&r->rx_done, 10 * HZ))
+		return T_FAIL(-ETIMEDOUT, "no answer to request %u", tag);
+	T_EXPECT(kfkv_rsp_parse(r->rx, r->rx_len, 4, &rsp), 0);
+	T_EXPECT(rsp.status, KFKV_ST_AUTH);
+	T_EXPECT(rsp.tag, tag);
+	T_EXPECT(rsp.inline_len, 0);
+	T_EXPECT(kfi_eq_sread(r->eq, &ev, 10000), 0);
+	T_EXPECT(ev.event, KFI_SHUTDOWN);
+	return 0;
+}
+
+/*
+ * unauth: a raw peer that skips the AUTH exchange on a store with a
+ * secret.  The accept carries a challenge; a STAT is answered AUTH,
+ * without touching the store, and the target drops the connection.
+ */
+static int t_raw_unauth(struct t_raw *r)
+{
+	struct kfkv_req_info ri = { .opcode = KFKV_OP_STAT, .tag = 3,
+				    .key_len = 1, .key = { 'x' } };
+
+	T_EXPECT(r->rep.flags, KFKV_CM_AUTH);
+	return t_raw_refused(r, kfkv_req_build(r->tx, sizeof(r->tx), &ri,
+					       NULL), ri.tag);
+}
+
+/* An AUTH whose proof was made without the secret: refused, dropped. */
+static int t_raw_badproof(struct t_raw *r)
+{
+	struct kfkv_req_info ri = { .opcode = KFKV_OP_AUTH, .tag = 2,
+				    .inline_len = sizeof(struct kfkv_auth) };
+	struct kfkv_auth a = { .nonce = { 1 }, .mac = { 2 } };
+
+	return t_raw_refused(r, kfkv_req_build(r->tx, sizeof(r->tx), &ri,
+					       &a), ri.tag);
+}
+
+/* One raw connection running @fn. */
+static int t_raw_run(int (*fn)(struct t_raw *r))
+{
+	struct t_raw *r = kzalloc(sizeof(*r), GFP_KERNEL);
+	int ret;
+
+	if (!r)
+		return -ENOMEM;
+	r->rx_ctx.done = t_raw_rx;
+	r->tx_ctx.done = t_raw_tx;
+	init_completion(&r->rx_done);
+	ret = t_raw_connect(r) ?: fn(r);
+	t_raw_close(r);
+	kfree(r);
+	return ret;
+}
+
+static int t_unauth(void)
+{
+	return t_raw_run(t_raw_unauth) ?: t_raw_run(t_raw_badproof);
+}
+
+/* Opening with @secret must fail with @want; a handle that opens fails. */
+static int t_auth_refused(const char *store, const char *secret, int want)
+{
+	struct kfkv_handle *h = NULL;
+	int ret = t_open_secret(store, 2, secret, &h);
+
+	if (!ret)
+		kfkv_close(h);
+	if (ret != want)
+		return T_FAIL(ret ?: -EEXIST, "open %s with secret '%s': want %d",
+			      store, secret ?: "(none)", want);
+	return 0;
+}
+
+/* A handle with a secret trusts no target that skips the exchange. */
+static int t_auth_plain(void)
+{
+	int port = t_port, ret;
+
+	if (!t_plain[0] || !t_plain_port)
+		return T_FAIL(-EINVAL, "no plain or plain_port");
+	t_port = t_plain_port;
+	ret = t_auth_refused(t_plain, t_secret, -EKEYREJECTED);
+	t_port = port;
+	return ret;
+}
+
+/*
+ * auth: the store has the secret kfkv_dev.sh passes as secret=.  With
+ * it a handle works; with another, with none, or with one out of bounds
+ * the open is refused, and so is the secret at a store without one.
+ */
+static int t_auth(void)
+{
+	struct kfkv_handle *h = NULL;
+	char val[] = "auth", buf[8];
+	int ret;
+
+	ret = t_auth_refused(t_store, "not-the-secret-of-this-store",
+			     -EKEYREJECTED) ?:
+	      t_auth_refused(t_store, NULL, -EKEYREJECTED) ?:
+	      t_auth_refused(t_store, "too-short", -EINVAL) ?:
+	      t_auth_plain();
+	if (ret)
+		return ret;
+	ret = t_open_secret(t_store, 2, t_secret, &h);
+	if (ret)
+		return T_FAIL(ret, "open with the store's secret");
+	ret = kfkv_put_sync(h, "a", 1, val, 4, 0, NULL);
+	if (!ret) {
+		ret = kfkv_get_sync(h, "a", 1, buf, sizeof(buf), 0, 0, NULL,
+				    NULL);
+		ret = ret == 4 && !memcmp(buf, val, 4) ?
+		      kfkv_delete_sync(h, "a", 1, 0, 0) :
+		      T_FAIL(ret, "get after an authenticated put");
+	}
+	kfkv_close(h);
 	return ret;
 }
 
@@ -759,6 +920,10 @@ static int __init kfkv_test_init(void)
 		ret = t_malformed();
 	else if (!strcmp(t_case, "limits"))
 		ret = t_limits();
+	else if (!strcmp(t_case, "auth"))
+		ret = t_auth();
+	else if (!strcmp(t_case, "unauth"))
+		ret = t_unauth();
 	for (i = 0; i < ARRAY_SIZE(cases); i++)
 		if (!strcmp(t_case, cases[i].name))
 			ret = t_with_handle(cases[i].fn);
