@@ -23,7 +23,9 @@
  * (default 4096) in flight as io_uring commands, over KEYS keys
  * "bench-N" (default DEPTH; a get bench puts them first), for SECONDS
  * (default 10) or COUNT operations, then prints one line of key=value
- * pairs: ops/s and the p50 and p99 latency, submission to completion.
+ * pairs: ops/s, the bytes of value moved, and the p50 and p99 latency,
+ * submission to completion.  A get that brings back fewer bytes than
+ * SIZE counts as an error (short), not as a completion.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -413,6 +415,8 @@ struct bench {
 	unsigned long long issued;
 	unsigned long long done;
 	unsigned long long errors;
+	unsigned long long shorts;	/* gets that brought back < size */
+	unsigned long long bytes;	/* value bytes moved by completions */
 	unsigned long long *lat;	/* ns, one per completion */
 	size_t nr_lat;
 	size_t cap_lat;
@@ -540,8 +544,16 @@ static void bench_run(struct bench *b)
 			if (!b->errors++)
 				fprintf(stderr, "kfkv: bench: %s\n",
 					strerrorname_np(-cqe->res));
+		} else if (b->get && b->slots[i].a.get.xfer != b->size) {
+			/* The whole value or nothing counts as moved. */
+			if (!b->errors++)
+				fprintf(stderr, "kfkv: bench: get moved %llu of %zu bytes\n",
+					(unsigned long long)b->slots[i].a.get.xfer,
+					b->size);
+			b->shorts++;
 		} else {
 			b->done++;
+			b->bytes += b->size;
 			bench_record(b, &b->slots[i].start);
 		}
 		io_uring_cqe_seen(&b->ring, cqe);
@@ -620,8 +632,9 @@ static int cmd_bench(int fd, int argc, char **argv)
 	/* One line, key=value pairs, for scripts. */
 	printf("kfkv-bench op=%s size=%zu depth=%u keys=%u",
 	       b.get ? "get" : "put", b.size, b.depth, b.keys);
-	printf(" ops=%llu errors=%llu seconds=%.3f ops_per_s=%.1f",
-	       b.done, b.errors, elapsed, elapsed > 0 ? b.done / elapsed : 0);
+	printf(" ops=%llu errors=%llu short=%llu bytes=%llu seconds=%.3f ops_per_s=%.1f",
+	       b.done, b.errors, b.shorts, b.bytes, elapsed,
+	       elapsed > 0 ? b.done / elapsed : 0);
 	printf(" p50_us=%.1f p99_us=%.1f\n", bench_pct(&b, 50),
 	       bench_pct(&b, 99));
 	return b.errors ? 1 : 0;
