@@ -10,7 +10,8 @@
 #   make demo         boot the VM with Soft-RoCE and show what kfabric sees
 #   make lint         checkpatch --strict, sparse (C=2) and W=1, no warnings
 #   make bench        kfabric against raw verbs in one VM run (QUICK=1: smoke;
-#                     SUITE=block: kfblk against nvme-rdma)
+#                     SUITE=block: kfblk against nvme-rdma; SUITE=kv: kfkv
+#                     against memcached and Redis)
 #   make fuzz         libFuzzer on the kfblk, kfkv and kfi_tcp wire parsers (FUZZ_TIME s each)
 #   make mutate       plant known bugs one at a time; their tests must go red
 #   make dkms         build the DKMS source tree with dkms against $(KVER)
@@ -47,13 +48,16 @@ all: modules
 modules: $(if $(filter 1,$(KFI_BUILD_TESTS)),tools)
 	$(KBUILD) modules
 
-# The user-space programs: tools/kfkv/kfkv and the suite's UAPI test.
+# The user-space programs: tools/kfkv/kfkv, the suite's UAPI test and the
+# kv benchmark's memcached client.
 tools:
 	$(MAKE) -C tools/kfkv
+	$(MAKE) -C tools/testing/bench/kv
 
 clean:
 	$(KBUILD) clean
 	$(MAKE) -C tools/kfkv clean
+	$(MAKE) -C tools/testing/bench/kv clean
 	rm -rf build
 
 deps:

@@ -25,8 +25,9 @@ pkgs=(
 	dkms
 	# lint, debug lane (checkpatch.pl and the kernel source)
 	sparse perl linux-source-6.1 xz-utils shellcheck git rsync
-	# benchmarks
-	python3 python3-matplotlib
+	# benchmarks (memcached, redis-server and redis-tools' redis-benchmark:
+	# the kv suite's baselines, run in the guest from the host's root)
+	python3 python3-matplotlib memcached redis-server redis-tools
 	# protocol fuzzing (libFuzzer)
 	clang libclang-rt-14-dev
 )
