@@ -149,6 +149,16 @@ void kfi_credit_add_grant(struct kfid_ep *ep, u32 n)
 }
 EXPORT_SYMBOL_GPL(kfi_credit_add_grant);
 
+/*
+ * A receive counted by kfi_recvmsg() before the provider refused it: its
+ * grant is taken back unless it was sent already (the count is then 0,
+ * and the peer holds one credit too many until the next receive).
+ */
+void kfi_credit_unpost_grant(struct kfid_ep *ep)
+{
+	atomic_add_unless(&ep->credits.grant, -1, 0);
+}
+
 /**
  * kfi_ep_set_credit_ready() - the callback for credits arriving
  * @ep: endpoint, not enabled yet

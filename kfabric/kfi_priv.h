@@ -80,6 +80,7 @@ static inline bool kfi_credits_off(const struct kfid_ep *ep)
 
 int kfi_credit_take(struct kfid_ep *ep);
 void kfi_credit_return(struct kfid_ep *ep);
+void kfi_credit_unpost_grant(struct kfid_ep *ep);
 
 /* debugfs.c */
 void kfi_debugfs_init(void);

@@ -218,14 +218,11 @@ static int kfi_recvmsg_post(struct kfid_ep *ep, const struct kfi_msg *msg,
 	 * Count the receive before the provider has it: a provider may hand
 	 * it to a worker that sends the grant at once, which must find it
 	 * counted, or a peer waiting for that one credit waits for good.
-	 * A refused receive takes its grant back unless it went out already;
-	 * then the peer holds one credit too many, and its message waits for
-	 * the next receive, as any message past the credits does.
 	 */
 	kfi_credit_add_grant(ep, 1);
 	ret = ep->fid.prov->ops->recv(ep, msg, flags | KFI_COMPLETION);
 	if (ret)
-		atomic_add_unless(&ep->credits.grant, -1, 0);
+		kfi_credit_unpost_grant(ep);
 	return kfi_post_done(ep, KFI_TRACE_RECV, len, ret);
 }
 
