@@ -211,11 +211,35 @@ static void kfiv_queue_free(struct kfiv_queue *q)
 	q->order = NULL;
 }
 
+/**
+ * kfiv_ep_comm_est() - the peer is known to have the connection up
+ * @ep: a passive endpoint whose accept has not yet been confirmed
+ *
+ * The peer sends only once its side is established, so a message that
+ * arrives before the connection manager's RTU did proves the RTU lost or
+ * late.  rdma_cm is told (as a device's COMM_EST event would; Soft-RoCE
+ * never raises one) and reports ESTABLISHED now instead of after the
+ * REP's retransmission, seconds later, while the consumer could not
+ * answer.  Calls after the first are harmless (-EISCONN).
+ *
+ * Context: any; never sleeps.
+ */
+void kfiv_ep_comm_est(struct kfiv_ep *ep)
+{
+	if (READ_ONCE(ep->base.state) != KFI_EP_CONNECTING ||
+	    test_and_set_bit(0, &ep->comm_est))
+		return;
+	rdma_notify(ep->cm_id, IB_EVENT_COMM_EST);
+}
+
 static void kfiv_qp_event(struct ib_event *ev, void *context)
 {
 	struct kfiv_ep *ep = context;
 
 	switch (ev->event) {
+	case IB_EVENT_COMM_EST:
+		kfiv_ep_comm_est(ep);
+		break;
 	case IB_EVENT_QP_FATAL:
 	case IB_EVENT_QP_REQ_ERR:
 	case IB_EVENT_QP_ACCESS_ERR:

@@ -315,6 +315,7 @@ enum kfiv_cm_kind {
  *	(under @sq.lock)
  * @posted: receives posted and not completed
  * @update_busy: bit 0: the credit-update slot is in flight
+ * @comm_est: bit 0: rdma_cm was told the connection is in use
  * @dead: posts refused (read under the queue locks)
  * @removed: the device went away (posts get -ENODEV)
  * @errored: a QP error was reported once
@@ -340,6 +341,7 @@ struct kfiv_ep {
 	u32 advertised;
 	atomic_t posted;
 	unsigned long update_busy;
+	unsigned long comm_est;
 	bool dead;
 	bool removed;
 	atomic_t errored;
@@ -477,6 +479,7 @@ void kfiv_ep_teardown(struct kfiv_ep *ep, bool removed);
 void kfiv_ep_fail(struct kfiv_ep *ep, enum kfi_eq_event event, int err,
 		  gfp_t gfp);
 int kfiv_ep_create_qp(struct kfiv_ep *ep);
+void kfiv_ep_comm_est(struct kfiv_ep *ep);
 
 /* post.c */
 int kfiv_send(struct kfid_ep *ep, const struct kfi_msg *msg, u64 flags);

@@ -730,6 +730,8 @@ static void kfiv_recv_done(struct ib_cq *cq, struct ib_wc *wc)
 	int ret = 0;
 
 	kfiv_wc_error(ep, wc);
+	if (!e.err)
+		kfiv_ep_comm_est(ep);
 	if (!e.err && wc->opcode == IB_WC_RECV) {
 		ret = kfiv_hdr_recv(ep, s, wc);
 		if (ret == 1 && kfiv_recv_repost(ep, s))
@@ -1004,9 +1006,8 @@ int kfiv_recv(struct kfid_ep *kep, const struct kfi_msg *msg, u64 flags)
 	atomic_inc(&ep->recv_total);
 	spin_unlock_irqrestore(&ep->rq.lock, irq);
 	/*
-	 * The caller may hold locks of its own (kfi_recvmsg() counts the
-	 * receive in credits.grant only after we return): the update that
-	 * may be needed is sent from a work item.
+	 * The caller may hold locks of its own: the update that may be
+	 * needed is sent from a work item.
 	 */
 	if (kfiv_credit_wanted(ep))
 		queue_work(system_highpri_wq, &ep->credit_work);

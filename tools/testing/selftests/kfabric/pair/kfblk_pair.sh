@@ -50,7 +50,7 @@ cleanup()
 		done; true" >/dev/null 2>&1
 }
 
-kt_plan 6
+kt_plan 7
 trap cleanup EXIT
 
 # The export on node b, on its own address on the link; the map on node a.
@@ -224,6 +224,50 @@ unmap_reconnecting()
 	dev=$(node_run a "$lib; \$KFBLKCTL map $KFI_NODE_B_IP $port pair m_pair")
 }
 kt_check unmap_while_reconnecting unmap_reconnecting
+
+# A lost RTU (the connection manager's last handshake message, which tells
+# the target the client has the connection up): the target's QP can
+# already answer, but until it is told it must not.  The client's first
+# command proves the RTU was sent, so the target goes on at once instead
+# of waiting for its REP to be retransmitted (seconds; forever here, where
+# every RTU is lost).  Node b drops every RTU that reaches it (RoCEv2: UDP
+# 4791, BTH and DETH, then a CM MAD, attribute 0x0014) while node a maps
+# the export a second time and reads from it.  Verbs only: kfi_tcp has no
+# RTU.
+rtu_filter="tc filter add dev eth0 parent ffff: protocol ip prio 1 u32 \
+	match ip protocol 17 0xff match ip dport 4791 0xffff \
+	match u8 0x07 0xff at 49 match u16 0x0014 0xffff at 64 action drop"
+lost_rtu()
+{
+	local id rc=0 dropped dev2 out
+	node_run b "modprobe -a sch_ingress cls_u32 act_gact &&
+		tc qdisc add dev eth0 ingress && $rtu_filter" || return 1
+	id=$(node_start a "$lib; d=\$(\$KFBLKCTL map $KFI_NODE_B_IP $port pair m_rtu) &&
+		dd if=\$d of=/dev/null bs=64k count=16 iflag=direct status=none &&
+		echo \$d")
+	for _ in $(seq 60); do
+		node_done a "$id" && break
+		sleep 0.5
+	done
+	if ! node_done a "$id"; then
+		echo "no map and read within 30 s while RTUs were lost"
+		rc=1
+	fi
+	dropped=$(node_run b "tc -s filter show dev eth0 parent ffff: |
+		sed -n 's/.* \([0-9]*\) pkt .*/\1/p' | head -n 1")
+	node_run b "tc qdisc del dev eth0 ingress" || rc=1
+	echo "RTUs dropped by node b: ${dropped:-none}"
+	[ "${dropped:-0}" -gt 0 ] || { echo "no RTU was lost: nothing tested"; rc=1; }
+	dev2=$(node_wait a "$id") || { echo "map or read failed: $dev2"; rc=1; }
+	out=$(node_run a "$lib; \$KFBLKCTL unmap m_rtu" 2>&1) ||
+		{ echo "unmap: $out"; rc=1; }
+	return $rc
+}
+if [ "$provider" = verbs ]; then
+	kt_measure lost_rtu.map_and_read lost_rtu
+else
+	kt_skip lost_rtu.map_and_read "kfi_tcp has no RTU"
+fi
 
 teardown()
 {
