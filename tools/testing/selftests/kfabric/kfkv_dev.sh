@@ -327,7 +327,8 @@ uring_gone()
 }
 
 # The tool's bench: puts then gets of 4 KiB through io_uring, one and
-# 32 in flight, a fixed count each; every line must count them all done.
+# 32 in flight, a fixed count each; every line must count them all done,
+# none short, and every byte of their values moved.
 bench()
 {
 	local op q out
@@ -336,7 +337,8 @@ bench()
 			out=$("$KFKV" kvu bench -o "$op" -s 4096 -q $q \
 				-n $((q * 20))) || return 1
 			echo "$out"
-			[[ $out == *" ops=$((q * 20)) errors=0 "* ]] || return 1
+			[[ $out == *" ops=$((q * 20)) errors=0 short=0 bytes=$((q * 20 * 4096)) "* ]] ||
+				return 1
 		done
 	done
 }
