@@ -266,7 +266,7 @@ static void kfblk_recv_done(struct kfid_cq *cq, const struct kfi_cq_entry *e)
 	struct kfblk_queue *q = rx->queue;
 	struct kfblk_rsp_info ri;
 	struct kfblk_req *req;
-	int ret;
+	int ret, err;
 
 	if (e->err) {
 		if (e->err != -ECANCELED)
@@ -278,8 +278,11 @@ static void kfblk_recv_done(struct kfid_cq *cq, const struct kfi_cq_entry *e)
 		ret = kfblk_imm_parse(q, e, &ri);
 	else
 		ret = kfblk_rsp_parse(&rx->rsp, e->len, q->dev->depth, &ri);
-	if (kfi_recv(q->ep, &rx->rsp, sizeof(rx->rsp), NULL, &rx->ctx))
-		kfblk_dev_fail(q->dev, "cannot repost a receive");
+	err = kfi_recv(q->ep, &rx->rsp, sizeof(rx->rsp), NULL, &rx->ctx);
+	if (err)
+		kfblk_dev_fail(q->dev, err == -ENOTCONN ?
+			       "connection lost (a receive cannot be reposted)" :
+			       "cannot repost a receive");
 	req = ret ? NULL : kfblk_rsp_req(q, &ri);
 	if (!req) {
 		kfblk_dev_fail(q->dev, "invalid response from the target");
