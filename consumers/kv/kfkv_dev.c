@@ -558,9 +558,29 @@ static long kfkv_dev_ioctl(struct file *file, unsigned int cmd,
 
 /* ---- io_uring commands -------------------------------------------------- */
 
-/* What a command keeps in its pdu while in flight. */
+#define KFKV_URING_AGAIN	0x6b766167	/* "kvag" */
+
+/*
+ * What a command read from its SQE, kept while io_uring issues it again
+ * from a worker (after -EAGAIN).  6.12 copies the SQE then but leaves the
+ * command pointing at the ring's slot, which the program may have filled
+ * with another SQE meanwhile; so the second issue takes what the first
+ * read, unless the command points somewhere else by then (a copy).
+ */
+struct kfkv_uring_again {
+	const void *area;
+	u64 arg;
+	u32 arg_len;
+	u32 flags;
+	u32 magic;
+};
+
+/* What a command keeps in its pdu: in flight, or between two issues. */
 struct kfkv_uring_pdu {
-	struct kfkv_ureq *r;
+	union {
+		struct kfkv_ureq *r;
+		struct kfkv_uring_again again;
+	};
 };
 
 static struct kfkv_uring_pdu *kfkv_uring_pdu(struct io_uring_cmd *ucmd)
@@ -619,6 +639,29 @@ static int kfkv_uring_start(struct kfkv_file *f, struct io_uring_cmd *ucmd,
 	return -EIOCBQUEUED;
 }
 
+/* One issue of a command, with the arguments its SQE named. */
+static int kfkv_dev_uring_issue(struct io_uring_cmd *ucmd,
+				const struct kfkv_uring_again *a,
+				unsigned int issue_flags)
+{
+	struct kfkv_file *f = ucmd->file->private_data;
+	u32 cmd = ucmd->cmd_op;
+	int mask = kfkv_ioc_mask(cmd);
+	int ret;
+
+	if (!mask)
+		return -ENOTTY;
+	if (a->flags || a->arg_len != _IOC_SIZE(cmd))
+		return -EINVAL;
+	ret = kfkv_file_may(ucmd->file, mask);
+	if (ret)
+		return ret;
+	if (cmd == KFKV_IOC_INFO)
+		return kfkv_ioc_info(f, u64_to_user_ptr(a->arg),
+				     issue_flags & IO_URING_F_NONBLOCK);
+	return kfkv_uring_start(f, ucmd, a->arg, issue_flags);
+}
+
 /*
  * An IORING_OP_URING_CMD: the ioctl of the same number, its argument
  * named by the SQE's struct kfkv_uring_cmd.  -EAGAIN when issued
@@ -628,29 +671,28 @@ static int kfkv_uring_start(struct kfkv_file *f, struct io_uring_cmd *ucmd,
 static int kfkv_dev_uring_cmd(struct io_uring_cmd *ucmd,
 			      unsigned int issue_flags)
 {
+	struct kfkv_uring_again *kept = &kfkv_uring_pdu(ucmd)->again;
 	const struct kfkv_uring_cmd *c = kfi_uring_cmd_area(ucmd);
-	struct kfkv_file *f = ucmd->file->private_data;
-	u32 cmd = ucmd->cmd_op;
-	int mask = kfkv_ioc_mask(cmd);
-	u32 len, flags;
-	u64 uarg;
+	struct kfkv_uring_again a = { .area = c };
 	int ret;
 
-	/* The SQE is the program's memory: each field read once. */
-	uarg = READ_ONCE(c->arg);
-	len = READ_ONCE(c->arg_len);
-	flags = READ_ONCE(c->flags);
-	if (!mask)
-		return -ENOTTY;
-	if (flags || len != _IOC_SIZE(cmd))
-		return -EINVAL;
-	ret = kfkv_file_may(ucmd->file, mask);
-	if (ret)
-		return ret;
-	if (cmd == KFKV_IOC_INFO)
-		return kfkv_ioc_info(f, u64_to_user_ptr(uarg),
-				     issue_flags & IO_URING_F_NONBLOCK);
-	return kfkv_uring_start(f, ucmd, uarg, issue_flags);
+	if (!(issue_flags & IO_URING_F_NONBLOCK) &&
+	    kept->magic == KFKV_URING_AGAIN && kept->area == c) {
+		a = *kept;
+	} else {
+		/* The SQE is the program's memory: each field read once. */
+		a.arg = READ_ONCE(c->arg);
+		a.arg_len = READ_ONCE(c->arg_len);
+		a.flags = READ_ONCE(c->flags);
+	}
+	kept->magic = 0;
+	ret = kfkv_dev_uring_issue(ucmd, &a, issue_flags);
+	/* Anything but -EAGAIN: the pdu is no longer ours to write. */
+	if (ret == -EAGAIN) {
+		*kept = a;
+		kept->magic = KFKV_URING_AGAIN;
+	}
+	return ret;
 }
 
 /* ---- Open and release ------------------------------------------------- */
