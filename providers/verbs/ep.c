@@ -213,7 +213,7 @@ static void kfiv_queue_free(struct kfiv_queue *q)
 
 /**
  * kfiv_ep_comm_est() - the peer is known to have the connection up
- * @ep: a passive endpoint whose accept has not yet been confirmed
+ * @ep: the endpoint; nothing is done unless it is still connecting
  *
  * The peer sends only once its side is established, so a message that
  * arrives before the connection manager's RTU did proves the RTU lost or
