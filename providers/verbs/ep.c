@@ -16,6 +16,8 @@
 #include <net/net_namespace.h>
 #include "kfi_verbs.h"
 
+static void kfiv_comm_est_work(struct work_struct *work);
+
 /**
  * kfiv_ep_open() - initialise an endpoint
  * @kep: the core's endpoint, followed by ours
@@ -37,6 +39,7 @@ int kfiv_ep_open(struct kfid_ep *kep)
 	init_completion(&ep->cm_done);
 	init_waitqueue_head(&ep->drain_wq);
 	INIT_WORK(&ep->credit_work, kfiv_credit_work);
+	INIT_DELAYED_WORK(&ep->comm_est_work, kfiv_comm_est_work);
 	spin_lock_init(&ep->sq.lock);
 	spin_lock_init(&ep->rq.lock);
 
@@ -215,12 +218,9 @@ static void kfiv_queue_free(struct kfiv_queue *q)
  * kfiv_ep_comm_est() - the peer is known to have the connection up
  * @ep: the endpoint; nothing is done unless it is still connecting
  *
- * The peer sends only once its side is established, so a message that
- * arrives before the connection manager's RTU did proves the RTU lost or
- * late.  rdma_cm is told (as a device's COMM_EST event would; Soft-RoCE
- * never raises one) and reports ESTABLISHED now instead of after the
- * REP's retransmission, seconds later, while the consumer could not
- * answer.  Calls after the first are harmless (-EISCONN).
+ * rdma_cm is told (rdma_notify()) and reports ESTABLISHED now instead of
+ * after the RTU, or after the REP's retransmission if the RTU was lost.
+ * Calls after the first do nothing.
  *
  * Context: any; never sleeps.
  */
@@ -230,6 +230,33 @@ void kfiv_ep_comm_est(struct kfiv_ep *ep)
 	    test_and_set_bit(0, &ep->comm_est))
 		return;
 	rdma_notify(ep->cm_id, IB_EVENT_COMM_EST);
+}
+
+static void kfiv_comm_est_work(struct work_struct *work)
+{
+	kfiv_ep_comm_est(container_of(to_delayed_work(work), struct kfiv_ep,
+				      comm_est_work));
+}
+
+/**
+ * kfiv_ep_comm_est_later() - a message arrived on a connecting endpoint
+ * @ep: the endpoint
+ *
+ * The peer sends only once its side is established, so a message before
+ * the RTU proves the RTU lost or late.  Soft-RoCE raises no COMM_EST for
+ * it, so the provider notifies rdma_cm itself, but only if the RTU has
+ * still not come a while later: ib_cm cancels the REP's retransmission
+ * only when it handles the notification, and a disconnect that overtakes
+ * that leaves the REP retransmitting, and the id's destruction blocked,
+ * for a minute (seen on 6.12 with a peer that hangs up at once).
+ *
+ * Context: any; never sleeps.
+ */
+void kfiv_ep_comm_est_later(struct kfiv_ep *ep)
+{
+	if (READ_ONCE(ep->base.state) == KFI_EP_CONNECTING &&
+	    !test_and_set_bit(1, &ep->comm_est))
+		schedule_delayed_work(&ep->comm_est_work, KFIV_RTU_GRACE);
 }
 
 static void kfiv_qp_event(struct ib_event *ev, void *context)
@@ -607,6 +634,8 @@ void kfiv_ep_teardown(struct kfiv_ep *ep, bool removed)
 		ep->qp = NULL;
 		kfiv_ep_unreserve_cqs(ep);
 	}
+	/* Completions have all run: none can queue it again. */
+	cancel_delayed_work_sync(&ep->comm_est_work);
 	rdma_destroy_id(id);
 	ep->cm_id = NULL;
 	kfiv_bufs_unmap(ibdev, &ep->sq.bufs);

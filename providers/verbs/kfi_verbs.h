@@ -64,6 +64,7 @@ struct kfiv_hdr {
 #define KFIV_MAX_DEPTH		U16_MAX	/* credits travel in 16 bits */
 #define KFIV_INJECT_MAX		(512 - KFIV_HDR_LEN)
 #define KFIV_RESOLVE_MS		2000	/* address and route resolution */
+#define KFIV_RTU_GRACE		HZ	/* for the RTU after the first message */
 #define KFIV_DRAIN_BUDGET	64	/* completions per poll of a drain */
 /*
  * Work requests a queue holds beyond what the consumer may post: the send
@@ -315,13 +316,15 @@ enum kfiv_cm_kind {
  *	(under @sq.lock)
  * @posted: receives posted and not completed
  * @update_busy: bit 0: the credit-update slot is in flight
- * @comm_est: bit 0: rdma_cm was told the connection is in use
+ * @comm_est: bit 0: rdma_cm was told the connection is in use; bit 1:
+ *	@comm_est_work was queued
  * @dead: posts refused (read under the queue locks)
  * @removed: the device went away (posts get -ENODEV)
  * @errored: a QP error was reported once
  * @drain_wq: teardown waits here for @sq.busy and @rq.busy when a drain
  *	marker could not be posted
  * @credit_work: sends a credit update on behalf of a receive post
+ * @comm_est_work: tells rdma_cm of a lost RTU (kfiv_ep_comm_est_later())
  */
 struct kfiv_ep {
 	struct kfid_ep base;
@@ -347,6 +350,7 @@ struct kfiv_ep {
 	atomic_t errored;
 	wait_queue_head_t drain_wq;
 	struct work_struct credit_work;
+	struct delayed_work comm_est_work;
 };
 
 /**
@@ -480,6 +484,7 @@ void kfiv_ep_fail(struct kfiv_ep *ep, enum kfi_eq_event event, int err,
 		  gfp_t gfp);
 int kfiv_ep_create_qp(struct kfiv_ep *ep);
 void kfiv_ep_comm_est(struct kfiv_ep *ep);
+void kfiv_ep_comm_est_later(struct kfiv_ep *ep);
 
 /* post.c */
 int kfiv_send(struct kfid_ep *ep, const struct kfi_msg *msg, u64 flags);

@@ -731,7 +731,7 @@ static void kfiv_recv_done(struct ib_cq *cq, struct ib_wc *wc)
 
 	kfiv_wc_error(ep, wc);
 	if (!e.err)
-		kfiv_ep_comm_est(ep);
+		kfiv_ep_comm_est_later(ep);
 	if (!e.err && wc->opcode == IB_WC_RECV) {
 		ret = kfiv_hdr_recv(ep, s, wc);
 		if (ret == 1 && kfiv_recv_repost(ep, s))
