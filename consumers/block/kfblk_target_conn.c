@@ -30,6 +30,9 @@ MODULE_PARM_DESC(max_queue_depth, "Default of a new export's max_queue_depth (1-
 /* How long teardown waits for a handshake in progress to end. */
 #define KFBLK_HANDSHAKE_WAIT	(5 * HZ)
 
+/* A teardown slower than this says in the log what it waited for. */
+#define KFBLK_RELEASE_SLOW	(5 * HZ)
+
 void kfblk_tconn_error(struct kfblk_tconn *conn, const char *why)
 {
 	if (test_and_set_bit(KFBLK_TCONN_DEAD, &conn->flags))
@@ -108,15 +111,20 @@ static void kfblk_tconn_release(struct work_struct *work)
 	struct kfblk_tconn *conn = container_of(work, struct kfblk_tconn,
 						release_work);
 	struct kfblk_export *exp = conn->export;
+	unsigned long start = jiffies;
+	bool told = false;
 
 	/*
 	 * A disconnect before the handshake is over would not reach the
 	 * peer (a command can end the connection before we have seen it
 	 * established): let it end first, or time out.
 	 */
-	wait_event_timeout(conn->cm_wait,
-			   READ_ONCE(conn->ep->state) != KFI_EP_CONNECTING,
-			   KFBLK_HANDSHAKE_WAIT);
+	if (!wait_event_timeout(conn->cm_wait,
+				READ_ONCE(conn->ep->state) != KFI_EP_CONNECTING,
+				KFBLK_HANDSHAKE_WAIT))
+		pr_warn("%s: connection from %s: handshake not over after %u ms; disconnecting\n",
+			exp->name, conn->peer,
+			jiffies_to_msecs(KFBLK_HANDSHAKE_WAIT));
 	kfi_shutdown(conn->ep, 0);
 	/*
 	 * KFBLK_TCONN_DEAD is set, so no command starts any more (even one
@@ -130,10 +138,20 @@ static void kfblk_tconn_release(struct work_struct *work)
 				       HZ / 10)) {
 		kfblk_tconn_credit_ready(conn->ep);
 		kfblk_tconn_wake_memwait(conn);
+		if (!told && time_after(jiffies, start + KFBLK_RELEASE_SLOW)) {
+			pr_warn("%s: connection from %s: %d commands still held after %u ms\n",
+				exp->name, conn->peer, atomic_read(&conn->busy),
+				jiffies_to_msecs(jiffies - start));
+			told = true;
+		}
 	}
 	flush_work(&conn->io_work);
 	kfblk_tconn_close(conn);
 	WARN_ON_ONCE(atomic_read(&conn->busy));
+	if (time_after(jiffies, start + KFBLK_RELEASE_SLOW))
+		pr_warn("%s: connection from %s: teardown took %u ms\n",
+			exp->name, conn->peer,
+			jiffies_to_msecs(jiffies - start));
 
 	mutex_lock(&exp->lock);
 	list_del(&conn->entry);

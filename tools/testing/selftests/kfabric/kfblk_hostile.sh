@@ -133,7 +133,12 @@ target_case()
 		$0 == m { found = 1; next }
 		found && /kfblk_hostile: *#/' | sed 's/^kfblk_hostile: *# *//')"
 	[ -n "$out" ] && kt_diag "$out"
-	reaped || rc=1
+	if ! out=$(reaped); then
+		kt_diag "$out"
+		kt_diag "$(since "$c" | grep -E '^(kfblk_target|kfi_verbs|kfi_tcp):' |
+			tail -n 20)"
+		rc=1
+	fi
 	s=$(splats "$c")
 	[ -n "$s" ] && kt_diag "$s" && rc=1
 	if [ $rc = 0 ]; then kt_ok "target.$c"; else kt_fail "target.$c"; fi
