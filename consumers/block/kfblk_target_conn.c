@@ -106,45 +106,58 @@ static void kfblk_tconn_close(struct kfblk_tconn *conn)
 	kfblk_tconn_free_slots(conn);
 }
 
+/*
+ * A disconnect before the handshake is over would not reach the peer (a
+ * command can end the connection before we have seen it established):
+ * let it end first, or time out.
+ */
+static void kfblk_tconn_wait_handshake(struct kfblk_tconn *conn)
+{
+	if (!wait_event_timeout(conn->cm_wait,
+				READ_ONCE(conn->ep->state) != KFI_EP_CONNECTING,
+				KFBLK_HANDSHAKE_WAIT))
+		pr_warn("%s: connection from %s: handshake not over after %u ms; disconnecting\n",
+			conn->export->name, conn->peer,
+			jiffies_to_msecs(KFBLK_HANDSHAKE_WAIT));
+}
+
+/*
+ * KFBLK_TCONN_DEAD is set, so no command starts any more (even one whose
+ * receive completes from here on, or while the endpoint drains at close),
+ * and every post fails: each command still held finishes as soon as its
+ * bio does.  The backlog is retried because a slot may have parked itself
+ * there just before the shutdown.  Only then may the endpoint, the slots
+ * and their bios go.
+ */
+static void kfblk_tconn_wait_idle(struct kfblk_tconn *conn,
+				  unsigned long start)
+{
+	bool told = false;
+
+	while (!wait_var_event_timeout(&conn->busy, !atomic_read(&conn->busy),
+				       HZ / 10)) {
+		kfblk_tconn_credit_ready(conn->ep);
+		kfblk_tconn_wake_memwait(conn);
+		if (told || !time_after(jiffies, start + KFBLK_RELEASE_SLOW))
+			continue;
+		pr_warn("%s: connection from %s: %d commands still held after %u ms\n",
+			conn->export->name, conn->peer,
+			atomic_read(&conn->busy),
+			jiffies_to_msecs(jiffies - start));
+		told = true;
+	}
+}
+
 static void kfblk_tconn_release(struct work_struct *work)
 {
 	struct kfblk_tconn *conn = container_of(work, struct kfblk_tconn,
 						release_work);
 	struct kfblk_export *exp = conn->export;
 	unsigned long start = jiffies;
-	bool told = false;
 
-	/*
-	 * A disconnect before the handshake is over would not reach the
-	 * peer (a command can end the connection before we have seen it
-	 * established): let it end first, or time out.
-	 */
-	if (!wait_event_timeout(conn->cm_wait,
-				READ_ONCE(conn->ep->state) != KFI_EP_CONNECTING,
-				KFBLK_HANDSHAKE_WAIT))
-		pr_warn("%s: connection from %s: handshake not over after %u ms; disconnecting\n",
-			exp->name, conn->peer,
-			jiffies_to_msecs(KFBLK_HANDSHAKE_WAIT));
+	kfblk_tconn_wait_handshake(conn);
 	kfi_shutdown(conn->ep, 0);
-	/*
-	 * KFBLK_TCONN_DEAD is set, so no command starts any more (even one
-	 * whose receive completes from here on, or while the endpoint
-	 * drains at close), and every post fails: each command still held
-	 * finishes as soon as its bio does.  The backlog is retried because
-	 * a slot may have parked itself there just before the shutdown.
-	 * Only then may the endpoint, the slots and their bios go.
-	 */
-	while (!wait_var_event_timeout(&conn->busy, !atomic_read(&conn->busy),
-				       HZ / 10)) {
-		kfblk_tconn_credit_ready(conn->ep);
-		kfblk_tconn_wake_memwait(conn);
-		if (!told && time_after(jiffies, start + KFBLK_RELEASE_SLOW)) {
-			pr_warn("%s: connection from %s: %d commands still held after %u ms\n",
-				exp->name, conn->peer, atomic_read(&conn->busy),
-				jiffies_to_msecs(jiffies - start));
-			told = true;
-		}
-	}
+	kfblk_tconn_wait_idle(conn, start);
 	flush_work(&conn->io_work);
 	kfblk_tconn_close(conn);
 	WARN_ON_ONCE(atomic_read(&conn->busy));

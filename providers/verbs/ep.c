@@ -227,7 +227,7 @@ static void kfiv_queue_free(struct kfiv_queue *q)
 void kfiv_ep_comm_est(struct kfiv_ep *ep)
 {
 	if (READ_ONCE(ep->base.state) != KFI_EP_CONNECTING ||
-	    test_and_set_bit(0, &ep->comm_est))
+	    test_and_set_bit(KFIV_COMM_EST_TOLD, &ep->comm_est))
 		return;
 	rdma_notify(ep->cm_id, IB_EVENT_COMM_EST);
 }
@@ -255,7 +255,7 @@ static void kfiv_comm_est_work(struct work_struct *work)
 void kfiv_ep_comm_est_later(struct kfiv_ep *ep)
 {
 	if (READ_ONCE(ep->base.state) == KFI_EP_CONNECTING &&
-	    !test_and_set_bit(1, &ep->comm_est))
+	    !test_and_set_bit(KFIV_COMM_EST_QUEUED, &ep->comm_est))
 		schedule_delayed_work(&ep->comm_est_work, KFIV_RTU_GRACE);
 }
 

@@ -65,6 +65,11 @@ struct kfiv_hdr {
 #define KFIV_INJECT_MAX		(512 - KFIV_HDR_LEN)
 #define KFIV_RESOLVE_MS		2000	/* address and route resolution */
 #define KFIV_RTU_GRACE		HZ	/* for the RTU after the first message */
+
+/* bits of kfiv_ep.comm_est */
+#define KFIV_COMM_EST_TOLD	0	/* rdma_cm was told (rdma_notify()) */
+#define KFIV_COMM_EST_QUEUED	1	/* comm_est_work was queued */
+
 #define KFIV_DRAIN_BUDGET	64	/* completions per poll of a drain */
 /*
  * Work requests a queue holds beyond what the consumer may post: the send
@@ -316,8 +321,8 @@ enum kfiv_cm_kind {
  *	(under @sq.lock)
  * @posted: receives posted and not completed
  * @update_busy: bit 0: the credit-update slot is in flight
- * @comm_est: bit 0: rdma_cm was told the connection is in use; bit 1:
- *	@comm_est_work was queued
+ * @comm_est: KFIV_COMM_EST_* bits: rdma_cm was told the connection is in
+ *	use, @comm_est_work was queued
  * @dead: posts refused (read under the queue locks)
  * @removed: the device went away (posts get -ENODEV)
  * @errored: a QP error was reported once
