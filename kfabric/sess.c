@@ -10,6 +10,11 @@
  * twice at once, so the consumer's connect and disconnect never race.  A
  * loss may be reported from any context (a completion handler, a timer):
  * kfi_sess_path_down() only flips the state and queues the worker.
+ *
+ * Paths are added and removed under the session's mutex and walked under
+ * RCU, so kfi_sess_path_get() picks one from any context without a lock.
+ * A removed path is freed only once no walker can see it and every
+ * operation it handed out has been put back.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -43,6 +48,12 @@ static const char *const kfi_sess_event_names[] = {
 	[KFI_SESS_EV_KEEPALIVE_MISS] = "keepalive_miss",
 };
 
+static const char *const kfi_sess_policy_names[] = {
+	[KFI_SESS_POLICY_FAILOVER] = "failover",
+	[KFI_SESS_POLICY_ROUND_ROBIN] = "round-robin",
+	[KFI_SESS_POLICY_MIN_INFLIGHT] = "min-inflight",
+};
+
 /**
  * kfi_sess_state_str() - name of a state, as sysfs and debugfs show it
  * @state: a state
@@ -70,6 +81,21 @@ const char *kfi_sess_event_str(enum kfi_sess_event ev)
 	return kfi_sess_event_names[ev];
 }
 EXPORT_SYMBOL_GPL(kfi_sess_event_str);
+
+/**
+ * kfi_sess_policy_str() - name of a path policy
+ * @policy: a policy
+ *
+ * Return: "failover", "round-robin", "min-inflight"; "unknown" for a bad
+ * value.
+ */
+const char *kfi_sess_policy_str(enum kfi_sess_policy policy)
+{
+	if ((unsigned int)policy >= ARRAY_SIZE(kfi_sess_policy_names))
+		return "unknown";
+	return kfi_sess_policy_names[policy];
+}
+EXPORT_SYMBOL_GPL(kfi_sess_policy_str);
 
 /**
  * kfi_sess_max_attempts() - reconnect attempts an outage may take
@@ -286,6 +312,8 @@ static int kfi_sess_connect(struct kfi_sess_path *path)
 	path->connecting = false;
 	again = path->down_again;
 	strscpy(why, path->why, sizeof(why));
+	if (!ret)
+		path->connected = true;
 	if (!ret && path->state != KFI_SESS_CLOSED) {
 		path->state = KFI_SESS_LIVE;
 		path->alive = true;
@@ -365,13 +393,24 @@ static unsigned long kfi_sess_next(struct kfi_sess_path *path)
 	return time_after(next, jiffies) ? next - jiffies : 0;
 }
 
+/* The disconnect callback, once for every successful connect. */
+static void kfi_sess_disconnect(struct kfi_sess_path *path)
+{
+	if (!path->connected)
+		return;
+	path->sess->ops->disconnect(path);
+	spin_lock_irq(&path->lock);
+	path->connected = false;
+	spin_unlock_irq(&path->lock);
+}
+
 /* Tear down once per outage; false when the session never reconnects. */
 static bool kfi_sess_teardown(struct kfi_sess_path *path, const char *why)
 {
 	if (path->torn_down)
 		return true;
 	cancel_delayed_work_sync(&path->ka_work);
-	path->sess->ops->disconnect(path);
+	kfi_sess_disconnect(path);
 	path->torn_down = true;
 	kfi_sess_event(path, KFI_SESS_EV_DOWN, why);
 	if (path->sess->params.ctrl_loss_tmo_s)
@@ -427,7 +466,7 @@ static int kfi_sess_params_check(const struct kfi_sess_params *p)
 	if (p->keepalive_ms && !p->keepalive_misses)
 		return -EINVAL;
 	if (!p->reconnect_delay_ms || p->ctrl_loss_tmo_s < -1 ||
-	    p->fast_io_fail_tmo_s < -1)
+	    p->fast_io_fail_tmo_s < -1 || p->policy >= KFI_SESS_POLICY_NR)
 		return -EINVAL;
 	/* Seconds that fit jiffies arithmetic on 32-bit too. */
 	if (p->ctrl_loss_tmo_s > 86400 || p->fast_io_fail_tmo_s > 86400 ||
@@ -446,15 +485,18 @@ static int kfi_sess_show(struct seq_file *m, void *unused)
 
 	seq_printf(m, "session %s state %s\n", sess->name,
 		   kfi_sess_state_str(kfi_sess_state(sess)));
-	seq_printf(m, "params keepalive_ms %u keepalive_misses %u reconnect_delay_ms %u ctrl_loss_tmo %d fast_io_fail_tmo %d\n",
+	seq_printf(m, "params keepalive_ms %u keepalive_misses %u reconnect_delay_ms %u ctrl_loss_tmo %d fast_io_fail_tmo %d policy %s\n",
 		   p->keepalive_ms, p->keepalive_misses, p->reconnect_delay_ms,
-		   p->ctrl_loss_tmo_s, p->fast_io_fail_tmo_s);
+		   p->ctrl_loss_tmo_s, p->fast_io_fail_tmo_s,
+		   kfi_sess_policy_str(p->policy));
+	mutex_lock(&sess->lock);
 	list_for_each_entry(path, &sess->paths, node) {
 		spin_lock_irq(&path->lock);
 		st = path->stats;
-		seq_printf(m, "path %s state %s attempt %u why \"%s\"\n",
+		seq_printf(m, "path %s state %s attempt %u inflight %d why \"%s\"\n",
 			   path->name, kfi_sess_state_str(path->state),
-			   path->attempt, path->why);
+			   path->attempt, atomic_read(&path->inflight),
+			   path->why);
 		spin_unlock_irq(&path->lock);
 		seq_puts(m, " ");
 		for (i = 0; i < KFI_SESS_EV_NR; i++)
@@ -463,6 +505,7 @@ static int kfi_sess_show(struct seq_file *m, void *unused)
 		seq_printf(m, " reconnect_attempts %llu keepalives %llu\n",
 			   st.reconnect_attempts, st.keepalives);
 	}
+	mutex_unlock(&sess->lock);
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(kfi_sess);
@@ -500,6 +543,7 @@ struct kfi_sess *kfi_sess_create(const char *name,
 	sess->ops = ops;
 	sess->params = *params;
 	sess->priv = priv;
+	mutex_init(&sess->lock);
 	INIT_LIST_HEAD(&sess->paths);
 	/* A name taken (or no debugfs) only costs the file. */
 	sess->dir = debugfs_create_file(sess->name, 0400, kfi_sess_debugfs,
@@ -508,32 +552,13 @@ struct kfi_sess *kfi_sess_create(const char *name,
 }
 EXPORT_SYMBOL_GPL(kfi_sess_create);
 
-/**
- * kfi_sess_add_path() - add a path before the session starts
- * @sess: a session not started yet
- * @name: the path's name (its peer address, say)
- * @priv: the consumer's, for its callbacks
- * @path: receives the path
- *
- * One path per session today: a second is -EOPNOTSUPP.
- *
- * Context: process.
- * Return: 0, -EINVAL, -EBUSY (started), -EOPNOTSUPP, -ENOMEM.
- */
-int kfi_sess_add_path(struct kfi_sess *sess, const char *name, void *priv,
-		      struct kfi_sess_path **path)
+static struct kfi_sess_path *kfi_sess_path_new(struct kfi_sess *sess,
+					       const char *name, void *priv)
 {
-	struct kfi_sess_path *p;
+	struct kfi_sess_path *p = kzalloc(sizeof(*p), GFP_KERNEL);
 
-	if (!sess || !name || !path)
-		return -EINVAL;
-	if (!list_empty(&sess->paths)) {
-		p = list_first_entry(&sess->paths, struct kfi_sess_path, node);
-		return p->state == KFI_SESS_NEW ? -EOPNOTSUPP : -EBUSY;
-	}
-	p = kzalloc(sizeof(*p), GFP_KERNEL);
 	if (!p)
-		return -ENOMEM;
+		return NULL;
 	p->sess = sess;
 	p->priv = priv;
 	strscpy(p->name, name, sizeof(p->name));
@@ -541,11 +566,117 @@ int kfi_sess_add_path(struct kfi_sess *sess, const char *name, void *priv,
 	p->state = KFI_SESS_NEW;
 	INIT_DELAYED_WORK(&p->work, kfi_sess_work);
 	INIT_DELAYED_WORK(&p->ka_work, kfi_sess_ka_work);
-	list_add_tail(&p->node, &sess->paths);
+	return p;
+}
+
+/* First connect of a path; on failure it is KFI_SESS_FAILED. */
+static int kfi_sess_first_connect(struct kfi_sess_path *path)
+{
+	int ret;
+
+	kfi_sess_set_state(path, KFI_SESS_CONNECTING);
+	ret = kfi_sess_connect(path);
+	if (ret) {
+		kfi_sess_set_state(path, KFI_SESS_FAILED);
+		return ret;
+	}
+	kfi_sess_ka_arm(path);
+	return 0;
+}
+
+/**
+ * kfi_sess_add_path() - add a path to a session
+ * @sess: the session
+ * @name: the path's name (its peer address, say); unique in the session
+ * @priv: the consumer's, for its callbacks
+ * @path: receives the path
+ *
+ * Before kfi_sess_start() the path only joins the list.  Afterwards it
+ * is connected here, as kfi_sess_start() would have (no retry), and joins
+ * the session only if that succeeded: kfi_sess_path_get() may pick it as
+ * soon as this returns.
+ *
+ * Context: process; sleeps as long as the connect callback.
+ * Return: 0, -EINVAL, -EEXIST (name taken), -ESHUTDOWN (stopped),
+ * -ENOMEM, or the connect callback's error.
+ */
+int kfi_sess_add_path(struct kfi_sess *sess, const char *name, void *priv,
+		      struct kfi_sess_path **path)
+{
+	struct kfi_sess_path *p, *old;
+	int ret = 0;
+
+	if (!sess || !name || !*name || !path)
+		return -EINVAL;
+	p = kfi_sess_path_new(sess, name, priv);
+	if (!p)
+		return -ENOMEM;
+	mutex_lock(&sess->lock);
+	list_for_each_entry(old, &sess->paths, node)
+		if (!strcmp(old->name, p->name))
+			ret = -EEXIST;
+	if (!ret && sess->stopped)
+		ret = -ESHUTDOWN;
+	if (!ret && sess->started)
+		ret = kfi_sess_first_connect(p);
+	if (!ret)
+		list_add_tail_rcu(&p->node, &sess->paths);
+	mutex_unlock(&sess->lock);
+	if (ret) {
+		kfree(p);
+		return ret;
+	}
+	if (sess->started)
+		pr_info("%s: path %s added, live\n", sess->name, p->name);
 	*path = p;
 	return 0;
 }
 EXPORT_SYMBOL_GPL(kfi_sess_add_path);
+
+/* Operations handed out on @path: put back; wakes a remover. */
+static bool kfi_sess_path_idle(struct kfi_sess_path *path)
+{
+	return !atomic_read(&path->inflight);
+}
+
+/**
+ * kfi_sess_remove_path() - take a path out of a session, at any time
+ * @path: the path; invalid once this returns
+ *
+ * kfi_sess_path_get() stops picking it at once.  Its worker and
+ * keep-alive stop, the disconnect callback runs if its connections are
+ * up (so the work in flight on it comes back, -KFI_EPATHDOWN, to be
+ * resubmitted on another path), and then this waits until every
+ * operation handed out on it was put back.  No event is sent for it.
+ *
+ * Context: process; not from a callback of this session.
+ * Return: 0; -EBUSY for the last path of a started session (stop the
+ * session instead).
+ */
+int kfi_sess_remove_path(struct kfi_sess_path *path)
+{
+	struct kfi_sess *sess = path->sess;
+
+	mutex_lock(&sess->lock);
+	if (sess->started && !sess->stopped &&
+	    list_is_singular(&sess->paths)) {
+		mutex_unlock(&sess->lock);
+		return -EBUSY;
+	}
+	kfi_sess_set_state(path, KFI_SESS_CLOSED);
+	list_del_rcu(&path->node);
+	mutex_unlock(&sess->lock);
+
+	synchronize_rcu();	/* no kfi_sess_path_get() can pick it now */
+	cancel_delayed_work_sync(&path->work);
+	cancel_delayed_work_sync(&path->ka_work);
+	kfi_sess_disconnect(path);
+	wait_var_event(&path->inflight, kfi_sess_path_idle(path));
+	pr_info("%s: path %s removed\n", sess->name, path->name);
+	kfree_rcu(path, rcu);
+	return 0;
+}
+EXPORT_SYMBOL_GPL(kfi_sess_remove_path);
 
 /**
  * kfi_sess_start() - first connect of every path
@@ -563,24 +694,124 @@ EXPORT_SYMBOL_GPL(kfi_sess_add_path);
 int kfi_sess_start(struct kfi_sess *sess)
 {
 	struct kfi_sess_path *path;
-	int ret;
+	int ret = 0;
 
+	mutex_lock(&sess->lock);
 	if (list_empty(&sess->paths))
-		return -EINVAL;
+		ret = -EINVAL;
+	else if (sess->started || sess->stopped)
+		ret = -EBUSY;
 	list_for_each_entry(path, &sess->paths, node) {
-		if (path->state != KFI_SESS_NEW)
-			return -EBUSY;
-		kfi_sess_set_state(path, KFI_SESS_CONNECTING);
-		ret = kfi_sess_connect(path);
-		if (ret) {
-			kfi_sess_set_state(path, KFI_SESS_FAILED);
-			return ret;
-		}
-		kfi_sess_ka_arm(path);
+		if (ret)
+			break;
+		ret = kfi_sess_first_connect(path);
 	}
-	return 0;
+	if (ret != -EINVAL && ret != -EBUSY)
+		sess->started = true;
+	mutex_unlock(&sess->lock);
+	return ret;
 }
 EXPORT_SYMBOL_GPL(kfi_sess_start);
+
+static bool kfi_sess_path_live(struct kfi_sess_path *path)
+{
+	return READ_ONCE(path->state) == KFI_SESS_LIVE;
+}
+
+/* The @n-th live path (from 0), under RCU. */
+static struct kfi_sess_path *kfi_sess_nth_live(struct kfi_sess *sess,
+					       unsigned int n)
+{
+	struct kfi_sess_path *path;
+
+	list_for_each_entry_rcu(path, &sess->paths, node)
+		if (kfi_sess_path_live(path) && !n--)
+			return path;
+	return NULL;
+}
+
+static struct kfi_sess_path *kfi_sess_round_robin(struct kfi_sess *sess)
+{
+	struct kfi_sess_path *path;
+	unsigned int live = 0;
+
+	list_for_each_entry_rcu(path, &sess->paths, node)
+		live += kfi_sess_path_live(path);
+	if (!live)
+		return NULL;
+	return kfi_sess_nth_live(sess,
+				 (unsigned int)atomic_fetch_inc(&sess->rr) %
+				 live);
+}
+
+static struct kfi_sess_path *kfi_sess_min_inflight(struct kfi_sess *sess)
+{
+	struct kfi_sess_path *path, *best = NULL;
+
+	list_for_each_entry_rcu(path, &sess->paths, node)
+		if (kfi_sess_path_live(path) &&
+		    (!best || atomic_read(&path->inflight) <
+			      atomic_read(&best->inflight)))
+			best = path;
+	return best;
+}
+
+/**
+ * kfi_sess_path_get() - a live path for one operation
+ * @sess: the session
+ *
+ * Picks by the session's policy (enum kfi_sess_policy) and counts one
+ * operation in flight on the path, until kfi_sess_path_put().  The path
+ * stays valid until then, even if it is removed meanwhile (its
+ * connections are then torn down: a post on them fails, and the
+ * operation goes back to be resubmitted, as on any loss).
+ *
+ * Context: any; never sleeps.
+ * Return: the path, or NULL when no path is live (wait for
+ * KFI_SESS_EV_UP, or fail when kfi_sess_fail_fast() says so).
+ */
+struct kfi_sess_path *kfi_sess_path_get(struct kfi_sess *sess)
+{
+	struct kfi_sess_path *path;
+
+	rcu_read_lock();
+	switch (sess->params.policy) {
+	case KFI_SESS_POLICY_ROUND_ROBIN:
+		path = kfi_sess_round_robin(sess);
+		break;
+	case KFI_SESS_POLICY_MIN_INFLIGHT:
+		path = kfi_sess_min_inflight(sess);
+		break;
+	default:
+		path = kfi_sess_nth_live(sess, 0);
+		break;
+	}
+	if (path)
+		atomic_inc(&path->inflight);
+	rcu_read_unlock();
+	return path;
+}
+EXPORT_SYMBOL_GPL(kfi_sess_path_get);
+
+/**
+ * kfi_sess_path_put() - an operation from kfi_sess_path_get() is over
+ * @path: the path it was given
+ *
+ * Call once per get, whether the operation completed, failed or went
+ * back to be resubmitted (on a path got anew).
+ *
+ * Context: any; never sleeps.
+ */
+void kfi_sess_path_put(struct kfi_sess_path *path)
+{
+	/* A remover frees the path only after a grace period. */
+	rcu_read_lock();
+	if (atomic_dec_and_test(&path->inflight) &&
+	    READ_ONCE(path->state) == KFI_SESS_CLOSED)
+		wake_up_var(&path->inflight);
+	rcu_read_unlock();
+}
+EXPORT_SYMBOL_GPL(kfi_sess_path_put);
 
 /**
  * kfi_sess_path_state() - state of one path
@@ -610,14 +841,18 @@ enum kfi_sess_state kfi_sess_state(struct kfi_sess *sess)
 	enum kfi_sess_state best = KFI_SESS_NEW, s;
 	struct kfi_sess_path *path;
 
-	list_for_each_entry(path, &sess->paths, node) {
+	rcu_read_lock();
+	list_for_each_entry_rcu(path, &sess->paths, node) {
 		s = kfi_sess_path_state(path);
-		if (s == KFI_SESS_LIVE)
-			return s;
+		if (s == KFI_SESS_LIVE) {
+			best = s;
+			break;
+		}
 		if (s == KFI_SESS_RECONNECTING || best == KFI_SESS_NEW ||
 		    (s == KFI_SESS_CONNECTING && best != KFI_SESS_RECONNECTING))
 			best = s;
 	}
+	rcu_read_unlock();
 	return best;
 }
 EXPORT_SYMBOL_GPL(kfi_sess_state);
@@ -636,10 +871,12 @@ bool kfi_sess_fail_fast(struct kfi_sess *sess)
 	struct kfi_sess_path *path;
 	bool fail = true;
 
-	list_for_each_entry(path, &sess->paths, node) {
+	rcu_read_lock();
+	list_for_each_entry_rcu(path, &sess->paths, node) {
 		switch (kfi_sess_path_state(path)) {
 		case KFI_SESS_LIVE:
-			return false;
+			fail = false;
+			break;
 		case KFI_SESS_RECONNECTING:
 			if (!READ_ONCE(path->fast_failed))
 				fail = false;
@@ -648,6 +885,7 @@ bool kfi_sess_fail_fast(struct kfi_sess *sess)
 			break;
 		}
 	}
+	rcu_read_unlock();
 	return fail;
 }
 EXPORT_SYMBOL_GPL(kfi_sess_fail_fast);
@@ -666,7 +904,8 @@ void kfi_sess_get_stats(struct kfi_sess *sess, struct kfi_sess_stats *st)
 	int i;
 
 	memset(st, 0, sizeof(*st));
-	list_for_each_entry(path, &sess->paths, node) {
+	rcu_read_lock();
+	list_for_each_entry_rcu(path, &sess->paths, node) {
 		spin_lock_irqsave(&path->lock, flags);
 		for (i = 0; i < KFI_SESS_EV_NR; i++)
 			st->events[i] += path->stats.events[i];
@@ -674,6 +913,7 @@ void kfi_sess_get_stats(struct kfi_sess *sess, struct kfi_sess_stats *st)
 		st->keepalives += path->stats.keepalives;
 		spin_unlock_irqrestore(&path->lock, flags);
 	}
+	rcu_read_unlock();
 }
 EXPORT_SYMBOL_GPL(kfi_sess_get_stats);
 
@@ -691,15 +931,15 @@ void kfi_sess_stop(struct kfi_sess *sess)
 {
 	struct kfi_sess_path *path;
 
-	list_for_each_entry(path, &sess->paths, node) {
-		spin_lock_irq(&path->lock);
-		path->state = KFI_SESS_CLOSED;
-		spin_unlock_irq(&path->lock);
-	}
+	mutex_lock(&sess->lock);
+	sess->stopped = true;
+	list_for_each_entry(path, &sess->paths, node)
+		kfi_sess_set_state(path, KFI_SESS_CLOSED);
 	list_for_each_entry(path, &sess->paths, node) {
 		cancel_delayed_work_sync(&path->work);
 		cancel_delayed_work_sync(&path->ka_work);
 	}
+	mutex_unlock(&sess->lock);
 }
 EXPORT_SYMBOL_GPL(kfi_sess_stop);
 
@@ -718,8 +958,9 @@ void kfi_sess_free(struct kfi_sess *sess)
 	kfi_sess_stop(sess);
 	debugfs_remove(sess->dir);
 	list_for_each_entry_safe(path, tmp, &sess->paths, node) {
-		list_del(&path->node);
-		kfree(path);
+		list_del_rcu(&path->node);
+		WARN_ON_ONCE(atomic_read(&path->inflight));
+		kfree_rcu(path, rcu);
 	}
 	kfree(sess);
 }

@@ -3,11 +3,13 @@
  * kfabric sessions: connection management that consumers share.
  *
  * A session is what a consumer keeps with one peer: one or more paths to
- * it (today one; the API takes a list so that more can be added), each a
- * set of the consumer's own endpoints that it builds and tears down in two
- * callbacks.  The session watches each path (keep-alive, and whatever loss
- * the consumer reports), and when a path goes down it tears the path down,
- * tries to build it again every reconnect delay, tells the consumer when
+ * it, added and removed at any time, each a set of the consumer's own
+ * endpoints that it builds and tears down in two callbacks.  With several
+ * paths, kfi_sess_path_get() picks a live one for each operation by the
+ * session's policy (failover, round-robin, fewest in flight).  The
+ * session watches each path (keep-alive, and whatever loss the consumer
+ * reports), and when a path goes down it tears the path down, tries to
+ * build it again every reconnect delay, tells the consumer when
  * queued work should fail instead of waiting (fail-fast time) and when to
  * give up for good (give-up time).  Every state change is an event handed
  * to the consumer and counted.  Documentation/kfabric/connection-management.rst
@@ -23,7 +25,9 @@
 
 #include <linux/types.h>
 #include <linux/errno.h>
+#include <linux/atomic.h>
 #include <linux/list.h>
+#include <linux/rcupdate.h>
 #include <linux/mutex.h>
 #include <linux/spinlock.h>
 #include <linux/workqueue.h>
@@ -84,6 +88,23 @@ enum kfi_sess_event {
 };
 
 /**
+ * enum kfi_sess_policy - which live path kfi_sess_path_get() picks
+ * @KFI_SESS_POLICY_FAILOVER: the first live path in the order they were
+ *	added; the others stand by (and take over when it goes down)
+ * @KFI_SESS_POLICY_ROUND_ROBIN: each live path in turn
+ * @KFI_SESS_POLICY_MIN_INFLIGHT: the live path with the fewest operations
+ *	in flight (kfi_sess_path_get() not yet matched by a put); the first
+ *	such on a tie
+ * @KFI_SESS_POLICY_NR: number of policies
+ */
+enum kfi_sess_policy {
+	KFI_SESS_POLICY_FAILOVER,
+	KFI_SESS_POLICY_ROUND_ROBIN,
+	KFI_SESS_POLICY_MIN_INFLIGHT,
+	KFI_SESS_POLICY_NR
+};
+
+/**
  * struct kfi_sess_params - the knobs, nvme-fabrics' names in brackets
  * @keepalive_ms: interval between keep-alive probes of an idle path;
  *	0 turns keep-alive off [keep_alive_tmo]
@@ -96,6 +117,7 @@ enum kfi_sess_event {
  *	session) [ctrl_loss_tmo]
  * @fast_io_fail_tmo_s: seconds after a path went down before queued work
  *	should fail; -1: only at give-up [fast_io_fail_tmo]
+ * @policy: enum kfi_sess_policy, for sessions of several paths [iopolicy]
  */
 struct kfi_sess_params {
 	u32 keepalive_ms;
@@ -103,6 +125,7 @@ struct kfi_sess_params {
 	u32 reconnect_delay_ms;
 	s32 ctrl_loss_tmo_s;
 	s32 fast_io_fail_tmo_s;
+	u32 policy;
 };
 
 struct kfi_sess;
@@ -157,7 +180,9 @@ struct kfi_sess_stats {
  * @sess: owner
  * @priv: the consumer's, from kfi_sess_add_path()
  * @name: the consumer's name for it (an address, say)
- * @node: in @sess->paths
+ * @node: in @sess->paths (RCU: kfi_sess_path_get() walks it locklessly)
+ * @rcu: frees the path once no walker can see it
+ * @inflight: operations handed out by kfi_sess_path_get() and not yet put
  * @lock: guards @state, @why, @alive, @stats and the deadlines below;
  *	taken from any context
  * @state: enum kfi_sess_state (KFI_SESS_NEW until started)
@@ -167,6 +192,9 @@ struct kfi_sess_stats {
  * @next_attempt: jiffies of the next reconnect attempt
  * @fast_failed: KFI_SESS_EV_FAST_FAIL was sent in this outage
  * @torn_down: @disconnect ran for the current outage (worker only)
+ * @connected: the consumer's connections are up (@connect succeeded and
+ *	@disconnect has not run since); kfi_sess_remove_path() tears them
+ *	down
  * @connecting: the connect callback runs: a loss reported meanwhile is
  *	kept in @down_again and acted on once it returned
  * @down_again: see @connecting
@@ -182,6 +210,8 @@ struct kfi_sess_path {
 	void *priv;
 	char name[KFI_SESS_WHY_MAX];
 	struct list_head node;
+	struct rcu_head rcu;
+	atomic_t inflight;
 	/* state, why, alive, stats, deadlines: see @lock above */
 	spinlock_t lock;
 	enum kfi_sess_state state;
@@ -191,6 +221,7 @@ struct kfi_sess_path {
 	unsigned long next_attempt;
 	bool fast_failed;
 	bool torn_down;
+	bool connected;
 	bool connecting;
 	bool down_again;
 	bool alive;
@@ -207,7 +238,11 @@ struct kfi_sess_path {
  * @ops: the consumer's callbacks
  * @params: as given, checked
  * @priv: the consumer's
- * @paths: its paths
+ * @lock: serializes adding, removing, starting and stopping paths
+ * @started: kfi_sess_start() ran: a path added now connects at once
+ * @stopped: kfi_sess_stop() ran: no path may be added
+ * @rr: round-robin cursor
+ * @paths: its paths (add and remove under @lock, walk under RCU)
  * @dir: its debugfs directory
  */
 struct kfi_sess {
@@ -215,6 +250,11 @@ struct kfi_sess {
 	const struct kfi_sess_ops *ops;
 	struct kfi_sess_params params;
 	void *priv;
+	/* started, stopped, writers of paths: see @lock above */
+	struct mutex lock;
+	bool started;
+	bool stopped;
+	atomic_t rr;
 	struct list_head paths;
 	struct dentry *dir;
 };
@@ -225,7 +265,10 @@ struct kfi_sess *kfi_sess_create(const char *name,
 				 void *priv);
 int kfi_sess_add_path(struct kfi_sess *sess, const char *name, void *priv,
 		      struct kfi_sess_path **path);
+int kfi_sess_remove_path(struct kfi_sess_path *path);
 int kfi_sess_start(struct kfi_sess *sess);
+struct kfi_sess_path *kfi_sess_path_get(struct kfi_sess *sess);
+void kfi_sess_path_put(struct kfi_sess_path *path);
 void kfi_sess_path_down(struct kfi_sess_path *path, const char *why);
 void kfi_sess_path_alive(struct kfi_sess_path *path);
 int kfi_sess_op_status(struct kfi_sess_path *path, int err);
@@ -236,6 +279,7 @@ void kfi_sess_get_stats(struct kfi_sess *sess, struct kfi_sess_stats *st);
 u32 kfi_sess_max_attempts(const struct kfi_sess *sess);
 const char *kfi_sess_state_str(enum kfi_sess_state state);
 const char *kfi_sess_event_str(enum kfi_sess_event ev);
+const char *kfi_sess_policy_str(enum kfi_sess_policy policy);
 void kfi_sess_stop(struct kfi_sess *sess);
 void kfi_sess_free(struct kfi_sess *sess);
 

@@ -4,7 +4,9 @@
  * whose connect callback succeeds or fails as each case says, and whose
  * keep-alive is answered or not, so every path through an outage -- loss,
  * attempts, reconnect, fail-fast, give-up, keep-alive, stop -- runs in a
- * known order.  The cases wait for the events they expect (the wait is a
+ * known order; and sessions of three paths, where each policy must pick
+ * the live path it promises and paths come and go under operations.  The
+ * cases wait for the events they expect (the wait is a
  * guard against a hang, not a time limit on the session) and check the
  * states, counters and callbacks seen.  Two nodes and a real link:
  * pair/kfblk_pair.sh.
@@ -179,9 +181,12 @@ static int sess_params_check(struct kfi_sess *s)
 
 	KT_EXPECT_EQ(kfi_sess_start(s), -EINVAL);
 	KT_EXPECT_EQ(kfi_sess_add_path(s, "a", NULL, &path), 0);
-	/* One path today. */
-	KT_EXPECT_EQ(kfi_sess_add_path(s, "b", NULL, &second), -EOPNOTSUPP);
+	KT_EXPECT_EQ(kfi_sess_add_path(s, "a", NULL, &second), -EEXIST);
+	KT_EXPECT_EQ(kfi_sess_add_path(s, "", NULL, &second), -EINVAL);
+	KT_EXPECT_EQ(kfi_sess_add_path(s, "b", NULL, &second), 0);
 	KT_EXPECT_EQ(kfi_sess_state(s), KFI_SESS_NEW);
+	KT_EXPECT(!kfi_sess_path_get(s));	/* nothing live */
+	KT_EXPECT_EQ(kfi_sess_remove_path(second), 0);
 	return 0;
 }
 
@@ -204,6 +209,9 @@ static int sess_params_refused(void)
 	KT_EXPECT_EQ(PTR_ERR(kfi_sess_create("x", &ts_ops, &p, NULL)), -EINVAL);
 	p = ts_params;
 	p.ctrl_loss_tmo_s = -2;
+	KT_EXPECT_EQ(PTR_ERR(kfi_sess_create("x", &ts_ops, &p, NULL)), -EINVAL);
+	p = ts_params;
+	p.policy = KFI_SESS_POLICY_NR;
 	KT_EXPECT_EQ(PTR_ERR(kfi_sess_create("x", &ts_ops, &p, NULL)), -EINVAL);
 	p = ts_params;
 	p.fast_io_fail_tmo_s = 86401;
@@ -476,6 +484,280 @@ static int sess_op_status(void)
 	return ts_case(&ts_params, -1, act_op_status, check_nothing);
 }
 
+/* Multipath: one consumer state per path, so each path counts its own. */
+#define MP_PATHS	3
+
+struct mp {
+	struct ts t[MP_PATHS];
+	struct kfi_sess *s;
+};
+
+static const char *const mp_names[MP_PATHS] = { "a", "b", "c" };
+
+/* Index of @path in @m, or -1 (NULL, or not one of ours). */
+static int mp_idx(struct mp *m, struct kfi_sess_path *path)
+{
+	int i;
+
+	for (i = 0; path && i < MP_PATHS; i++)
+		if (path == m->t[i].path)
+			return i;
+	return -1;
+}
+
+/* Get a path, note which, put it back. */
+static int mp_pick(struct mp *m)
+{
+	struct kfi_sess_path *path = kfi_sess_path_get(m->s);
+
+	if (path)
+		kfi_sess_path_put(path);
+	return mp_idx(m, path);
+}
+
+/*
+ * Start a session of MP_PATHS paths under @policy, let @act work it; the
+ * session is stopped and freed whatever the outcome.
+ */
+static int mp_case(enum kfi_sess_policy policy, int (*act)(struct mp *m))
+{
+	struct kfi_sess_params p = ts_params;
+	struct mp *m = kzalloc(sizeof(*m), GFP_KERNEL);
+	int i, ret = 0;
+
+	if (!m)
+		return -ENOMEM;
+	p.policy = policy;
+	for (i = 0; i < MP_PATHS; i++)
+		init_waitqueue_head(&m->t[i].wq);
+	m->s = kfi_sess_create("kfi_test_sess", &ts_ops, &p, m);
+	if (IS_ERR(m->s)) {
+		ret = PTR_ERR(m->s);
+		kfree(m);
+		return ret;
+	}
+	for (i = 0; i < MP_PATHS && !ret; i++)
+		ret = kfi_sess_add_path(m->s, mp_names[i], &m->t[i],
+					&m->t[i].path);
+	if (!ret)
+		ret = kfi_sess_start(m->s);
+	if (!ret)
+		ret = act(m);
+	kfi_sess_free(m->s);
+	kfree(m);
+	return ret;
+}
+
+/* Take path @i down for good (its reconnects fail) and wait for it. */
+static int mp_lose(struct mp *m, int i)
+{
+	m->t[i].fail_connects = -1;
+	kfi_sess_path_down(m->t[i].path, "test loss");
+	return ts_wait(&m->t[i], KFI_SESS_EV_DOWN, 1);
+}
+
+static int act_round_robin(struct mp *m)
+{
+	static const int order[] = { 0, 1, 2, 0, 1, 2 }, skip[] = { 0, 2, 0, 2 };
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(order); i++)
+		KT_EXPECT_EQ(mp_pick(m), order[i]);
+	KT_EXPECT_EQ(mp_lose(m, 1), 0);
+	/* The cursor is at 6: 6 % 2 = 0. */
+	for (i = 0; i < ARRAY_SIZE(skip); i++)
+		KT_EXPECT_EQ(mp_pick(m), skip[i]);
+	KT_EXPECT_EQ(kfi_sess_state(m->s), KFI_SESS_LIVE);
+	KT_EXPECT(!kfi_sess_fail_fast(m->s));
+	KT_EXPECT_EQ(m->t[1].disconnects, 1);
+	KT_EXPECT_EQ(m->t[0].disconnects + m->t[2].disconnects, 0);
+	return 0;
+}
+
+/* Each live path in turn; a path that is down is skipped. */
+static int sess_multipath_round_robin(void)
+{
+	return mp_case(KFI_SESS_POLICY_ROUND_ROBIN, act_round_robin);
+}
+
+static int act_min_inflight(struct mp *m)
+{
+	struct kfi_sess_path *held[4];
+	int i;
+
+	/* Empty paths tie: the first; then the next emptiest. */
+	for (i = 0; i < MP_PATHS; i++) {
+		held[i] = kfi_sess_path_get(m->s);
+		KT_EXPECT_EQ(mp_idx(m, held[i]), i);
+	}
+	kfi_sess_path_put(held[1]);
+	held[1] = kfi_sess_path_get(m->s);
+	KT_EXPECT_EQ(mp_idx(m, held[1]), 1);
+	held[3] = kfi_sess_path_get(m->s);	/* all at 1: the first */
+	KT_EXPECT_EQ(mp_idx(m, held[3]), 0);
+	KT_EXPECT_EQ(atomic_read(&m->t[0].path->inflight), 2);
+	for (i = 0; i < 4; i++)
+		kfi_sess_path_put(held[i]);
+	for (i = 0; i < MP_PATHS; i++)
+		KT_EXPECT_EQ(atomic_read(&m->t[i].path->inflight), 0);
+	return 0;
+}
+
+/* The path with the fewest operations in flight. */
+static int sess_multipath_min_inflight(void)
+{
+	return mp_case(KFI_SESS_POLICY_MIN_INFLIGHT, act_min_inflight);
+}
+
+static int act_failover(struct mp *m)
+{
+	KT_EXPECT_EQ(mp_pick(m), 0);
+	KT_EXPECT_EQ(mp_pick(m), 0);
+	KT_EXPECT_EQ(mp_lose(m, 0), 0);
+	KT_EXPECT_EQ(mp_pick(m), 1);
+	KT_EXPECT_EQ(mp_lose(m, 1), 0);
+	KT_EXPECT_EQ(mp_pick(m), 2);
+	KT_EXPECT_EQ(mp_lose(m, 2), 0);
+	KT_EXPECT_EQ(mp_pick(m), -1);	/* none live */
+	KT_EXPECT_EQ(kfi_sess_state(m->s), KFI_SESS_RECONNECTING);
+	m->t[1].fail_connects = 0;	/* b comes back */
+	KT_EXPECT_EQ(ts_wait(&m->t[1], KFI_SESS_EV_UP, 1), 0);
+	KT_EXPECT_EQ(mp_pick(m), 1);
+	m->t[0].fail_connects = 0;	/* and a, the first */
+	KT_EXPECT_EQ(ts_wait(&m->t[0], KFI_SESS_EV_UP, 1), 0);
+	KT_EXPECT_EQ(mp_pick(m), 0);
+	return 0;
+}
+
+/* The first live path; the next takes over while it is down. */
+static int sess_multipath_failover(void)
+{
+	return mp_case(KFI_SESS_POLICY_FAILOVER, act_failover);
+}
+
+struct mp_remove {
+	struct work_struct work;
+	struct kfi_sess_path *path;
+	int ret;
+	bool done;
+	wait_queue_head_t wq;
+};
+
+static void mp_remove_work(struct work_struct *work)
+{
+	struct mp_remove *r = container_of(work, struct mp_remove, work);
+
+	r->ret = kfi_sess_remove_path(r->path);
+	WRITE_ONCE(r->done, true);
+	wake_up(&r->wq);
+}
+
+/* Check what a removal in progress of @i must look like. */
+static int mp_removing(struct mp *m, int i, struct mp_remove *r)
+{
+	int j;
+
+	/* The disconnect runs at once: the held operation comes back. */
+	if (!wait_event_timeout(m->t[i].wq, READ_ONCE(m->t[i].disconnects),
+				TS_WAIT))
+		return -ETIMEDOUT;
+	msleep(50);
+	if (READ_ONCE(r->done))
+		return -EBUSY;	/* freed under the operation */
+	for (j = 0; j < 2 * MP_PATHS; j++)
+		if (mp_pick(m) == i)
+			return -EEXIST;
+	return 0;
+}
+
+/* Remove @i while an operation holds it: only its put lets go. */
+static int mp_remove_held(struct mp *m, int i)
+{
+	struct kfi_sess_path *held;
+	struct mp_remove *r;
+	int ret, tries = 0;
+
+	/* Round-robin: @i comes up within one turn of the paths. */
+	do {
+		held = kfi_sess_path_get(m->s);
+		if (held && held != m->t[i].path) {
+			kfi_sess_path_put(held);
+			held = NULL;
+		}
+	} while (!held && ++tries < MP_PATHS);
+	r = kzalloc(sizeof(*r), GFP_KERNEL);
+	if (!held || !r) {
+		if (held)
+			kfi_sess_path_put(held);
+		kfree(r);
+		return -ENOENT;
+	}
+	r->path = held;
+	init_waitqueue_head(&r->wq);
+	INIT_WORK(&r->work, mp_remove_work);
+	schedule_work(&r->work);
+	ret = mp_removing(m, i, r);
+	kfi_sess_path_put(held);
+	if (!wait_event_timeout(r->wq, READ_ONCE(r->done), TS_WAIT)) {
+		/* Stuck for good: leave it (and @r) rather than hang. */
+		pr_info("    # remove_path did not return after the put\n");
+		return -ETIMEDOUT;
+	}
+	ret = ret ?: r->ret;
+	kfree(r);
+	m->t[i].path = NULL;
+	return ret;
+}
+
+static int act_add_remove(struct mp *m)
+{
+	struct kfi_sess_path *path;
+	struct ts extra = { .fail_connects = -1 };
+	unsigned long seen;
+	int i;
+
+	init_waitqueue_head(&extra.wq);
+	KT_EXPECT_EQ(mp_remove_held(m, 1), 0);
+	KT_EXPECT_EQ(m->t[1].disconnects, 1);
+	for (i = 0; i < 4; i++)
+		KT_EXPECT(mp_pick(m) != 1);
+	/* Added to a started session: connected at once, or not added. */
+	KT_EXPECT_EQ(kfi_sess_add_path(m->s, "d", &extra, &path),
+		     -ECONNREFUSED);
+	KT_EXPECT_EQ(extra.connects, 1);
+	KT_EXPECT_EQ(kfi_sess_add_path(m->s, "a", &extra, &path), -EEXIST);
+	m->t[1].connects = 0;
+	KT_EXPECT_EQ(kfi_sess_add_path(m->s, "b", &m->t[1], &m->t[1].path),
+		     0);
+	KT_EXPECT_EQ(m->t[1].connects, 1);
+	KT_EXPECT_EQ(kfi_sess_path_state(m->t[1].path), KFI_SESS_LIVE);
+	seen = 0;
+	for (i = 0; i < MP_PATHS; i++) {
+		int k = mp_pick(m);
+
+		KT_EXPECT(k >= 0);
+		seen |= BIT(k);
+	}
+	KT_EXPECT_EQ(seen, BIT(MP_PATHS) - 1);
+	/* Not held: gone at once, disconnected. */
+	KT_EXPECT_EQ(kfi_sess_remove_path(m->t[0].path), 0);
+	KT_EXPECT_EQ(m->t[0].disconnects, 1);
+	KT_EXPECT_EQ(kfi_sess_remove_path(m->t[2].path), 0);
+	KT_EXPECT_EQ(mp_pick(m), 1);
+	/* The last path of a started session stays: stop it instead. */
+	KT_EXPECT_EQ(kfi_sess_remove_path(m->t[1].path), -EBUSY);
+	return 0;
+}
+
+/*
+ * Paths removed at run time (one while an operation holds it) and added
+ * (connected at once, or refused with the connect's error).
+ */
+static int sess_multipath_add_remove(void)
+{
+	return mp_case(KFI_SESS_POLICY_ROUND_ROBIN, act_add_remove);
+}
+
 static const struct kt_case sess_cases[] = {
 	KT_CASE(sess_params_refused),
 	KT_CASE(sess_first_connect_fails),
@@ -488,6 +770,10 @@ static const struct kt_case sess_cases[] = {
 	KT_CASE(sess_lost_while_connecting),
 	KT_CASE(sess_stop_reconnecting),
 	KT_CASE(sess_op_status),
+	KT_CASE(sess_multipath_round_robin),
+	KT_CASE(sess_multipath_min_inflight),
+	KT_CASE(sess_multipath_failover),
+	KT_CASE(sess_multipath_add_remove),
 };
 
 static int __init kfi_test_sess_init(void)
@@ -503,5 +789,5 @@ static void __exit kfi_test_sess_exit(void)
 module_init(kfi_test_sess_init);
 module_exit(kfi_test_sess_exit);
 
-MODULE_DESCRIPTION("kfabric selftest: sessions (keep-alive, reconnect, fail-fast, give-up)");
+MODULE_DESCRIPTION("kfabric selftest: sessions (keep-alive, reconnect, fail-fast, give-up, multipath)");
 MODULE_LICENSE("GPL");
