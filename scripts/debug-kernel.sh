@@ -2,10 +2,12 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Build (once) the debug-lane guest kernel from Debian's linux-source-6.1:
-# defconfig + kvm_guest.config + tools/testing/vm/debug.config.
+# defconfig + kvm_guest.config + tools/testing/vm/debug.config, with the
+# fixes in tools/testing/vm/debug-patches/ applied to the source (each says
+# which kernel bug it fixes and why the lane needs it).
 #
 # The result is cached under $KFI_CACHE/debug-kernel/<hash>, the hash covering
-# the config fragment, the build recipe's version and the source package's
+# the config fragment, the patches, the build recipe's version and the source package's
 # version (bump $recipe when a change here must rebuild the kernel):
 #   <dir>/build             the O= build tree; use it as KDIR for our modules
 #   <dir>/root/boot/vmlinuz-<kver>, <dir>/root/lib/modules/<kver>
@@ -21,12 +23,14 @@ top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 . "$top/scripts/common.sh"
 
 fragment=$top/tools/testing/vm/debug.config
+patches=$top/tools/testing/vm/debug-patches
 jobs=${KFI_JOBS:-$(nproc)}
 
 srcver=$(dpkg-query -W -f '${Version}' linux-source-6.1 2>/dev/null) ||
 	kfi_die "linux-source-6.1 is not installed; run 'make deps'"
 recipe="defconfig kvm_guest.config + fragment, v1"
-hash=$( { cat "$fragment"; echo "$recipe"; echo "$srcver"; } | sha256sum | cut -c1-12)
+hash=$( { cat "$fragment" "$patches"/*.patch; echo "$recipe"; echo "$srcver"; } |
+	sha256sum | cut -c1-12)
 dir=$KFI_CACHE/debug-kernel/$hash
 src=$KFI_CACHE/src/linux-source-6.1_$srcver
 
@@ -58,6 +62,15 @@ if [ ! -e "$src/.unpacked" ]; then
 	touch "$src.tmp/.unpacked"
 	mv "$src.tmp" "$src"
 fi
+
+# The source is shared with other builds: apply each fix once.
+for p in "$patches"/*.patch; do
+	if patch -d "$src" -p1 -R -s -f --dry-run <"$p" >/dev/null; then
+		continue
+	fi
+	kfi_log "applying ${p##*/}"
+	patch -d "$src" -p1 -s -f <"$p" || kfi_die "$p does not apply"
+done
 
 rm -rf "$dir"
 mkdir -p "$dir/build" "$dir/root/boot"
