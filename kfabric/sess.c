@@ -633,7 +633,7 @@ int kfi_sess_add_path(struct kfi_sess *sess, const char *name, void *priv,
 }
 EXPORT_SYMBOL_GPL(kfi_sess_add_path);
 
-/* Operations handed out on @path: put back; wakes a remover. */
+/* Every operation handed out on @path was put back. */
 static bool kfi_sess_path_idle(struct kfi_sess_path *path)
 {
 	return !atomic_read(&path->inflight);
