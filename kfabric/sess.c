@@ -697,17 +697,18 @@ int kfi_sess_start(struct kfi_sess *sess)
 	int ret = 0;
 
 	mutex_lock(&sess->lock);
-	if (list_empty(&sess->paths))
+	if (list_empty(&sess->paths)) {
 		ret = -EINVAL;
-	else if (sess->started || sess->stopped)
+	} else if (sess->started || sess->stopped) {
 		ret = -EBUSY;
-	list_for_each_entry(path, &sess->paths, node) {
-		if (ret)
-			break;
-		ret = kfi_sess_first_connect(path);
-	}
-	if (ret != -EINVAL && ret != -EBUSY)
+	} else {
 		sess->started = true;
+		list_for_each_entry(path, &sess->paths, node) {
+			ret = kfi_sess_first_connect(path);
+			if (ret)
+				break;
+		}
+	}
 	mutex_unlock(&sess->lock);
 	return ret;
 }
