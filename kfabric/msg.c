@@ -394,8 +394,10 @@ EXPORT_SYMBOL_GPL(kfi_atomicmsg);
  * the CQ's poll context as any other completion, and its buffer is free
  * once that completion is delivered.  A receive that already matched a
  * message (or is completing) is not found.  On an endpoint with credits
- * the receive was granted to the peer: the peer may still send into it,
- * and that message then waits for the next receive.  Providers whose
+ * the receive counted as a credit for the peer: the credit is taken back
+ * if it has not been advertised yet; if it has, the peer may still send
+ * into it, and that message then waits for the next receive (tcp; the
+ * core's own test provider).  Providers whose
  * device owns a posted receive cannot take it back: on verbs a work
  * request stays on its queue pair until it completes or the queue pair is
  * flushed (close or shutdown), so this is -EOPNOTSUPP there.
@@ -406,11 +408,16 @@ EXPORT_SYMBOL_GPL(kfi_atomicmsg);
  */
 int kfi_cancel(struct kfid_ep *ep, struct kfi_context *context)
 {
+	int ret;
+
 	if (!KFI_VALID(ep, KFI_CLASS_EP) || !context ||
 	    READ_ONCE(ep->state) == KFI_EP_IDLE)
 		return -EINVAL;
 	if (!ep->fid.prov->ops->cancel)
 		return -EOPNOTSUPP;
-	return ep->fid.prov->ops->cancel(ep, context);
+	ret = ep->fid.prov->ops->cancel(ep, context);
+	if (!ret)
+		kfi_credit_unpost_grant(ep);
+	return ret;
 }
 EXPORT_SYMBOL_GPL(kfi_cancel);

@@ -193,6 +193,25 @@ nullb_remove()
 	rmdir "$d"
 }
 
+# kfblk_on_provider: kfabric has connected endpoints (a client queue and
+# the target's end of it at least), and every one of them belongs to the
+# provider KFBLK_PROVIDER names (default verbs).
+kfblk_on_provider()
+{
+	local want=${KFBLK_PROVIDER:-verbs} dbg=/sys/kernel/debug/kfabric
+	local f n mine=0 all=0
+	mountpoint -q /sys/kernel/debug ||
+		mount -t debugfs debugfs /sys/kernel/debug || return 1
+	for f in "$dbg"/*/objects; do
+		[ -f "$f" ] || continue
+		n=$(grep -c 'state=connected' "$f")
+		all=$((all + n))
+		[ "$f" = "$dbg/$want/objects" ] && mine=$n
+	done
+	echo "connected endpoints: $mine of $all are $want's"
+	[ "$mine" -ge 2 ] && [ "$mine" = "$all" ]
+}
+
 # ---- kfblk ----
 
 # kfblk_setup NAME SIZE_MB [nullb attrs...]: export a fresh null_blk device

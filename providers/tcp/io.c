@@ -639,14 +639,26 @@ static int kfit_recv_some(struct kfit_ep *e, struct iov_iter *it)
 	return ret;
 }
 
-static struct kfit_recv *kfit_recv_head(struct kfit_ep *e)
+/* The @i-th oldest posted receive; e->lock held. */
+static struct kfit_recv *kfit_recv_at(struct kfit_ep *e, u32 i)
+{
+	return &e->recvs[(e->recv_head + i) % e->base.info.rx_attr.size];
+}
+
+/*
+ * The oldest receive, for the message being received: from now on it is
+ * the work's, and kfit_cancel() no longer finds it.  NULL if none.
+ */
+static struct kfit_recv *kfit_recv_take(struct kfit_ep *e)
 {
 	struct kfit_recv *r = NULL;
 	unsigned long flags;
 
 	spin_lock_irqsave(&e->lock, flags);
-	if (e->recv_count)
-		r = &e->recvs[e->recv_head];
+	if (e->recv_count) {
+		r = kfit_recv_at(e, 0);
+		e->recv_taken = true;
+	}
 	spin_unlock_irqrestore(&e->lock, flags);
 	return r;
 }
@@ -658,7 +670,51 @@ static void kfit_recv_pop(struct kfit_ep *e)
 	spin_lock_irqsave(&e->lock, flags);
 	e->recv_head = (e->recv_head + 1) % e->base.info.rx_attr.size;
 	e->recv_count--;
+	e->recv_taken = false;
 	spin_unlock_irqrestore(&e->lock, flags);
+}
+
+/*
+ * Close the gap the @i-th receive leaves, keeping the others in order;
+ * e->lock held.  Each entry owns its bio_vec array, so the freed one moves
+ * to the entry that falls off the end.
+ */
+static void kfit_recv_remove(struct kfit_ep *e, u32 i)
+{
+	struct bio_vec *bv = kfit_recv_at(e, i)->bv;
+
+	for (; i + 1 < e->recv_count; i++)
+		*kfit_recv_at(e, i) = *kfit_recv_at(e, i + 1);
+	kfit_recv_at(e, i)->bv = bv;
+	e->recv_count--;
+}
+
+/**
+ * kfit_cancel() - take back a receive that has not matched a message
+ * @ep: endpoint
+ * @ctx: the context it was posted with
+ *
+ * Context: any; never sleeps.
+ * Return: 0, its -ECANCELED completion queued; -ENOENT if not waiting.
+ */
+int kfit_cancel(struct kfid_ep *ep, struct kfi_context *ctx)
+{
+	struct kfit_ep *e = to_kfit_ep(ep);
+	unsigned long flags;
+	bool found = false;
+	u32 i;
+
+	spin_lock_irqsave(&e->lock, flags);
+	for (i = e->recv_taken; i < e->recv_count && !found; i++)
+		found = kfit_recv_at(e, i)->ctx == ctx;
+	if (found)
+		kfit_recv_remove(e, i - 1);
+	spin_unlock_irqrestore(&e->lock, flags);
+	if (!found)
+		return -ENOENT;
+	kfit_complete(e, e->base.rx_cq, ctx, KFI_RECV | KFI_MSG, 0, 0,
+		      -ECANCELED);
+	return 0;
 }
 
 /* The peer broke the protocol (@why): it loses the connection. */
@@ -783,17 +839,17 @@ static int kfit_rx_dispatch(struct kfit_ep *e)
 	struct kfit_slot *s;
 
 	rx->err = 0;
-	rx->recv = false;
+	rx->recv = NULL;
 	rx->slot = NULL;
 	rx->mr = NULL;
 	rx->drain = 0;
 	iov_iter_kvec(&rx->it, ITER_DEST, &rx->cm_kv, 0, 0);
 	if (rx->msg.op == KFIT_OP_SEND ||
 	    (rx->msg.op == KFIT_OP_WRITE && (rx->msg.flags & KFIT_F_IMM))) {
-		r = kfit_recv_head(e);
+		r = kfit_recv_take(e);
 		if (!r)
 			return -EAGAIN;	/* wait for a receive to be posted */
-		rx->recv = true;
+		rx->recv = r;
 	}
 	switch (rx->msg.op) {
 	case KFIT_OP_SEND:
@@ -894,7 +950,7 @@ static void kfit_rx_invalidate(struct kfit_ep *e, struct kfi_cq_entry *entry)
 static void kfit_rx_recv_done(struct kfit_ep *e)
 {
 	struct kfit_rx *rx = &e->rx;
-	struct kfit_recv *r = kfit_recv_head(e);
+	struct kfit_recv *r = rx->recv;
 	struct kfi_cq_entry entry = {
 		.op_context = r->ctx,
 		.flags = rx->msg.op == KFIT_OP_SEND ? KFI_RECV | KFI_MSG :
@@ -1075,6 +1131,7 @@ static void kfit_flush(struct kfit_ep *e, int err)
 {
 	struct kfit_rx *rx = &e->rx;
 	struct kfit_tx *t, *n;
+	struct kfit_recv *r;
 	unsigned long flags;
 	u32 i;
 
@@ -1102,12 +1159,12 @@ static void kfit_flush(struct kfit_ep *e, int err)
 	for (i = 0; i < e->base.info.tx_attr.size; i++)
 		if (e->slots[i].waiting)
 			kfit_slot_done(e, &e->slots[i], err);
-	while (kfit_recv_head(e)) {
-		struct kfit_recv *r = kfit_recv_head(e);
+	while ((r = kfit_recv_take(e))) {
+		struct kfi_context *ctx = r->ctx;
 
 		kfit_recv_pop(e);
-		kfit_complete(e, e->base.rx_cq, r->ctx, KFI_RECV | KFI_MSG, 0,
-			      0, err);
+		kfit_complete(e, e->base.rx_cq, ctx, KFI_RECV | KFI_MSG, 0, 0,
+			      err);
 	}
 }
 

@@ -232,7 +232,7 @@ enum kfit_rx_state {
  * @it: where the payload goes
  * @drain: payload bytes to throw away after @it
  * @err: the operation's outcome (0 or negative errno)
- * @recv: the receive it completes (SEND, WRITE with immediate data)
+ * @recv: the receive it completes (SEND, WRITE with immediate data), or NULL
  * @slot: the request it answers (READ_RSP)
  * @mr: the MR it writes (WRITE), held
  * @cm: private data of ACCEPT / REJECT, an ATOMIC's compare value
@@ -246,7 +246,7 @@ struct kfit_rx {
 	struct iov_iter it;
 	u64 drain;
 	int err;
-	bool recv;
+	struct kfit_recv *recv;
 	struct kfit_slot *slot;
 	struct kfi_sw_mr *mr;
 	u8 cm[KFIT_CM_DATA_MAX];
@@ -283,6 +283,8 @@ enum kfit_phase {
  * @recvs: rx_attr.size receives, a ring
  * @recv_head: index of the oldest posted receive
  * @recv_count: receives posted
+ * @recv_taken: the oldest receive matched the message being received: it
+ *	is no longer waiting (kfi_cancel() leaves it alone)
  * @ctrl: the endpoint's own message (CONNREQ, ACCEPT, CREDIT)
  * @ctrl_kv: its payload
  * @ctrl_data: private data
@@ -318,6 +320,7 @@ struct kfit_ep {
 	struct kfit_recv *recvs;
 	u32 recv_head;
 	u32 recv_count;
+	bool recv_taken;
 	struct kfit_tx ctrl;
 	struct kvec ctrl_kv;
 	u8 ctrl_data[KFIT_CM_DATA_MAX];
@@ -380,6 +383,7 @@ int kfit_write(struct kfid_ep *ep, const struct kfi_msg_rma *msg, u64 flags);
 int kfit_atomic(struct kfid_ep *ep, const struct kfi_msg_atomic *msg,
 		u64 flags);
 int kfit_size_left(struct kfid_ep *ep, bool tx);
+int kfit_cancel(struct kfid_ep *ep, struct kfi_context *ctx);
 void kfit_doorbell(struct kfid_ep *ep);
 
 #endif /* _KFI_TCP_H */

@@ -195,6 +195,7 @@ static const struct kfi_provider_ops kfit_ops = {
 	.getname	= kfit_getname,
 	.getpeer	= kfit_getpeer,
 	.size_left	= kfit_size_left,
+	.cancel		= kfit_cancel,
 	.strerror	= kfit_strerror,
 	.doorbell	= kfit_doorbell,
 };

@@ -5,13 +5,14 @@
 # the target does not answer in time fails with an error; a target that
 # goes away (export disabled, module unloaded) under running I/O fails that
 # I/O with an error on the client, whose disk stays until unmapped and
-# whose unmap always works.  Standalone KTAP producer; run as root in the
-# test VM.
+# whose unmap always works.  Over the provider KFBLK_PROVIDER names
+# (kfblk_faults_tcp.sh: tcp).  Standalone KTAP producer; run as root in
+# the test VM.
 
 # shellcheck source=SCRIPTDIR/../../../../consumers/block/kfblk_test_lib.sh
 . "$(dirname "$(readlink -f "$0")")/../../../../consumers/block/kfblk_test_lib.sh"
 
-kt_plan 8
+kt_plan 9
 trap kfblk_cleanup EXIT
 
 CFS=/sys/kernel/config/kfblk
@@ -68,6 +69,7 @@ kt_check fault.io_timeout io_timeout
 # fio is waited for here, in the shell that started it (a subshell cannot
 # wait for it); the verdict is then taken from what was seen.
 dev=$(kfblk_setup gone 64)
+kt_check provider kfblk_on_provider
 gone_out=$(mktemp /tmp/kfbt_gone.XXXXXX)
 gone_mark="kfi-test-mark: target_gone"
 gone_state="no device"

@@ -3,12 +3,13 @@
 #
 # ext4 on kfblk: mkfs, mount, write files, remount (so reads come from the
 # target, not the page cache), compare checksums, umount, fsck clean.
+# Over the provider KFBLK_PROVIDER names (kfblk_fs_tcp.sh: tcp).
 # Standalone KTAP producer; run as root in the test VM.
 
 # shellcheck source=SCRIPTDIR/../../../../consumers/block/kfblk_test_lib.sh
 . "$(dirname "$(readlink -f "$0")")/../../../../consumers/block/kfblk_test_lib.sh"
 
-kt_plan 7
+kt_plan 8
 
 mnt=$(mktemp -d /tmp/kfblk-fs.XXXXXX)
 sums=$mnt.sums
@@ -32,6 +33,7 @@ if [ -z "$dev" ] || [ ! -b "$dev" ]; then
 	exit 1
 fi
 kt_ok setup
+kt_check provider kfblk_on_provider
 
 kt_check fs.mkfs mkfs.ext4 -q -F "$dev"
 kt_check fs.mount mount -t ext4 "$dev" "$mnt"

@@ -49,6 +49,7 @@ struct tres {
  *	fails for one it cannot reach)
  * @mr_reg_needs_conn: kfi_mr_reg() with remote access needs a connected
  *	endpoint in the domain
+ * @cancel: kfi_cancel() takes back a posted receive (else -EOPNOTSUPP)
  * @res_count: count what it has alive; equal before and after a test
  * @strerror_ok: 0 if kfi_strerror() on @cq gives its texts
  * @deferred: sends posted with KFI_MORE on @ep that have not reached the
@@ -61,6 +62,7 @@ struct kt_prov {
 	bool invalidate;
 	bool getinfo_resolves;
 	bool mr_reg_needs_conn;
+	bool cancel;
 	int (*res_count)(struct tres *t);
 	int (*strerror_ok)(struct kfid_cq *cq);
 	int (*deferred)(struct kfid_ep *ep);
@@ -2229,11 +2231,9 @@ static int rma_xfer_pieces(void)
 
 /*
  * kfi_mr_sync() on a mapped MR before the CPU checks what the peer wrote
- * (0), on an MR that is not mapped (-EINVAL); kfi_cancel() of a posted
- * receive is -EOPNOTSUPP (verbs and tcp: a receive is a credit the peer
- * may already be spending), and the receive still takes a message.
+ * (0), on an MR that is not mapped (-EINVAL).
  */
-static int sync_and_cancel(void)
+static int mr_sync(void)
 {
 	struct treq *sr = treq_alloc(64);
 	struct kfid_mr *idle = NULL;
@@ -2257,15 +2257,95 @@ static int sync_and_cancel(void)
 	STEP(ret, kfi_mr_alloc(tc.dom, 1, KFI_REMOTE_READ, &idle, NULL));
 	if (!ret && kfi_mr_sync(idle, KFI_SYNC_FOR_CPU) != -EINVAL)
 		ret = -EPROTO;
-	if (!ret && kfi_cancel(tc.s.ep, &tc.s.spare->kctx) != -EOPNOTSUPP)
-		ret = -EPROTO;
-	STEP(ret, xfer_one(&tc, 64, KFI_IOV_KVEC, 0, 0));
 	if (ret)
 		t_failed = true;
 	if (idle)
 		kfi_close(&idle->fid);
 	tmr_conn_close(&tc, &m);
 	treq_free(sr);
+	return ret;
+}
+
+/* The client sends 64 bytes of @pattern; the server's @want takes them. */
+static int send_into(struct tconn *tc, struct treq *want, u8 pattern)
+{
+	struct treq *sr = treq_alloc(64);
+	struct kfi_cq_entry e;
+	int ret;
+
+	if (!sr)
+		return -ENOMEM;
+	fill(sr->buf, 64, pattern);
+	ret = post_send(&tc->c, sr, KFI_IOV_KVEC, 0, 0);
+	STEP(ret, wait_ok(&tc->c, &e));
+	STEP(ret, wait_ok(&tc->s, &e));
+	if (!ret && (e.op_context != &want->kctx || e.len != 64)) {
+		pr_info("    # the message went to %p, not %p\n", e.op_context,
+			&want->kctx);
+		ret = -EPROTO;
+	}
+	STEP(ret, check(want->buf, 64, pattern));
+	treq_free(sr);
+	return ret;
+}
+
+/* kfi_cancel() of @r is @want. */
+static int cancel_is(struct tconn *tc, struct treq *r, int want)
+{
+	int ret = kfi_cancel(tc->s.ep, &r->kctx);
+
+	if (ret == want)
+		return 0;
+	pr_info("    # kfi_cancel() %d, not %d\n", ret, want);
+	return -EPROTO;
+}
+
+/*
+ * kfi_cancel() takes back a waiting receive: it completes with
+ * -ECANCELED, its buffer is never written, a second cancel and a cancel
+ * of a receive that took a message are -ENOENT, and the receives around
+ * it take the next messages in order.  A provider that cannot cancel
+ * says -EOPNOTSUPP, and the receive still takes a message.
+ */
+static int recv_cancel(void)
+{
+	struct treq *r0 = treq_alloc(T_MAX_LEN), *r1 = treq_alloc(T_MAX_LEN);
+	struct kfi_cq_entry e;
+	struct tconn tc = {};
+	int ret;
+
+	/* Posted in order: the server's spare, r0, r1. */
+	ret = r0 && r1 ? conn_open(&tc, &def_opts) : -ENOMEM;
+	STEP(ret, post_recv(&tc.s, r0, KFI_IOV_KVEC));
+	STEP(ret, post_recv(&tc.s, r1, KFI_IOV_KVEC));
+	if (ret)
+		goto out;
+	fill(r0->buf, 64, 50);
+	if (!kp->cancel) {
+		STEP(ret, cancel_is(&tc, r0, -EOPNOTSUPP));
+		STEP(ret, send_into(&tc, tc.s.spare, 51));
+		STEP(ret, send_into(&tc, r0, 52));
+		STEP(ret, send_into(&tc, r1, 53));
+		goto out;
+	}
+	STEP(ret, cancel_is(&tc, r0, 0));
+	STEP(ret, wait_cq(&tc.s, &e));
+	if (!ret && (e.op_context != &r0->kctx || e.err != -ECANCELED ||
+		     e.flags != (KFI_RECV | KFI_MSG) || e.len))
+		ret = -EPROTO;
+	STEP(ret, cancel_is(&tc, r0, -ENOENT));
+	STEP(ret, send_into(&tc, tc.s.spare, 51));
+	STEP(ret, send_into(&tc, r1, 53));
+	STEP(ret, check(r0->buf, 64, 50));
+	STEP(ret, cancel_is(&tc, r1, -ENOENT));
+	if (!ret && kfi_cancel(tc.s.ep, NULL) != -EINVAL)
+		ret = -EPROTO;
+out:
+	if (ret)
+		t_failed = true;
+	conn_close(&tc);
+	treq_free(r0);
+	treq_free(r1);
 	return ret;
 }
 
@@ -2302,7 +2382,8 @@ static const struct kt_case prov_cases[] = {
 	KT_CASE(selective_completion),
 	KT_CASE(more_defers_doorbell),
 	KT_CASE(rma_xfer_pieces),
-	KT_CASE(sync_and_cancel),
+	KT_CASE(mr_sync),
+	KT_CASE(recv_cancel),
 };
 
 #define KT_EXTRA_MAX	16

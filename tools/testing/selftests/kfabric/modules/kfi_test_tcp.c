@@ -33,6 +33,7 @@ static const struct kt_prov tcp_prov = {
 	.key_size = 8,
 	.atomics = true,
 	.invalidate = true,
+	.cancel = true,
 	.res_count = tcp_res_count,
 	.strerror_ok = tcp_strerror_ok,
 	.deferred = kfit_debug_deferred,
