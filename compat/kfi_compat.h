@@ -20,12 +20,14 @@
 
 #include <linux/blk-mq.h>
 #include <linux/blkdev.h>
+#include <linux/bvec.h>
 #include <linux/err.h>
 #include <linux/fs.h>
 #include <linux/io_uring.h>
 #include <linux/mount.h>
 #include <linux/net.h>
 #include <linux/timer.h>
+#include <linux/uio.h>
 #include <linux/workqueue.h>
 #include <rdma/ib_verbs.h>
 #ifdef KFI_HAVE_IO_URING_CMD_H
@@ -105,6 +107,35 @@ static inline int kfi_kernel_connect(struct socket *sock,
 				     int flags)
 {
 	return kernel_connect(sock, KFI_SOCKADDR_ARG(ss), len, flags);
+}
+
+/*
+ * Send what @it holds (ITER_BVEC, pages that sendpage_ok() accepts) by
+ * reference: the socket takes the pages, not a copy, and may send from
+ * them until the peer acknowledges them.  Returns the bytes taken (from
+ * 6.5, as many as sendmsg() takes; before, at most the first page's worth,
+ * by kernel_sendpage()) or a negative errno, -EAGAIN when the socket is
+ * full (@flags has MSG_DONTWAIT).
+ */
+static inline int kfi_sock_send_pages(struct socket *sock,
+				      const struct iov_iter *it, int flags)
+{
+#ifdef KFI_HAVE_MSG_SPLICE_PAGES
+	struct msghdr mh = { .msg_flags = flags | MSG_SPLICE_PAGES };
+
+	mh.msg_iter = *it;
+	return sock_sendmsg(sock, &mh);
+#else
+	const struct bio_vec *bv = it->bvec;
+	size_t off = bv->bv_offset + it->iov_offset;
+	size_t len = min3(bv->bv_len - it->iov_offset, iov_iter_count(it),
+			  PAGE_SIZE - offset_in_page(off));
+
+	if (len < iov_iter_count(it))
+		flags |= MSG_MORE | MSG_SENDPAGE_NOTLAST;
+	return kernel_sendpage(sock, nth_page(bv->bv_page, off >> PAGE_SHIFT),
+			       offset_in_page(off), len, flags);
+#endif
 }
 
 /* ---- Disk allocation with its limits --------------------------------- */

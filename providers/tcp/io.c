@@ -16,6 +16,7 @@
 
 #include "kfi_tcp.h"
 #include "kfi_tcp_debug.h"
+#include "kfi_compat.h"
 
 /* ------------------------------------------------------------------ */
 /* Completions */
@@ -157,6 +158,12 @@ int kfit_debug_credit_msgs(struct kfid_ep *ep)
 	return READ_ONCE(to_kfit_ep(ep)->credit_msgs);
 }
 EXPORT_SYMBOL_GPL(kfit_debug_credit_msgs);
+
+u64 kfit_debug_by_ref(struct kfid_ep *ep)
+{
+	return READ_ONCE(to_kfit_ep(ep)->by_ref);
+}
+EXPORT_SYMBOL_GPL(kfit_debug_by_ref);
 
 /* Fill @s from a consumer's iov; the bytes are known to the core's checks. */
 static int kfit_slot_fill(struct kfit_ep *e, struct kfit_slot *s,
@@ -492,13 +499,57 @@ static u16 kfit_take_grant(struct kfit_ep *e)
 	return n;
 }
 
+/*
+ * Whether @t's payload may go to the socket by reference.  Only an RMA
+ * write's (not injected: that is a copy in the slot): its buffer stays the
+ * consumer's until the peer's answer, which the peer sends only once it
+ * has every byte, so TCP never resends from pages already given back.  A
+ * send completes once it is in the socket, and a read response's MR may
+ * be invalidated while its bytes wait for the ACK: those are
+ * copied.  Every page must be one the socket can hold (not slab memory).
+ */
+static bool kfit_tx_by_ref(struct kfit_tx *t)
+{
+	struct kfit_slot *s = container_of(t, struct kfit_slot, tx);
+	u32 i, pg, npg;
+
+	if (t->kind != KFIT_TX_SLOT || s->op != KFIT_SLOT_WRITE ||
+	    s->injected || !s->len)
+		return false;
+	for (i = 0; i < s->nbv; i++) {
+		npg = DIV_ROUND_UP(s->bv[i].bv_offset + s->bv[i].bv_len,
+				   PAGE_SIZE);
+		for (pg = 0; pg < npg; pg++)
+			if (!sendpage_ok(nth_page(s->bv[i].bv_page, pg)))
+				return false;
+	}
+	return true;
+}
+
 static void kfit_tx_start(struct kfit_ep *e, struct kfit_tx *t)
 {
 	if (t->msg.op != KFIT_OP_CONNREQ && t->msg.op != KFIT_OP_ACCEPT &&
 	    t->msg.op != KFIT_OP_REJECT)
 		t->msg.credits = kfit_take_grant(e);
 	kfit_hdr_build(&t->hdr, &t->msg);
+	t->by_ref = kfit_tx_by_ref(t);
 	t->started = true;
+}
+
+/* Some of @t's payload into the socket: bytes taken, or a negative errno. */
+static int kfit_tx_payload(struct kfit_ep *e, struct kfit_tx *t, int flags)
+{
+	struct msghdr mh = { .msg_flags = flags };
+	int ret;
+
+	if (!t->by_ref) {
+		mh.msg_iter = t->it;
+		return sock_sendmsg(e->sock, &mh);
+	}
+	ret = kfi_sock_send_pages(e->sock, &t->it, flags);
+	if (ret > 0)
+		WRITE_ONCE(e->by_ref, e->by_ref + ret);
+	return ret;
 }
 
 /* Push what the socket takes of @t: 1 when all of it is sent. */
@@ -521,9 +572,8 @@ static int kfit_tx_push(struct kfit_ep *e, struct kfit_tx *t, bool more)
 		t->hdr_sent += ret;
 	}
 	while (iov_iter_count(&t->it)) {
-		mh.msg_flags = MSG_DONTWAIT | MSG_NOSIGNAL | (more ? MSG_MORE : 0);
-		mh.msg_iter = t->it;
-		ret = sock_sendmsg(e->sock, &mh);
+		ret = kfit_tx_payload(e, t, MSG_DONTWAIT | MSG_NOSIGNAL |
+					    (more ? MSG_MORE : 0));
 		if (ret <= 0)
 			return ret == -EAGAIN ? 0 : ret ?: -EPIPE;
 		iov_iter_advance(&t->it, ret);

@@ -139,6 +139,8 @@ struct kfit_creq {
  * @hdr_sent: bytes of @hdr in the socket
  * @it: the payload still to send
  * @started: @hdr is built
+ * @by_ref: the payload's pages go to the socket by reference, not copied
+ *	(kfit_tx_by_ref())
  * @kind: enum kfit_tx_kind
  */
 struct kfit_tx {
@@ -148,6 +150,7 @@ struct kfit_tx {
 	u32 hdr_sent;
 	struct iov_iter it;
 	bool started;
+	bool by_ref;
 	u8 kind;
 };
 
@@ -290,6 +293,7 @@ enum kfit_phase {
  * @ctrl_data: private data
  * @ctrl_queued: @ctrl is on @tx_queue
  * @credit_msgs: CREDIT messages sent on their own (only the work counts)
+ * @by_ref: payload bytes sent by reference (only the work counts)
  * @rx: the message being received
  * @scratch: a page payloads are drained into
  * @dnode: on the domain's @eps while enabled
@@ -326,6 +330,7 @@ struct kfit_ep {
 	u8 ctrl_data[KFIT_CM_DATA_MAX];
 	bool ctrl_queued;
 	u32 credit_msgs;
+	u64 by_ref;
 	struct kfit_rx rx;
 	void *scratch;
 	struct list_head dnode;

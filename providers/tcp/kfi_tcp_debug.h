@@ -36,4 +36,13 @@ int kfit_debug_deferred(struct kfid_ep *ep);
  */
 int kfit_debug_credit_msgs(struct kfid_ep *ep);
 
+/**
+ * kfit_debug_by_ref() - payload bytes @ep handed its socket by reference
+ * @ep: an endpoint of the provider
+ *
+ * Context: any.
+ * Return: the count since the endpoint was opened.
+ */
+u64 kfit_debug_by_ref(struct kfid_ep *ep);
+
 #endif /* _KFI_TCP_DEBUG_H */

@@ -48,6 +48,64 @@ static int still_works(struct tconn *tc)
 }
 
 /* ------------------------------------------------------------------ */
+/* RMA write payloads by reference */
+
+#define T_BY_REF_LEN	(256 * 1024)	/* kmalloc takes it from the page allocator */
+
+/* Write @r (@len bytes of @seed) to @m; it lands; @by_ref bytes go by reference. */
+static int write_counted(struct tconn *tc, struct tmr *m, struct treq *r,
+			 size_t len, u32 seed, u64 by_ref)
+{
+	u64 before = kfit_debug_by_ref(tc->c.ep);
+	struct kfi_cq_entry e;
+	int ret;
+
+	fill(r->buf, len, seed);
+	ret = post_rma(&tc->c, r, KFI_IOV_KVEC, true, m->mr->iova, m->mr->key,
+		       0, 0);
+	STEP(ret, wait_ok(&tc->c, &e));
+	STEP(ret, check(m->r->buf, len, seed));
+	if (!ret && kfit_debug_by_ref(tc->c.ep) - before != by_ref) {
+		pr_info("    # %llu bytes by reference, not %llu\n",
+			kfit_debug_by_ref(tc->c.ep) - before, by_ref);
+		ret = -EPROTO;
+	}
+	return ret;
+}
+
+/*
+ * An RMA write from pages a socket may hold goes to it by reference, and
+ * lands intact; one from slab memory (a small kmalloc) is copied, and
+ * lands intact too.  A send is always copied: it completes once in the
+ * socket.
+ */
+static int rma_write_by_ref(void)
+{
+	struct treq *big = treq_alloc(T_BY_REF_LEN), *small = treq_alloc(64);
+	struct tconn tc = {};
+	struct tmr m = {};
+	int ret;
+
+	ret = big && small ? conn_open(&tc, &def_opts) : -ENOMEM;
+	STEP(ret, tmr_map(&tc, &m, T_BY_REF_LEN));
+	STEP(ret, write_counted(&tc, &m, big, T_BY_REF_LEN, 61, T_BY_REF_LEN));
+	STEP(ret, write_counted(&tc, &m, small, 64, 62, 0));
+	if (!ret) {
+		u64 before = kfit_debug_by_ref(tc.c.ep);
+
+		ret = xfer_one(&tc, T_BY_REF_LEN, KFI_IOV_KVEC, 0, 0);
+		if (!ret && kfit_debug_by_ref(tc.c.ep) != before)
+			ret = -EPROTO;
+	}
+	if (ret)
+		t_failed = true;
+	tmr_conn_close(&tc, &m);
+	treq_free(big);
+	treq_free(small);
+	return ret;
+}
+
+/* ------------------------------------------------------------------ */
 /* A bad connection request is dropped: no event, no leak */
 
 enum { BAD_GARBAGE, BAD_VERSION, BAD_CM_LEN, BAD_ACCEPT, BAD_REQ_MAX };
@@ -535,6 +593,7 @@ static const struct kt_case tcp_cases[] = {
 	KT_CASE(mr_close_stalled),
 	KT_CASE(connect_ipv6),
 	KT_CASE(credit_piggyback),
+	KT_CASE(rma_write_by_ref),
 };
 
 static int __init kfi_test_tcp_init(void)
