@@ -889,6 +889,39 @@ static int t_with_handle(int (*fn)(struct kfkv_handle *h))
 	return ret;
 }
 
+/*
+ * roundtrip: one inline and one RMA-sized value put, read back and
+ * deleted; what kfkv_hostile.sh asks of the store after every attack.
+ */
+static int t_roundtrip(struct kfkv_handle *h)
+{
+	static const u32 sizes[] = { 100, 70000 };
+	u8 *val = vmalloc(70000), *buf = vmalloc(70000);
+	int i, ret = val && buf ? 0 : -ENOMEM;
+
+	for (i = 0; !ret && i < ARRAY_SIZE(sizes); i++) {
+		u32 n = sizes[i];
+		u8 key[] = { 'r', 't', 0, 0xff, '0' + i };
+
+		t_fill(val, n, 4242 + i);
+		ret = kfkv_put_sync(h, key, sizeof(key), val, n, 0, NULL);
+		if (ret) {
+			ret = T_FAIL(ret, "put of %u bytes", n);
+			break;
+		}
+		ret = kfkv_get_sync(h, key, sizeof(key), buf, n, 0, 0, NULL,
+				    NULL);
+		if (ret != n || memcmp(buf, val, n)) {
+			ret = T_FAIL(ret < 0 ? ret : -EIO, "get of %u bytes", n);
+			break;
+		}
+		ret = kfkv_delete_sync(h, key, sizeof(key), 0, 0);
+	}
+	vfree(val);
+	vfree(buf);
+	return ret;
+}
+
 static int t_dir_write(struct kfkv_handle *h)
 {
 	return t_dir(h, true);
@@ -911,6 +944,7 @@ static int __init kfkv_test_init(void)
 		{ "capacity", t_capacity },
 		{ "dir_write", t_dir_write },
 		{ "dir_verify", t_dir_verify },
+		{ "roundtrip", t_roundtrip },
 	};
 	int i, ret = -EINVAL;
 
