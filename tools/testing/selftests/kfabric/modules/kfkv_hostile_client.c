@@ -245,6 +245,7 @@ static struct hk_conn *hk_connect_once(u16 depth, u32 nr_rx, u32 ep_flags,
 	struct kw_cm_req req;
 	int ret;
 
+	*busy = 0;
 	if (!c)
 		return ERR_PTR(-ENOMEM);
 	hk_cm_init(&req, depth);
