@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# kfkv against a hostile client (Documentation/kfabric/security.rst).
+# kfkv against hostile peers (Documentation/kfabric/security.rst).
 #
 # modules/kfkv_hostile.ko, a client written from kfkv-protocol.rst alone,
 # attacks a mem store served by kfkv_target: malformed connect requests;
@@ -18,6 +18,12 @@
 # must still put and get through it, and the kernel log must be free of
 # splats.  max_connections_per_peer is kfkv_ops.sh's (limits).
 #
+# client.*: the same module as a target that answers every request
+# wrongly (unknown tag, a tag not in flight, twice, a wrong length or
+# opcode, after the client's timeout, never); kfkv_test.ko (case
+# hostile_target) opens a handle on it: each operation must fail with an
+# error, within four of the handle's timeouts, and complete exactly once.
+#
 # Standalone KTAP producer; run as root in the test VM.
 
 # shellcheck source=SCRIPTDIR/../../../../consumers/block/kfblk_test_lib.sh
@@ -32,8 +38,12 @@ PORT=4797
 SPLATS='Oops|BUG:|WARNING:|KASAN|UBSAN:|general protection fault|refcount_t:|list_(add|del) corruption|soft lockup|blocked for more than|rcu_.*stall|Call Trace:'
 CASES=(connect frame fields range rma_key tag_reuse over_credits list_cookie
 	inflight_disconnect)
+HPORT=$((PORT + 1))
+TIMEOUT_MS=5000
+CLIENT_CASES=(unknown_tag never_sent dup_answer wrong_len wrong_op
+	late_answer silent)
 
-kt_plan $((1 + ${#CASES[@]}))
+kt_plan $((1 + ${#CASES[@]} + ${#CLIENT_CASES[@]}))
 
 cleanup()
 {
@@ -115,7 +125,37 @@ hostile_case()
 	fi
 	s=$(since "$c" | grep -E "$SPLATS" | head -5)
 	[ -n "$s" ] && kt_diag "$s" && rc=1
-	if [ $rc = 0 ]; then kt_ok "$c"; else kt_fail "$c"; fi
+	if [ $rc = 0 ]; then kt_ok "target.$c"; else kt_fail "target.$c"; fi
+}
+
+# The kfkv client against a target misbehaving as CASE.
+client_case()
+{
+	local c=$1 rc=0 s tparams=() hparams=()
+	mark "client-$c"
+	case $c in
+	dup_answer) tparams=(first_ok=1) ;;
+	late_answer)
+		hparams=(late_ms=$((TIMEOUT_MS + 2000)))
+		tparams=(settle_ms=$((TIMEOUT_MS - 1000)))
+		;;
+	esac
+	if ! insmod "$HKO" role=target case="$c" ipaddr="$KFI_IPADDR" \
+		port="$HPORT" "${hparams[@]}"; then
+		kt_fail "client.$c" "hostile target did not start"
+		return
+	fi
+	insmod "$TKO" case=hostile_target ipaddr="$KFI_IPADDR" port="$HPORT" \
+		store=evil timeout_ms=$TIMEOUT_MS "${tparams[@]}" 2>/dev/null ||
+		rc=1
+	[ -d /sys/module/kfkv_test ] && rmmod kfkv_test
+	kt_diag "$(since "client-$c" | grep 'kfkv_test: *#' |
+		sed 's/^kfkv_test: *# *//')
+hostile target hits: $(cat /sys/module/kfkv_hostile/parameters/hits)"
+	rmmod kfkv_hostile || rc=1
+	s=$(since "client-$c" | grep -E "$SPLATS" | head -5)
+	[ -n "$s" ] && kt_diag "$s" && rc=1
+	if [ $rc = 0 ]; then kt_ok "client.$c"; else kt_fail "client.$c"; fi
 }
 
 if ! out=$(setup 2>&1); then
@@ -126,5 +166,8 @@ fi
 kt_ok setup
 for c in "${CASES[@]}"; do
 	hostile_case "$c"
+done
+for c in "${CLIENT_CASES[@]}"; do
+	client_case "$c"
 done
 kt_exit

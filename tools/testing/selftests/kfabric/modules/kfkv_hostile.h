@@ -103,4 +103,8 @@ struct kfi_info *h_getinfo(int port, u64 flags);
 /* kfkv_hostile_client.c: a hostile client of a kfkv store. */
 int h_client_run(const char *name);
 
+/* kfkv_hostile_target.c: a hostile target for the kfkv client. */
+int h_target_start(const char *name);
+void h_target_stop(void);
+
 #endif /* _KFKV_HOSTILE_H */

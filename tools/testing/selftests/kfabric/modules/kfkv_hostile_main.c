@@ -1,11 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * kfkv_hostile: a hostile client of kfkv_target, for the test suite.
+ * kfkv_hostile: a hostile peer of kfkv, for the test suite.
  *
  *   insmod kfkv_hostile.ko case=<case> ipaddr=A port=P store=S
  *	attacks the store S served at A:P; insmod fails with the case's
  *	error when the target did not do what the protocol promises, the
  *	reason in the kernel log, prefixed "kfkv_hostile: #".
+ *   insmod kfkv_hostile.ko role=target case=<mode> ipaddr=A port=P
+ *	listens at A:P as a kfkv target that answers every request wrongly
+ *	in the way <mode> says, until rmmod.
  *
  * It uses only kfi.h and Documentation/kfabric/kfkv-protocol.rst, as an
  * attacker would.  tools/testing/selftests/kfabric/kfkv_hostile.sh
@@ -32,6 +35,12 @@ MODULE_PARM_DESC(store, "store to ask for (without a secret)");
 static char *h_case = "";
 module_param_named(case, h_case, charp, 0444);
 MODULE_PARM_DESC(case, "what to do");
+
+static char *h_role = "client";
+module_param_named(role, h_role, charp, 0444);
+MODULE_PARM_DESC(role, "client (attack a store) or target (attack a client)");
+
+static bool h_is_target;
 
 /**
  * h_getinfo() - how to reach h_ipaddr at @port
@@ -60,18 +69,27 @@ struct kfi_info *h_getinfo(int port, u64 flags)
 
 static int __init kfkv_hostile_init(void)
 {
-	int ret = h_client_run(h_case);
+	int ret;
 
-	pr_info("# case %s: %d\n", h_case, ret);
+	h_is_target = !strcmp(h_role, "target");
+	if (h_is_target)
+		ret = h_target_start(h_case);
+	else if (!strcmp(h_role, "client"))
+		ret = h_client_run(h_case);
+	else
+		ret = -EINVAL;
+	pr_info("# %s %s: %d\n", h_role, h_case, ret);
 	return ret;
 }
 
 static void __exit kfkv_hostile_exit(void)
 {
+	if (h_is_target)
+		h_target_stop();
 }
 
 module_init(kfkv_hostile_init);
 module_exit(kfkv_hostile_exit);
 
-MODULE_DESCRIPTION("kfkv test: a hostile client of a kfkv store");
+MODULE_DESCRIPTION("kfkv test: a hostile client or target");
 MODULE_LICENSE("GPL");
