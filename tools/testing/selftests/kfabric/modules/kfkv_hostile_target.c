@@ -19,6 +19,8 @@
 #define HT_DEPTH	16
 #define HT_SLOTS	(2 * HT_DEPTH + 1)
 #define HT_CONNS	8
+/* Room for the requests kfkv_test sends it (STATs), not for any. */
+#define HT_MSG		512
 
 static int ht_late_ms = 8000;
 module_param_named(late_ms, ht_late_ms, int, 0444);
@@ -53,7 +55,7 @@ struct ht_conn;
 /* One receive, and the answers to what came in it. */
 struct ht_slot {
 	struct ht_conn *conn;
-	u8 msg[KW_MSG];
+	u8 msg[HT_MSG];
 	struct kw_rsp rsp[2];
 	struct kfi_context rx_ctx;
 	struct kfi_context tx_ctx[2];
@@ -197,7 +199,7 @@ static int ht_conn_open(struct ht_conn *c, struct kfi_info *info)
 	      kfi_ep_bind(c->ep, &c->cq->fid, KFI_TRANSMIT | KFI_RECEIVE) ?:
 	      kfi_ep_bind(c->ep, &c->eq->fid, 0) ?: kfi_enable(c->ep);
 	for (i = 0; !ret && i < HT_SLOTS; i++)
-		ret = kfi_recv(c->ep, c->slots[i].msg, KW_MSG, NULL,
+		ret = kfi_recv(c->ep, c->slots[i].msg, HT_MSG, NULL,
 			       &c->slots[i].rx_ctx);
 	return ret;
 }
