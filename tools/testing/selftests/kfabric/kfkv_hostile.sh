@@ -158,8 +158,9 @@ hostile target hits: $(cat /sys/module/kfkv_hostile/parameters/hits)"
 	if [ $rc = 0 ]; then kt_ok "client.$c"; else kt_fail "client.$c"; fi
 }
 
-if ! out=$(setup 2>&1); then
-	kt_diag "$out"
+# In this shell, not a subshell: kfblk_unload unloads what it loaded.
+if ! setup >/tmp/kfkv-hostile-setup.txt 2>&1; then
+	kt_diag "$(cat /tmp/kfkv-hostile-setup.txt)"
 	kt_fail setup "cannot serve a store"
 	exit 1
 fi
