@@ -651,6 +651,7 @@ static int kfiv_hdr_recv(struct kfiv_ep *ep, struct kfiv_slot *s,
 			 struct ib_wc *wc)
 {
 	const struct kfiv_hdr *h = s->buf;
+	int have = kfi_ep_credits(&ep->base);
 	u32 credits;
 
 	if (wc->byte_len < KFIV_HDR_LEN)
@@ -660,9 +661,13 @@ static int kfiv_hdr_recv(struct kfiv_ep *ep, struct kfiv_slot *s,
 	if (h->version != KFIV_PROTO_VERSION)
 		return -EPROTO;
 	credits = le16_to_cpu(h->credits);
-	/* The peer cannot grant more than we can ever send. */
+	/*
+	 * The peer cannot grant more than we can ever send.  Without
+	 * credits (KFI_EP_NO_CREDITS) @have is -1, which must not be added
+	 * to the unsigned grant: it would turn a grant of 0 into a huge one.
+	 */
 	if (credits > KFIV_MAX_DEPTH ||
-	    kfi_ep_credits(&ep->base) + credits > KFIV_MAX_DEPTH * 2)
+	    (have >= 0 && have + credits > KFIV_MAX_DEPTH * 2))
 		return -EPROTO;
 	if (credits)
 		kfi_credit_add(&ep->base, credits);

@@ -56,6 +56,18 @@ static int t_count = 1000;
 module_param_named(count, t_count, int, 0444);
 MODULE_PARM_DESC(count, "objects of the many and dir cases");
 
+static int t_timeout_ms = 20000;
+module_param_named(timeout_ms, t_timeout_ms, int, 0444);
+MODULE_PARM_DESC(timeout_ms, "the handle's timeout");
+
+static int t_settle_ms = 1000;
+module_param_named(settle_ms, t_settle_ms, int, 0444);
+MODULE_PARM_DESC(settle_ms, "hostile_target: time for a second completion to show");
+
+static bool t_first_ok;
+module_param_named(first_ok, t_first_ok, bool, 0444);
+MODULE_PARM_DESC(first_ok, "hostile_target: the first answer is a right one");
+
 #define T_FAIL(ret, fmt, ...)						\
 	({ int __r = (ret);						\
 	   pr_err("# " fmt " (%d)\n", ##__VA_ARGS__, __r);		\
@@ -80,7 +92,7 @@ static int t_open_secret(const char *store, u32 depth, const char *secret,
 		.port = t_port,
 		.store = store,
 		.depth = depth,
-		.timeout_ms = 20000,
+		.timeout_ms = t_timeout_ms,
 		.secret = secret,
 		.secret_len = secret ? strlen(secret) : 0,
 	};
@@ -889,6 +901,117 @@ static int t_with_handle(int (*fn)(struct kfkv_handle *h))
 	return ret;
 }
 
+/*
+ * roundtrip: one inline and one RMA-sized value put, read back and
+ * deleted; what kfkv_hostile.sh asks of the store after every attack.
+ */
+static int t_roundtrip(struct kfkv_handle *h)
+{
+	static const u32 sizes[] = { 100, 70000 };
+	u8 *val = vmalloc(70000), *buf = vmalloc(70000);
+	int i, ret = val && buf ? 0 : -ENOMEM;
+
+	for (i = 0; !ret && i < ARRAY_SIZE(sizes); i++) {
+		u32 n = sizes[i];
+		u8 key[] = { 'r', 't', 0, 0xff, '0' + i };
+
+		t_fill(val, n, 4242 + i);
+		ret = kfkv_put_sync(h, key, sizeof(key), val, n, 0, NULL);
+		if (ret) {
+			ret = T_FAIL(ret, "put of %u bytes", n);
+			break;
+		}
+		ret = kfkv_get_sync(h, key, sizeof(key), buf, n, 0, 0, NULL,
+				    NULL);
+		if (ret != n || memcmp(buf, val, n)) {
+			ret = T_FAIL(ret < 0 ? ret : -EIO, "get of %u bytes", n);
+			break;
+		}
+		ret = kfkv_delete_sync(h, key, sizeof(key), 0, 0);
+	}
+	vfree(val);
+	vfree(buf);
+	return ret;
+}
+
+/* ---- hostile_target: a target that answers wrongly ------------------- */
+
+struct t_once {
+	struct kfkv_op op;
+	atomic_t calls;
+	struct completion done;
+};
+
+static void t_once_done(struct kfkv_op *op)
+{
+	struct t_once *o = container_of(op, struct t_once, op);
+
+	atomic_inc(&o->calls);
+	complete(&o->done);
+}
+
+/*
+ * A STAT through @h: its result, the error of a refused submit, or
+ * -ETIMEDOUT if it did not complete within four of the handle's
+ * timeouts (the watchdog looks every quarter of one).
+ */
+static int t_once_stat(struct kfkv_handle *h, struct t_once *o)
+{
+	int ret;
+
+	o->op = (struct kfkv_op){ .type = KFKV_STAT, .key = "ht",
+				  .key_len = 2, .done = t_once_done };
+	init_completion(&o->done);
+	ret = kfkv_submit(h, &o->op);
+	if (ret)
+		return ret;
+	if (!wait_for_completion_timeout(&o->done,
+					 msecs_to_jiffies(4 * t_timeout_ms)))
+		return -ETIMEDOUT;
+	return o->op.result;
+}
+
+/*
+ * hostile_target: the store is modules/kfkv_hostile.ko as a target that
+ * answers wrongly (kfkv_hostile.sh).  The first STAT fails the handle
+ * (with first_ok, it may get its right answer and the duplicate fail the
+ * handle); the second cannot succeed; each completes exactly once, also
+ * after settle_ms more; nothing hangs.
+ */
+static int t_hostile_target(void)
+{
+	struct t_once *o = kcalloc(2, sizeof(*o), GFP_KERNEL);
+	struct kfkv_handle *h = NULL;
+	int r1, r2, c1, c2, ret = 0;
+
+	if (!o)
+		return -ENOMEM;
+	ret = t_open(t_store, 4, &h);
+	if (ret) {
+		kfree(o);
+		return T_FAIL(ret, "open on the hostile target");
+	}
+	r1 = t_once_stat(h, &o[0]);
+	r2 = t_once_stat(h, &o[1]);
+	msleep(t_settle_ms);
+	c1 = atomic_read(&o[0].calls);
+	c2 = atomic_read(&o[1].calls);
+	/* Closing completes whatever is still in flight: o is freed after. */
+	kfkv_close(h);
+	pr_info("# results %d and %d, completions %d and %d\n", r1, r2, c1,
+		c2);
+	if (r1 == -ETIMEDOUT || r2 == -ETIMEDOUT)
+		ret = T_FAIL(-ETIMEDOUT, "an operation never completed");
+	else if (r1 != -ECONNRESET && !(t_first_ok && r1 == -ENOENT))
+		ret = T_FAIL(r1 ?: -EINVAL, "first operation: want -ECONNRESET");
+	else if (r2 >= 0 || r2 == -ENOENT)
+		ret = T_FAIL(-EINVAL, "second operation: %d, want an error", r2);
+	else if (c1 != 1 || c2 > 1 || (r2 != -ENOTCONN && c2 != 1))
+		ret = T_FAIL(-EINVAL, "completions %d and %d", c1, c2);
+	kfree(o);
+	return ret;
+}
+
 static int t_dir_write(struct kfkv_handle *h)
 {
 	return t_dir(h, true);
@@ -911,6 +1034,7 @@ static int __init kfkv_test_init(void)
 		{ "capacity", t_capacity },
 		{ "dir_write", t_dir_write },
 		{ "dir_verify", t_dir_verify },
+		{ "roundtrip", t_roundtrip },
 	};
 	int i, ret = -EINVAL;
 
@@ -924,6 +1048,8 @@ static int __init kfkv_test_init(void)
 		ret = t_auth();
 	else if (!strcmp(t_case, "unauth"))
 		ret = t_unauth();
+	else if (!strcmp(t_case, "hostile_target"))
+		ret = t_hostile_target();
 	for (i = 0; i < ARRAY_SIZE(cases); i++)
 		if (!strcmp(t_case, cases[i].name))
 			ret = t_with_handle(cases[i].fn);
