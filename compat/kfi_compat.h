@@ -24,6 +24,7 @@
 #include <linux/err.h>
 #include <linux/fs.h>
 #include <linux/io_uring.h>
+#include <linux/mm.h>
 #include <linux/mount.h>
 #include <linux/net.h>
 #include <linux/timer.h>
@@ -82,6 +83,18 @@ static inline int kfi_blk_rq_map_sg(struct request *rq,
 	return blk_rq_map_sg(rq->q, rq, sgl);
 #endif
 }
+
+/* ---- Pages ------------------------------------------------------------- */
+
+/*
+ * The @n-th page after @page in one physically contiguous run, such as a
+ * bio_vec's.  Newer kernels dropped nth_page() once such a run could no
+ * longer cross a break in the memory map: there plain pointer arithmetic
+ * is what it always meant.
+ */
+#ifndef nth_page
+#define nth_page(page, n)	((page) + (n))
+#endif
 
 /* ---- Kernel sockets --------------------------------------------------- */
 
