@@ -21,12 +21,26 @@
 /* ------------------------------------------------------------------ */
 /* Completions */
 
+/*
+ * From the endpoint's own work item, a softirq CQ is polled as the bh-off
+ * section ends, on this CPU: raised from a task, the softirq would only
+ * wake ksoftirqd, one more context switch per completion.  Completions of
+ * a consumer's own call (unmap, cancel) are only queued, so its handler
+ * never runs inside that call.  No caller holds a lock here.
+ */
 static void kfit_deliver(struct kfit_ep *e, struct kfid_cq *cq,
 			 const struct kfi_cq_entry *entry)
 {
+	bool here = current_work() == &e->work;
+
 	kfi_ep_count_completion(&e->base, entry->err);
-	if (cq)
-		kfi_cq_sw_complete(cq, entry);
+	if (!cq)
+		return;
+	if (here)
+		local_bh_disable();
+	kfi_cq_sw_complete(cq, entry);
+	if (here)
+		local_bh_enable();
 }
 
 static void kfit_complete(struct kfit_ep *e, struct kfid_cq *cq,

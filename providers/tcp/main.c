@@ -215,11 +215,24 @@ struct kfi_provider kfit_prov = {
 	.priority	= KFI_PRIORITY_SW,
 };
 
+/*
+ * Where an endpoint's work runs.  Unbound, the scheduler places it on any
+ * CPU; bound, it runs on the CPU that queued it -- where the consumer
+ * posted or the socket's data arrived -- so no other CPU is woken for a
+ * message.  Documentation/kfabric/bench.rst has what each costs.
+ */
+static bool wq_unbound = true;
+module_param(wq_unbound, bool, 0444);
+MODULE_PARM_DESC(wq_unbound,
+		 "run socket work on any CPU, not only the one that queued it (default: Y)");
+
 static int __init kfit_init(void)
 {
+	unsigned int flags = WQ_MEM_RECLAIM | WQ_HIGHPRI;
 	int ret;
 
-	kfit_wq = alloc_workqueue("kfi_tcp", WQ_UNBOUND | WQ_MEM_RECLAIM, 0);
+	flags |= wq_unbound ? WQ_UNBOUND : WQ_PERCPU;
+	kfit_wq = alloc_workqueue("kfi_tcp", flags, 0);
 	if (!kfit_wq)
 		return -ENOMEM;
 	ret = kfi_provider_register(&kfit_prov);

@@ -44,7 +44,8 @@
 # Environment: KFBLK_BENCH_TRANSPORT (rdma, the default, or tcp),
 # KFBLK_BENCH_RUNTIME (seconds per run, default 10),
 # KFBLK_BENCH_REPEAT, KFBLK_BENCH_QUEUES, KFBLK_BENCH_DEPTH,
-# KFBLK_BENCH_OUT (records file).  Run as root in the test VM
+# KFBLK_BENCH_OUT (records file), KFI_TCP_PARAMS (kfi_tcp's module
+# parameters, e.g. wq_unbound=1).  Run as root in the test VM
 # (tools/testing/vm/run -- tools/testing/bench/block/kfblk_vs_nvme.sh).
 
 set -u
@@ -91,7 +92,8 @@ cleanup()
 tcp_setup()
 {
 	KFI_IPADDR=198.51.100.1
-	kfblk_load_one kfi_tcp providers/tcp/kfi_tcp.ko &&
+	# shellcheck disable=SC2086 # KFI_TCP_PARAMS: words, one per parameter
+	kfblk_load_one kfi_tcp providers/tcp/kfi_tcp.ko ${KFI_TCP_PARAMS:-} &&
 	ip link add "$TCP_NETDEV" type dummy &&
 	ip addr add "$KFI_IPADDR/24" dev "$TCP_NETDEV" &&
 	ip link set "$TCP_NETDEV" up

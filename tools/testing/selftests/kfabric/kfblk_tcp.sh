@@ -6,7 +6,9 @@
 # dummy netdev, without Soft-RoCE), so kfi_getinfo()'s first entry there is
 # the tcp domain (the verbs provider, listed first by priority, cannot
 # resolve it).  The connections must be kfi_tcp's, then fio writes and
-# verifies (crc32c) at 4 KiB iodepth 32 and 128 KiB iodepth 1.
+# verifies (crc32c) at 4 KiB iodepth 32 and 128 KiB iodepth 1.  kfi_tcp
+# runs here with its work bound to the CPU that queued it (wq_unbound=0);
+# the other tcp scripts run it unbound, the default.
 # Standalone KTAP producer; run as root in the test VM.
 
 # shellcheck source=SCRIPTDIR/../../../../consumers/block/kfblk_test_lib.sh
@@ -15,7 +17,7 @@
 TCP_NETDEV=kfbt_tcp0
 KFI_IPADDR=198.51.100.1
 
-kt_plan 5
+kt_plan 6
 
 tcp_cleanup()
 {
@@ -34,7 +36,7 @@ tcp_netdev()
 
 mountpoint -q /sys/kernel/debug || mount -t debugfs debugfs /sys/kernel/debug
 if ! tcp_netdev || ! kfblk_load nr_queues=2 ||
-   ! kfblk_load_one kfi_tcp providers/tcp/kfi_tcp.ko; then
+   ! kfblk_load_one kfi_tcp providers/tcp/kfi_tcp.ko wq_unbound=0; then
 	kt_fail setup "cannot load the modules or add $TCP_NETDEV"
 	exit 1
 fi
@@ -51,6 +53,11 @@ over_tcp()
 	KFBLK_PROVIDER=tcp kfblk_on_provider
 }
 kt_check over_tcp over_tcp
+wq_bound()
+{
+	[ "$(cat /sys/module/kfi_tcp/parameters/wq_unbound)" = N ]
+}
+kt_check wq_bound wq_bound
 
 # fio_verify BS IODEPTH SIZE
 fio_verify()
