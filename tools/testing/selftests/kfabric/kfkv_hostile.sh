@@ -23,6 +23,12 @@
 # opcode, after the client's timeout, never); kfkv_test.ko (case
 # hostile_target) opens a handle on it: each operation must fail with an
 # error, within four of the handle's timeouts, and complete exactly once.
+# client.rma_past_end, rma_before and stale_key: the target answers a GET
+# by writing across the end or the start of the segment it was offered,
+# or (stale_key) into the segment of the GET it answered before; the
+# client's fabric must refuse the write (the module counts it), and
+# kfkv_test.ko (case hostile_rma) checks that the GET fails once and that
+# no byte it did not offer for it changed.
 #
 # Standalone KTAP producer; run as root in the test VM.
 
@@ -41,7 +47,7 @@ CASES=(connect frame fields range rma_key tag_reuse over_credits list_cookie
 HPORT=$((PORT + 1))
 TIMEOUT_MS=5000
 CLIENT_CASES=(unknown_tag never_sent dup_answer wrong_len wrong_op
-	late_answer silent)
+	late_answer silent rma_past_end rma_before stale_key)
 
 kt_plan $((1 + ${#CASES[@]} + ${#CLIENT_CASES[@]}))
 
@@ -128,10 +134,23 @@ hostile_case()
 	if [ $rc = 0 ]; then kt_ok "target.$c"; else kt_fail "target.$c"; fi
 }
 
+# rma_writes CASE: the hostile target's RMA writes, taken and refused by
+# the client's fabric, are what CASE plants (one refused; stale_key: the
+# right answer's write taken first).
+rma_writes()
+{
+	local p=/sys/module/kfkv_hostile/parameters landed refused want=0
+	landed=$(cat $p/rma_landed)
+	refused=$(cat $p/rma_refused)
+	[ "$1" = stale_key ] && want=1
+	echo "RMA writes taken $landed, refused $refused"
+	[ "$landed" = "$want" ] && [ "$refused" = 1 ]
+}
+
 # The kfkv client against a target misbehaving as CASE.
 client_case()
 {
-	local c=$1 rc=0 s tparams=() hparams=()
+	local c=$1 rc=0 s tcase=hostile_target tparams=() hparams=() out
 	mark "client-$c"
 	case $c in
 	dup_answer) tparams=(first_ok=1) ;;
@@ -139,19 +158,25 @@ client_case()
 		hparams=(late_ms=$((TIMEOUT_MS + 2000)))
 		tparams=(settle_ms=$((TIMEOUT_MS - 1000)))
 		;;
+	rma_*) tcase=hostile_rma ;;
+	stale_key) tcase=hostile_rma tparams=(first_ok=1) ;;
 	esac
 	if ! insmod "$HKO" role=target case="$c" ipaddr="$KFI_IPADDR" \
 		port="$HPORT" "${hparams[@]}"; then
 		kt_fail "client.$c" "hostile target did not start"
 		return
 	fi
-	insmod "$TKO" case=hostile_target ipaddr="$KFI_IPADDR" port="$HPORT" \
+	insmod "$TKO" case=$tcase ipaddr="$KFI_IPADDR" port="$HPORT" \
 		store=evil timeout_ms=$TIMEOUT_MS "${tparams[@]}" 2>/dev/null ||
 		rc=1
 	[ -d /sys/module/kfkv_test ] && rmmod kfkv_test
 	kt_diag "$(since "client-$c" | grep 'kfkv_test: *#' |
 		sed 's/^kfkv_test: *# *//')
 hostile target hits: $(cat /sys/module/kfkv_hostile/parameters/hits)"
+	if [ $tcase = hostile_rma ]; then
+		out=$(rma_writes "$c") || rc=1
+		kt_diag "$out"
+	fi
 	rmmod kfkv_hostile || rc=1
 	s=$(since "client-$c" | grep -E "$SPLATS" | head -5)
 	[ -n "$s" ] && kt_diag "$s" && rc=1

@@ -5,7 +5,13 @@
  * says.  The script opens a handle on it with modules/kfkv_test.ko
  * (case hostile_target) and checks that each operation fails with an
  * error within the handle's timeout, once, and that nothing hangs.
- * What this side did is left in a read-only module parameter.
+ *
+ * The rma_* and stale_key cases write by RMA where a GET did not offer:
+ * across either end of its segment, or into the segment of a GET already
+ * answered.  They send no answer: the fabric must refuse the write, and
+ * kfkv_test.ko (case hostile_rma) checks that the GET fails and that no
+ * byte it did not offer changed.  What this side did is left in
+ * read-only module parameters.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -30,6 +36,19 @@ static int ht_hits;
 module_param_named(hits, ht_hits, int, 0444);
 MODULE_PARM_DESC(hits, "requests that got the misbehaviour (read-only)");
 
+static int ht_rma_landed;
+module_param_named(rma_landed, ht_rma_landed, int, 0444);
+MODULE_PARM_DESC(rma_landed, "RMA writes the client's fabric took (read-only)");
+
+static int ht_rma_refused;
+module_param_named(rma_refused, ht_rma_refused, int, 0444);
+MODULE_PARM_DESC(rma_refused, "RMA writes it refused (read-only)");
+
+/* What the RMA cases write, and where a GET's first segment starts. */
+#define HT_RMA_BYTE	0xe7
+#define HT_RMA_MAX	SZ_16K
+#define HT_STRADDLE	8
+
 enum ht_mode {
 	HT_UNKNOWN_TAG,		/* the tag's index, but another full tag */
 	HT_NEVER_SENT,		/* the index of a slot not in flight */
@@ -38,6 +57,9 @@ enum ht_mode {
 	HT_WRONG_OP,		/* another opcode */
 	HT_LATE_ANSWER,		/* a right answer after the client gave up */
 	HT_SILENT,		/* no answer */
+	HT_RMA_PAST_END,	/* a write across the end of the segment */
+	HT_RMA_BEFORE,		/* a write across its start */
+	HT_STALE_KEY,		/* a right answer, then its segment again */
 };
 
 static const char * const ht_modes[] = {
@@ -48,6 +70,9 @@ static const char * const ht_modes[] = {
 	[HT_WRONG_OP] = "wrong_op",
 	[HT_LATE_ANSWER] = "late_answer",
 	[HT_SILENT] = "silent",
+	[HT_RMA_PAST_END] = "rma_past_end",
+	[HT_RMA_BEFORE] = "rma_before",
+	[HT_STALE_KEY] = "stale_key",
 };
 
 struct ht_conn;
@@ -78,9 +103,15 @@ static struct kfid_pep *ht_pep;
 /* Connections: added by the listener's handler, closed at unload. */
 static DEFINE_MUTEX(ht_lock);
 static struct ht_conn *ht_conns[HT_CONNS];
+/* The RMA cases' source of data, one write in flight at a time. */
+static u8 *ht_rma_buf;
+static struct kfi_context ht_rma_ctx;
+/* stale_key: the segment of the GET answered right. */
+static struct kw_seg ht_old_seg;
+static bool ht_have_old;
 
-/* Send answer @i of @s: a request of @op with @tag, not found. */
-static void ht_answer(struct ht_slot *s, int i, u8 op, u32 tag, u32 inl)
+static struct kw_rsp *ht_rsp(struct ht_slot *s, int i, u8 op, u16 status,
+			     u32 tag)
 {
 	struct kw_rsp *r = &s->rsp[i];
 
@@ -88,10 +119,73 @@ static void ht_answer(struct ht_slot *s, int i, u8 op, u32 tag, u32 inl)
 	r->magic = cpu_to_le32(KW_MAGIC_RSP);
 	r->version = KW_VERSION;
 	r->opcode = op;
-	r->status = cpu_to_le16(KW_NOENT);
+	r->status = cpu_to_le16(status);
 	r->tag = cpu_to_le32(tag);
+	return r;
+}
+
+/* Send answer @i of @s: a request of @op with @tag, not found. */
+static void ht_answer(struct ht_slot *s, int i, u8 op, u32 tag, u32 inl)
+{
+	struct kw_rsp *r = ht_rsp(s, i, op, KW_NOENT, tag);
+
 	r->inline_len = cpu_to_le32(inl);
 	kfi_send(s->conn->ep, r, sizeof(*r), NULL, &s->tx_ctx[i]);
+}
+
+static void ht_rma_write(struct ht_slot *s, u64 addr, u64 key, u64 len)
+{
+	kfi_write(s->conn->ep, ht_rma_buf, min_t(u64, len, HT_RMA_MAX), NULL,
+		  addr, key, &ht_rma_ctx);
+}
+
+/* A GET answered right: its segment filled, then OK. */
+static void ht_get_ok(struct ht_slot *s, u32 tag, const struct kw_seg *g)
+{
+	u64 len = le64_to_cpu(g->len);
+	struct kw_rsp *r = ht_rsp(s, 0, KW_GET, KW_OK, tag);
+
+	ht_rma_write(s, le64_to_cpu(g->addr), le64_to_cpu(g->key), len);
+	r->size = cpu_to_le64(len);
+	r->xfer = cpu_to_le64(len);
+	r->obj_version = cpu_to_le64(1);
+	kfi_send(s->conn->ep, r, sizeof(*r), NULL, &s->tx_ctx[0]);
+}
+
+/*
+ * The RMA cases, for a GET of @len bytes in @s with one segment (what the
+ * client offers for kfkv_test's GETs): write where it was not offered,
+ * answer nothing.  Any other request is answered NOENT.
+ */
+static void ht_rma_case(struct ht_slot *s, const struct kw_req *q, u32 len)
+{
+	u64 addr, key, seg_len;
+	struct kw_seg g;
+
+	memcpy(&g, s->msg + sizeof(*q), sizeof(g));
+	addr = le64_to_cpu(g.addr);
+	key = le64_to_cpu(g.key);
+	seg_len = le64_to_cpu(g.len);
+	if (len < sizeof(*q) + sizeof(g) || q->opcode != KW_GET ||
+	    q->nr_segs != 1 || seg_len > HT_RMA_MAX || seg_len < HT_STRADDLE) {
+		ht_answer(s, 0, q->opcode, le32_to_cpu(q->tag), 0);
+		return;
+	}
+	if (ht_mode == HT_RMA_PAST_END)
+		ht_rma_write(s, addr + seg_len - HT_STRADDLE, key,
+			     2 * HT_STRADDLE);
+	else if (ht_mode == HT_RMA_BEFORE)
+		ht_rma_write(s, addr - HT_STRADDLE, key, 2 * HT_STRADDLE);
+	else if (ht_have_old)
+		ht_rma_write(s, le64_to_cpu(ht_old_seg.addr),
+			     le64_to_cpu(ht_old_seg.key),
+			     le64_to_cpu(ht_old_seg.len));
+	else
+		ht_get_ok(s, le32_to_cpu(q->tag), &g);
+	if (ht_mode == HT_STALE_KEY && !ht_have_old) {
+		ht_old_seg = g;
+		ht_have_old = true;
+	}
 }
 
 static void ht_late_fn(struct work_struct *w)
@@ -116,6 +210,10 @@ static void ht_request(struct ht_slot *s, u32 len)
 	memcpy(&q, s->msg, sizeof(q));
 	tag = le32_to_cpu(q.tag);
 	ht_hits++;
+	if (ht_mode >= HT_RMA_PAST_END) {
+		ht_rma_case(s, &q, len);
+		return;
+	}
 	switch (ht_mode) {
 	case HT_UNKNOWN_TAG:
 		ht_answer(s, 0, q.opcode, tag ^ 0x10000, 0);
@@ -139,6 +237,7 @@ static void ht_request(struct ht_slot *s, u32 len)
 		schedule_delayed_work(&s->late, msecs_to_jiffies(ht_late_ms));
 		break;
 	case HT_SILENT:
+	default:
 		break;
 	}
 }
@@ -149,6 +248,13 @@ static void ht_cq_handler(struct kfid_cq *cq, const struct kfi_cq_entry *e,
 	struct ht_conn *c = arg;
 	struct ht_slot *s;
 
+	if (e->op_context == &ht_rma_ctx) {
+		if (!e->err)
+			ht_rma_landed++;
+		else if (e->err != -ECANCELED)
+			ht_rma_refused++;
+		return;
+	}
 	if (e->err || !(e->flags & KFI_RECV))
 		return;
 	s = container_of(e->op_context, struct ht_slot, rx_ctx);
@@ -266,9 +372,15 @@ int h_target_start(const char *name)
 	if (ret < 0)
 		return ret;
 	ht_mode = ret;
+	ht_rma_buf = kmalloc(HT_RMA_MAX, GFP_KERNEL);
+	if (!ht_rma_buf)
+		return -ENOMEM;
+	memset(ht_rma_buf, HT_RMA_BYTE, HT_RMA_MAX);
 	info = h_getinfo(h_port, KFI_SOURCE);
-	if (!info)
+	if (!info) {
+		h_target_stop();
 		return -ENODEV;
+	}
 	ret = kfi_fabric(&info->fabric_attr, &ht_fabric, NULL) ?:
 	      kfi_eq_open(ht_fabric, &ea, &ht_peq, NULL) ?:
 	      kfi_passive_ep(ht_fabric, info, &ht_pep, NULL) ?:
@@ -300,4 +412,6 @@ void h_target_stop(void)
 	ht_pep = NULL;
 	ht_peq = NULL;
 	ht_fabric = NULL;
+	kfree(ht_rma_buf);
+	ht_rma_buf = NULL;
 }

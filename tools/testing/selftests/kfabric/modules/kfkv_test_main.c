@@ -951,16 +951,15 @@ static void t_once_done(struct kfkv_op *op)
 }
 
 /*
- * A STAT through @h: its result, the error of a refused submit, or
- * -ETIMEDOUT if it did not complete within four of the handle's
+ * @o's operation through @h: its result, the error of a refused submit,
+ * or -ETIMEDOUT if it did not complete within four of the handle's
  * timeouts (the watchdog looks every quarter of one).
  */
-static int t_once_stat(struct kfkv_handle *h, struct t_once *o)
+static int t_once_run(struct kfkv_handle *h, struct t_once *o)
 {
 	int ret;
 
-	o->op = (struct kfkv_op){ .type = KFKV_STAT, .key = "ht",
-				  .key_len = 2, .done = t_once_done };
+	o->op.done = t_once_done;
 	init_completion(&o->done);
 	ret = kfkv_submit(h, &o->op);
 	if (ret)
@@ -969,6 +968,13 @@ static int t_once_stat(struct kfkv_handle *h, struct t_once *o)
 					 msecs_to_jiffies(4 * t_timeout_ms)))
 		return -ETIMEDOUT;
 	return o->op.result;
+}
+
+static int t_once_stat(struct kfkv_handle *h, struct t_once *o)
+{
+	o->op = (struct kfkv_op){ .type = KFKV_STAT, .key = "ht",
+				  .key_len = 2 };
+	return t_once_run(h, o);
 }
 
 /*
@@ -1012,6 +1018,159 @@ static int t_hostile_target(void)
 	return ret;
 }
 
+/* ---- hostile_rma: a target that writes where it was not offered ----- */
+
+/*
+ * A GET's buffer: its value starts T_RMA_HEAD bytes into the first of
+ * three pages and ends T_RMA_HEAD bytes into the last, so the client's
+ * registration covers part of both; the bytes around the value are the
+ * guard.
+ */
+#define T_RMA_PAGES	3
+#define T_RMA_HEAD	512
+#define T_RMA_LEN	(2 * PAGE_SIZE)
+#define T_RMA_GUARD	0x5a
+#define T_RMA_HOSTILE	0xe7	/* what kfkv_hostile.ko writes */
+
+struct t_rma_buf {
+	struct page *pages[T_RMA_PAGES];
+	struct bio_vec bv[T_RMA_PAGES];
+};
+
+static void t_rma_free(struct t_rma_buf *b)
+{
+	int i;
+
+	for (i = 0; i < T_RMA_PAGES; i++)
+		if (b->pages[i])
+			__free_page(b->pages[i]);
+}
+
+/* Every byte of @b the guard's, as the caller's own buffer would be. */
+static void t_rma_fill(struct t_rma_buf *b)
+{
+	int i;
+
+	for (i = 0; i < T_RMA_PAGES; i++)
+		memset(page_address(b->pages[i]), T_RMA_GUARD, PAGE_SIZE);
+}
+
+static int t_rma_alloc(struct t_rma_buf *b)
+{
+	int i;
+
+	for (i = 0; i < T_RMA_PAGES; i++) {
+		b->pages[i] = alloc_page(GFP_KERNEL);
+		if (!b->pages[i])
+			return -ENOMEM;
+		b->bv[i] = (struct bio_vec){ .bv_page = b->pages[i],
+					     .bv_len = PAGE_SIZE };
+	}
+	b->bv[0].bv_offset = T_RMA_HEAD;
+	b->bv[0].bv_len = PAGE_SIZE - T_RMA_HEAD;
+	b->bv[2].bv_len = T_RMA_HEAD;
+	t_rma_fill(b);
+	return 0;
+}
+
+/* Bytes of @b from @from to @to that are not @byte. */
+static int t_rma_count(const struct t_rma_buf *b, size_t from, size_t to,
+		       u8 byte)
+{
+	int n = 0;
+
+	for (; from < to; from++)
+		n += ((u8 *)page_address(b->pages[from / PAGE_SIZE]))
+			[from % PAGE_SIZE] != byte;
+	return n;
+}
+
+/* Guard bytes of @b that changed. */
+static int t_rma_guard_hit(const struct t_rma_buf *b)
+{
+	return t_rma_count(b, 0, T_RMA_HEAD, T_RMA_GUARD) +
+	       t_rma_count(b, T_RMA_HEAD + T_RMA_LEN, T_RMA_PAGES * PAGE_SIZE,
+			   T_RMA_GUARD);
+}
+
+static int t_once_get(struct kfkv_handle *h, struct t_once *o,
+		      const struct t_rma_buf *b)
+{
+	o->op = (struct kfkv_op){ .type = KFKV_GET, .key = "ht", .key_len = 2,
+				  .bvec = b->bv, .nr_bvec = T_RMA_PAGES,
+				  .len = T_RMA_LEN };
+	return t_once_run(h, o);
+}
+
+/*
+ * With first_ok (stale_key): the first GET is answered right and its
+ * buffer, done with, is the caller's again: nothing may reach it now.
+ */
+static int t_rma_first(struct kfkv_handle *h, struct t_once *o,
+		       struct t_rma_buf *a)
+{
+	size_t end = T_RMA_HEAD + T_RMA_LEN;
+	int r = t_once_get(h, o, a);
+
+	if (r || o->op.xfer != T_RMA_LEN ||
+	    t_rma_count(a, T_RMA_HEAD, end, T_RMA_HOSTILE) ||
+	    t_rma_guard_hit(a))
+		return T_FAIL(r ?: -EINVAL, "first GET: %llu bytes, %d guard bytes hit",
+			      o->op.xfer, t_rma_guard_hit(a));
+	t_rma_fill(a);
+	return 0;
+}
+
+/*
+ * hostile_rma: the store is kfkv_hostile.ko writing by RMA where a GET
+ * did not offer (kfkv_hostile.sh client.rma_*, client.stale_key).  The
+ * fabric must refuse the write: the GET fails, once, and no byte outside
+ * the value it offered changes, nor (first_ok) the first GET's buffer.
+ */
+static int t_hostile_rma(void)
+{
+	struct t_rma_buf *b = kcalloc(2, sizeof(*b), GFP_KERNEL);
+	struct t_once *o = kcalloc(2, sizeof(*o), GFP_KERNEL);
+	struct kfkv_handle *h = NULL;
+	int r = 0, calls, hit, old;
+
+	if (!b || !o || t_rma_alloc(&b[0]) || t_rma_alloc(&b[1])) {
+		r = -ENOMEM;
+		goto out;
+	}
+	r = t_open(t_store, 4, &h);
+	if (r) {
+		r = T_FAIL(r, "open on the hostile target");
+		goto out;
+	}
+	if (t_first_ok)
+		r = t_rma_first(h, &o[0], &b[0]);
+	if (r) {
+		kfkv_close(h);
+		goto out;
+	}
+	r = t_once_get(h, &o[1], &b[1]);
+	msleep(t_settle_ms);
+	calls = atomic_read(&o[1].calls);
+	kfkv_close(h);
+	hit = t_rma_guard_hit(&b[1]);
+	old = t_rma_count(&b[0], 0, T_RMA_PAGES * PAGE_SIZE, T_RMA_GUARD);
+	pr_info("# GET: %d after %d completions, %d guard bytes hit, %d bytes of the first buffer\n",
+		r, calls, hit, old);
+	if (r >= 0 || calls != 1 || hit || old)
+		r = T_FAIL(-EINVAL, "want one failed GET and nothing written");
+	else
+		r = 0;
+out:
+	if (b) {
+		t_rma_free(&b[0]);
+		t_rma_free(&b[1]);
+	}
+	kfree(b);
+	kfree(o);
+	return r;
+}
+
 static int t_dir_write(struct kfkv_handle *h)
 {
 	return t_dir(h, true);
@@ -1050,6 +1209,8 @@ static int __init kfkv_test_init(void)
 		ret = t_unauth();
 	else if (!strcmp(t_case, "hostile_target"))
 		ret = t_hostile_target();
+	else if (!strcmp(t_case, "hostile_rma"))
+		ret = t_hostile_rma();
 	for (i = 0; i < ARRAY_SIZE(cases); i++)
 		if (!strcmp(t_case, cases[i].name))
 			ret = t_with_handle(cases[i].fn);
