@@ -2,12 +2,13 @@
 /*
  * kfabric benchmarks: the tests over the kfi API.
  *
- * The mirror of bench_verbs.c through kfabric only: kfi_getinfo() for the
- * device, a passive endpoint and kfi_accept() for the server, kfi_connect()
- * for the client, one CQ per endpoint polled in softirq with a done
- * callback per operation, a long-lived local registration of each buffer
- * whose descriptor every post passes, and one remote registration mapped
- * at connect for the peer's RMA.  Queue sizes, inline size and poll context
+ * The mirror of bench_verbs.c through kfabric only (with prov=tcp, of
+ * bench_sock.c over kfi_tcp): kfi_getinfo() for the device, a passive
+ * endpoint and kfi_accept() for the server, kfi_connect() for the client,
+ * one CQ per endpoint polled in softirq with a done callback per
+ * operation, a long-lived local registration of each buffer whose
+ * descriptor every post passes, and one remote registration mapped at
+ * connect for the peer's RMA.  Queue sizes, inline size and poll context
  * are the baseline's, so the ratio of the two measures the library.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -21,6 +22,10 @@
 
 #define BK_CM_TIMEOUT_MS	5000
 #define BK_INLINE		64
+
+static char *bk_prov = "verbs";
+module_param_named(prov, bk_prov, charp, 0444);
+MODULE_PARM_DESC(prov, "provider to run over: verbs (the fabric suite) or tcp");
 
 struct bk_slot {
 	struct bench_slot s;	/* first: the harness allocates slot_size */
@@ -166,7 +171,7 @@ static struct kfi_info *bk_hints(const struct bench_conn *conn)
 	hints->tx_attr.inject_size = BK_INLINE;
 	hints->rx_attr.size = conn->side[BENCH_CLIENT].nr_rx + 8;
 	hints->rx_attr.iov_limit = 1;
-	strscpy(hints->fabric_attr.prov_name, "verbs",
+	strscpy(hints->fabric_attr.prov_name, bk_prov,
 		sizeof(hints->fabric_attr.prov_name));
 	return hints;
 }
