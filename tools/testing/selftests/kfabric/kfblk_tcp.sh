@@ -53,9 +53,25 @@ over_tcp()
 	KFBLK_PROVIDER=tcp kfblk_on_provider
 }
 kt_check over_tcp over_tcp
+# wq_bound: with wq_unbound=0 kfi_tcp's work goes to the per-CPU pool of
+# the CPU that queued it.  The workqueue_queue_work events of "kfi_tcp"
+# during a short read each name the pool's CPU; an unbound pool's is -1.
+T=/sys/kernel/tracing
+mountpoint -q "$T" || mount -t tracefs nodev "$T" 2>/dev/null ||
+	T=/sys/kernel/debug/tracing
 wq_bound()
 {
-	[ "$(cat /sys/module/kfi_tcp/parameters/wq_unbound)" = N ]
+	local ev=$T/events/workqueue/workqueue_queue_work n unbound
+	[ "$(cat /sys/module/kfi_tcp/parameters/wq_unbound)" = N ] &&
+	echo 'workqueue == "kfi_tcp"' >"$ev/filter" &&
+	echo >"$T/trace" && echo 1 >"$ev/enable" || return 1
+	dd if="$dev" of=/dev/null bs=4k count=256 iflag=direct 2>/dev/null
+	echo 0 >"$ev/enable"
+	echo 0 >"$ev/filter"
+	n=$(grep -c 'workqueue=kfi_tcp ' "$T/trace")
+	unbound=$(grep 'workqueue=kfi_tcp ' "$T/trace" | grep -c ' cpu=-1$')
+	echo "$n work items queued, $unbound of them to an unbound pool"
+	[ "$n" -gt 0 ] && [ "$unbound" = 0 ]
 }
 kt_check wq_bound wq_bound
 
