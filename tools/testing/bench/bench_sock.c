@@ -271,11 +271,11 @@ static u32 bs_tx_len(const struct bs_tx *t)
 
 /*
  * Send from the head of the ring until it is empty or the socket is
- * full.  Return: messages fully sent, or a negative errno.
+ * full.  Return: 1 if any byte went, 0 if none, or a negative errno.
  */
 static int bs_tx_some(struct bs_side *ss)
 {
-	int done = 0;
+	int moved = 0;
 
 	for (;;) {
 		struct msghdr msg = { .msg_flags = MSG_DONTWAIT };
@@ -297,7 +297,7 @@ static int bs_tx_some(struct bs_side *ss)
 		}
 		spin_unlock_irq(&ss->lock);
 		if (!more)
-			return done;
+			return moved;
 		total = bs_tx_len(t);
 		if (ss->sent < sizeof(t->hdr))
 			kv[n++] = (struct kvec){ (u8 *)&t->hdr + ss->sent,
@@ -313,12 +313,13 @@ static int bs_tx_some(struct bs_side *ss)
 			msg.msg_flags |= MSG_MORE;
 		ret = kernel_sendmsg(ss->sock, &msg, kv, n, total - ss->sent);
 		if (ret == -EAGAIN)
-			return done;
+			return moved;
 		if (ret <= 0)
 			return ret ?: -ECONNRESET;
 		ss->sent += ret;
+		moved = 1;
 		if (ss->sent < total)
-			return done;
+			return moved;
 		ss->sent = 0;
 		slot = t->slot;
 		spin_lock_irq(&ss->lock);
@@ -326,7 +327,6 @@ static int bs_tx_some(struct bs_side *ss)
 		spin_unlock_irq(&ss->lock);
 		if (slot)
 			bench_complete(slot, 0, total - sizeof(t->hdr), false);
-		done++;
 	}
 }
 
@@ -453,12 +453,12 @@ static u32 bs_rx_payload(u8 op, u32 len)
 
 /*
  * Receive until the socket is empty, or a message waits for a receive.
- * Return: messages fully received, or a negative errno.
+ * Return: 1 if any byte came, 0 if none, or a negative errno.
  */
 static int bs_rx_some(struct bs_side *ss)
 {
 	const u32 hl = sizeof(ss->rh);
-	int done = 0, ret;
+	int moved = 0, ret;
 
 	for (;;) {
 		u32 len = le32_to_cpu(ss->rh.len), want;
@@ -468,10 +468,11 @@ static int bs_rx_some(struct bs_side *ss)
 			ret = bs_recv_bytes(ss, (u8 *)&ss->rh + ss->rgot,
 					    hl - ss->rgot);
 			if (ret <= 0)
-				return ret ?: done;
+				return ret ?: moved;
 			ss->rgot += ret;
+			moved = 1;
 			if (ss->rgot < hl)
-				return done;
+				return moved;
 			bs_got_credits(ss, le32_to_cpu(ss->rh.credits));
 			continue;
 		}
@@ -479,7 +480,7 @@ static int bs_rx_some(struct bs_side *ss)
 		if (ss->rgot == hl) {
 			ret = bs_rx_check(ss, op, len);
 			if (ret <= 0)
-				return ret ?: done;
+				return ret ?: moved;
 		}
 		if (ss->rgot < hl + want) {
 			u32 off = ss->rgot - hl;
@@ -487,16 +488,16 @@ static int bs_rx_some(struct bs_side *ss)
 			ret = bs_recv_bytes(ss, (u8 *)bench_rx_buf(ss->bs) + off,
 					    want - off);
 			if (ret <= 0)
-				return ret ?: done;
+				return ret ?: moved;
 			ss->rgot += ret;
+			moved = 1;
 			if (ss->rgot < hl + want)
-				return done;
+				return moved;
 		}
 		ss->rgot = 0;
 		ret = bs_rx_done(ss, op, len, le32_to_cpu(ss->rh.id));
 		if (ret)
 			return ret;
-		done++;
 	}
 }
 
