@@ -44,7 +44,7 @@ static int ht_rma_refused;
 module_param_named(rma_refused, ht_rma_refused, int, 0444);
 MODULE_PARM_DESC(rma_refused, "RMA writes it refused (read-only)");
 
-/* What the RMA cases write, and where a GET's first segment starts. */
+/* What the RMA cases write, at most how much, and how far across an end. */
 #define HT_RMA_BYTE	0xe7
 #define HT_RMA_MAX	SZ_16K
 #define HT_STRADDLE	8
