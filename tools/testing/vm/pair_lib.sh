@@ -14,11 +14,16 @@
 #   node_pause / node_resume NODE   stop / continue the guest's CPUs
 #   node_done NODE ID           true once a node_start command ended
 #   link_cut SECONDS            both ends down that long, then up
+#   node_reboot NODE            hard reset (power cycle) and wait until the
+#                               guest's agent is back; its RAM is lost, the
+#                               results dir (a host directory) is not
+#   node_boot_id NODE           the guest's boot id (changes with each boot)
 #
 # A command that does not end within $KFI_NODE_CMD_TIMEOUT seconds (default
 # 600), or whose guest dies, returns 124.
 
 : "${KFI_NODE_CMD_TIMEOUT:=600}"
+: "${KFI_NODE_BOOT_TIMEOUT:=900}"
 KFI_NODE_SEQ=0
 
 node_var()
@@ -125,4 +130,41 @@ link_cut()
 	link_set a off && link_set b off || return 1
 	sleep "$1"
 	link_set a on && link_set b on
+}
+
+node_boot_id()
+{
+	node_run "$1" 'cat /proc/sys/kernel/random/boot_id'
+}
+
+# node_reboot NODE: pull the power and plug it in again.  QEMU runs with
+# -no-reboot (a guest that panics ends the run), so the reset is allowed
+# only for this one reboot.  The guest boots the same kernel, sets up its
+# link and Soft-RoCE and starts its agent again; commands that were
+# running in it are lost (their node_wait returns 124 at its timeout).
+node_reboot()
+{
+	local out pid deadline rc=0
+	out=$(node_var "$1" OUT) || return 1
+	pid=$(node_var "$1" PID) || return 1
+	rm -f "$out/.vm/chan/ready"
+	node_qmp "$1" '{"execute":"set-action","arguments":{"reboot":"reset"}}' \
+		>/dev/null || return 1
+	node_qmp "$1" '{"execute":"system_reset"}' >/dev/null || return 1
+	deadline=$((SECONDS + KFI_NODE_BOOT_TIMEOUT))
+	until [ -e "$out/.vm/chan/ready" ]; do
+		if ! kill -0 "$pid" 2>/dev/null; then
+			echo "pair_lib: node $1 is gone" >&2
+			return 124
+		fi
+		if [ $SECONDS -ge $deadline ]; then
+			echo "pair_lib: node $1 not back after $KFI_NODE_BOOT_TIMEOUT s" >&2
+			rc=124
+			break
+		fi
+		sleep 0.5
+	done
+	node_qmp "$1" '{"execute":"set-action","arguments":{"reboot":"shutdown"}}' \
+		>/dev/null || rc=1
+	return $rc
 }

@@ -1,0 +1,171 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# kfblk when the target's machine dies: node b exports a disk whose backing
+# store is a file on the host (a loop device on node b's results dir, a
+# 9p share, so it outlives node b's RAM), node a maps it, and fio writes at
+# random and verifies every block (crc32c, iodepth 32).  While the writes
+# run, node b is reset (power pulled and plugged in again: QMP
+# system_reset); it boots, and the target is loaded and the disk exported
+# again as an administrator's boot scripts would.  The client's keep-alive
+# finds the silence, its session reconnects every second until the export
+# is back, the I/O that was in flight and queued is sent again, and fio
+# ends with every block verified: each write acknowledged before the reset
+# reached the host's file, and none after it was lost.  The time from the
+# reset to the client's "resuming I/O" is reported (a measurement).  A
+# two-node test run on the host through pair_lib.sh; standalone KTAP
+# producer.  KFBLK_PAIR_PROVIDER=tcp runs it over the tcp provider.
+
+top=$(cd "$(dirname "$(readlink -f "$0")")/../../../../.." && pwd)
+# shellcheck source=SCRIPTDIR/../../../../../consumers/block/kfblk_test_lib.sh
+. "$top/consumers/block/kfblk_test_lib.sh"
+# shellcheck source=SCRIPTDIR/../../../vm/pair_lib.sh
+. "$top/tools/testing/vm/pair_lib.sh"
+
+provider=${KFBLK_PAIR_PROVIDER:-verbs}
+case $provider in
+verbs|tcp) ;;
+*)	echo "kfblk_reboot: KFBLK_PAIR_PROVIDER must be verbs or tcp" >&2; exit 2 ;;
+esac
+lib="KFBLK_PROVIDER=$provider; . '$top/consumers/block/kfblk_test_lib.sh'"
+port=$KFBLK_PORT
+# The backing file, as the host and node b see it.
+img=$KFI_NODE_B_OUT/reboot.img
+img_b=\$KFI_OUT/reboot.img
+
+cleanup()
+{
+	node_run a "$lib
+		[ -d /sys/kernel/config/kfblk ] && \$KFBLKCTL unmap --all
+		for m in kfblk kfblk_target kfi_verbs kfi_tcp kfabric; do
+			[ -d /sys/module/\$m ] && rmmod \$m
+		done; true" >/dev/null 2>&1
+	node_run b "$lib
+		[ -d /sys/kernel/config/kfblk_target ] && \$KFBLKCTL unexport --all
+		losetup -j $img_b -O NAME -n | xargs -r -n 1 losetup -d
+		for m in kfblk kfblk_target kfi_verbs kfi_tcp kfabric; do
+			[ -d /sys/module/\$m ] && rmmod \$m
+		done; true" >/dev/null 2>&1
+	rm -f "$img"
+}
+
+# export_b: on node b, the loop device on the host's file, exported.
+export_b()
+{
+	node_run b "$lib
+		kfblk_load || exit 1
+		modprobe loop 2>/dev/null
+		loop=\$(losetup -f --show $img_b) || exit 1
+		\$KFBLKCTL export boot \$loop \$KFI_IPADDR $port"
+}
+
+kt_plan 3
+trap cleanup EXIT
+
+rm -f "$img"
+truncate -s 64M "$img"
+if ! out=$(export_b 2>&1); then
+	kt_diag "$out"
+	kt_fail setup "node b: cannot export"
+	exit 1
+fi
+# Reconnect for as long as a boot may take under emulation.
+if ! dev=$(node_run a "$lib
+	kfblk_load nr_queues=1 ctrl_loss_tmo=900 reconnect_delay_ms=1000 \
+		keepalive_ms=1000 keepalive_misses=3 || exit 1
+	\$KFBLKCTL map $KFI_NODE_B_IP $port boot m_boot" 2>&1) ||
+   [[ ! $dev =~ ^/dev/kfblk[0-9]+$ ]]; then
+	kt_diag "$dev"
+	kt_fail setup "node a: cannot map node b's export"
+	exit 1
+fi
+sysfs=/sys/block/${dev#/dev/}/kfblk
+kt_ok setup
+kt_diag "node a $dev -> node b $KFI_NODE_B_IP port $port export boot (a file on the host), over $provider"
+
+# What node b's kernel log said since this test began, checked before the
+# reset wipes it; the suite checks the log of the new boot afterwards.
+log_b_clean()
+{
+	node_run b ". '$top/tools/testing/selftests/kfabric/kfabric_modules.sh'
+		KFI_MARK_x='kfi-pair: mark kfblk_reboot'
+		log=\$(kfi_kmsg_since x) || { echo 'mark not in the log'; exit 1; }
+		out=\$(kfi_splats <<<\"\$log\" | head -n 20)
+		[ -z \"\$out\" ] || { echo \"\$out\"; exit 1; }"
+}
+
+# The pause the reset caused, from node a's log: from the mark written as
+# node b was reset to "resuming I/O".
+pause_a()
+{
+	node_run a "dmesg | sed -n '/kfi-pair: reset\$/,\$p' |
+		grep -E 'kfi-pair|reconnect attempt [0-9]+ of|resuming I/O|down:' |
+		awk '{ t = substr(\$0, 2, index(\$0, \"]\") - 2) + 0 }
+		     /kfi-pair/ { t0 = t; next }
+		     /reconnect attempt/ { last = \$0; n++; next }
+		     { print }
+		     /resuming I\/O/ && !p { p = t - t0 }
+		     END { if (n) print n \" reconnect attempts; the last: \" last
+			   if (p) printf \"I/O paused %.1f s from the reset to the reconnect\\n\", p
+			   else print \"no reconnect\" }'"
+}
+
+target_reset()
+{
+	local id writes before after rc=0 t0 out
+	before=$(node_run a "cat $sysfs/reconnects") || return 1
+	writes=$(node_run a "awk '{print \$5}' /sys/block/${dev#/dev/}/stat")
+	id=$(node_start a "fio --name=boot --filename=$dev --direct=1 \
+		--ioengine=libaio --rw=randwrite --bs=4k --iodepth=32 \
+		--size=32M --verify=crc32c --do_verify=1 --verify_fatal=1 \
+		--verify_backlog=0 --verify_state_save=0 \
+		--output-format=terse --terse-version=3 >/tmp/boot.out 2>&1
+		rc=\$? errs=\$(tail -n 1 /tmp/boot.out | cut -d';' -f5)
+		[ \$rc = 0 ] && [ \"\$errs\" = 0 ] &&
+			{ echo 'fio: every block written and verified'; exit 0; }
+		tail -n 5 /tmp/boot.out
+		exit 1")
+	# Reset once writes have completed: some are acknowledged, more in flight.
+	for _ in $(seq 100); do
+		[ "$(node_run a "awk '{print \$5}' /sys/block/${dev#/dev/}/stat")" -gt $((writes + 256)) ] && break
+		sleep 0.5
+	done
+	if node_done a "$id"; then
+		echo "fio ended before node b was reset"
+		node_wait a "$id"
+		return 1
+	fi
+	out=$(log_b_clean) || { echo "node b's log before the reset: $out"; rc=1; }
+	node_run a "echo 'kfi-pair: reset' >/dev/kmsg" >/dev/null
+	t0=$SECONDS
+	node_reboot b || { echo "node b did not come back"; return 1; }
+	echo "node b reset and booted again in $((SECONDS - t0)) s"
+	if ! out=$(export_b 2>&1); then
+		echo "node b: cannot export again: $out"
+		return 1
+	fi
+	echo "exported again $((SECONDS - t0)) s after the reset"
+	node_wait a "$id" || rc=1
+	after=$(node_run a "cat $sysfs/reconnects; cat $sysfs/state")
+	pause_a
+	echo "reconnects before $before, after: ${after//$'\n'/, state }"
+	[ $rc = 0 ] && [ "${after#*$'\n'}" = live ] &&
+		[ "${after%%$'\n'*}" -gt "$before" ]
+}
+
+if out=$(target_reset 2>&1); then
+	kt_diag "$out"
+	kt_ok target_reset.fio_verify
+else
+	kt_diag "$out"
+	kt_fail target_reset.fio_verify
+fi
+
+teardown()
+{
+	node_run a "$lib; \$KFBLKCTL unmap m_boot" &&
+	node_run b "$lib; \$KFBLKCTL unexport boot &&
+		losetup -j $img_b -O NAME -n | xargs -r -n 1 losetup -d"
+}
+kt_check teardown teardown
+kt_exit
