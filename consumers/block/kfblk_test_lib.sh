@@ -128,15 +128,20 @@ kfblk_load()
 	kfblk_load_one kfblk consumers/block/kfblk.ko "$@"
 }
 
-# kfkv_load: load kfabric, the verbs provider and both kfkv modules
-# (those not loaded yet), with configfs mounted; kfblk_unload unloads them.
+# kfkv_load: load kfabric, the provider (as kfblk_load: KFBLK_PROVIDER)
+# and both kfkv modules (those not loaded yet), with configfs mounted;
+# kfblk_unload unloads them.
 kfkv_load()
 {
 	modprobe -a configfs rdma_cm ib_core 2>/dev/null
 	mountpoint -q /sys/kernel/config ||
 		mount -t configfs configfs /sys/kernel/config
 	kfblk_load_one kfabric kfabric/kfabric.ko &&
-	kfblk_load_one kfi_verbs providers/verbs/kfi_verbs.ko &&
+	if [ "${KFBLK_PROVIDER:-verbs}" = tcp ]; then
+		kfblk_load_one kfi_tcp providers/tcp/kfi_tcp.ko
+	else
+		kfblk_load_one kfi_verbs providers/verbs/kfi_verbs.ko
+	fi &&
 	kfblk_load_one kfkv_target consumers/kv/kfkv_target.ko &&
 	kfblk_load_one kfkv consumers/kv/kfkv.ko
 }

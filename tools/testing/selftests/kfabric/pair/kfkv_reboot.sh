@@ -1,0 +1,187 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# kfkv's durable puts when the target's machine dies: node b serves a dir
+# store on an ext4 file system whose disk is a file on the host (a loop
+# device on node b's results dir, a 9p share, so it outlives node b's
+# RAM); node a attaches the store as /dev/kfkv/kvb and the kfkv tool puts
+# objects of 0 B to 1 MiB with -d (acknowledged only once on stable
+# storage), one of them twice.  Right after the last put, while ext4 still
+# holds unsynced data in RAM, node b is reset (power pulled and plugged in
+# again: QMP system_reset).  It boots, mounts the file system (the journal
+# replays) and serves the store again, as its boot scripts would; node a
+# attaches again, and every object must come back whole (sha256), at its
+# last version, and listed.  The kfkv client has no reconnect of its own
+# yet (Documentation/kfabric/kfkv.rst): the test attaches again by hand.
+# A two-node test run on the host through pair_lib.sh; standalone KTAP
+# producer.  KFBLK_PAIR_PROVIDER=tcp runs it over the tcp provider.
+
+top=$(cd "$(dirname "$(readlink -f "$0")")/../../../../.." && pwd)
+# shellcheck source=SCRIPTDIR/../../../../../consumers/block/kfblk_test_lib.sh
+. "$top/consumers/block/kfblk_test_lib.sh"
+# shellcheck source=SCRIPTDIR/../../../vm/pair_lib.sh
+. "$top/tools/testing/vm/pair_lib.sh"
+
+provider=${KFBLK_PAIR_PROVIDER:-verbs}
+case $provider in
+verbs|tcp) ;;
+*)	echo "kfkv_reboot: KFBLK_PAIR_PROVIDER must be verbs or tcp" >&2; exit 2 ;;
+esac
+lib="KFBLK_PROVIDER=$provider; . '$top/consumers/block/kfblk_test_lib.sh'"
+port=4797
+tcfs=/sys/kernel/config/kfkv_target/kvboot
+ccfs=/sys/kernel/config/kfkv/kvb
+kfkv=$top/tools/kfkv/kfkv
+# The file system's disk, as the host and node b see it; its mount point.
+img=$KFI_NODE_B_OUT/kv.img
+img_b=\$KFI_OUT/kv.img
+mnt=/tmp/kvboot
+# Object sizes: empty, one byte, around a page, 64 KiB, 1 MiB.
+sizes="0 1 4095 4096 65536 1048576"
+
+cleanup()
+{
+	node_run a "$lib
+		[ -d $ccfs ] && { echo 0 >$ccfs/enable; rmdir $ccfs; }
+		for m in kfkv kfkv_target kfi_verbs kfi_tcp kfabric; do
+			[ -d /sys/module/\$m ] && rmmod \$m
+		done; rm -rf /tmp/kvobj; true" >/dev/null 2>&1
+	node_run b "$lib
+		[ -d $tcfs ] && { echo 0 >$tcfs/enable; rmdir $tcfs; }
+		mountpoint -q $mnt && umount $mnt
+		losetup -j $img_b -O NAME -n | xargs -r -n 1 losetup -d
+		for m in kfkv kfkv_target kfi_verbs kfi_tcp kfabric; do
+			[ -d /sys/module/\$m ] && rmmod \$m
+		done; true" >/dev/null 2>&1
+	rm -f "$img"
+}
+
+# serve_b [mkfs]: on node b, the file system on the host's file mounted
+# (made first with mkfs) and its objects/ directory served as kvboot.
+serve_b()
+{
+	node_run b "$lib
+		modprobe -a loop ext4 2>/dev/null
+		kfkv_load || exit 1
+		loop=\$(losetup -f --show $img_b) || exit 1
+		if [ '${1:-}' = mkfs ]; then
+			mkfs.ext4 -q -F \$loop || exit 1
+		fi
+		mkdir -p $mnt && mount \$loop $mnt && mkdir -p $mnt/objects &&
+		mkdir $tcfs && echo dir >$tcfs/backend &&
+		echo $mnt/objects >$tcfs/path && echo 2048 >$tcfs/max_value_kb &&
+		echo \$KFI_IPADDR >$tcfs/addr && echo $port >$tcfs/port &&
+		echo 1 >$tcfs/enable"
+}
+
+# attach_a: on node a, the store as /dev/kfkv/kvb.
+attach_a()
+{
+	node_run a "$lib
+		kfkv_load || exit 1
+		[ -d $ccfs ] || mkdir $ccfs || exit 1
+		echo 0 >$ccfs/enable &&
+		echo $KFI_NODE_B_IP >$ccfs/addr && echo $port >$ccfs/port &&
+		echo kvboot >$ccfs/store && echo 1 >$ccfs/enable &&
+		[ -c /dev/kfkv/kvb ]"
+}
+
+kt_plan 3
+trap cleanup EXIT
+
+rm -f "$img"
+truncate -s 64M "$img"
+if ! out=$(serve_b mkfs 2>&1); then
+	kt_diag "$out"
+	kt_fail setup "node b: cannot serve the dir store"
+	exit 1
+fi
+if ! out=$(attach_a 2>&1); then
+	kt_diag "$out"
+	kt_fail setup "node a: cannot attach node b's store"
+	exit 1
+fi
+kt_ok setup
+kt_diag "node a /dev/kfkv/kvb -> node b $KFI_NODE_B_IP port $port store kvboot (ext4 on a file on the host), over $provider"
+
+# puts_a: on node a, one durable put per size and a key put twice (its
+# first value replaced); what each key must hold, its checksum in
+# /tmp/kvobj/sums and its size and version in /tmp/kvobj/stats.
+puts_a()
+{
+	node_run a "rm -rf /tmp/kvobj && mkdir /tmp/kvobj && cd /tmp/kvobj || exit 1
+		for s in $sizes; do
+			head -c \$s /dev/urandom >obj-\$s &&
+			$kfkv kvb put -d obj-\$s obj-\$s || exit 1
+		done
+		head -c 5000 /dev/urandom >twice.1 && head -c 3000 /dev/urandom >twice &&
+		$kfkv kvb put -d twice twice.1 && $kfkv kvb put -d twice twice || exit 1
+		rm twice.1 && sha256sum obj-* twice >sums &&
+		for k in obj-* twice; do
+			echo \"\$k \$($kfkv kvb stat \$k)\"
+		done >stats"
+}
+
+# check_a: on node a, every key read back whole, at the size and version
+# it had, and listed.
+check_a()
+{
+	node_run a "cd /tmp/kvobj || exit 1
+		rc=0
+		for k in \$(awk '{print \$2}' sums); do
+			$kfkv kvb get \$k got.\$k || { echo \"get \$k failed\"; rc=1; }
+			st=\"\$k \$($kfkv kvb stat \$k)\"
+			grep -qxF \"\$st\" stats ||
+				{ echo \"now \$st; before: \$(grep \"^\$k \" stats)\"; rc=1; }
+		done
+		sed 's/  /  got./' sums | sha256sum -c --quiet || rc=1
+		listed=\$($kfkv kvb ls | sort | tr '\\n' ' ')
+		want=\$(awk '{print \$2}' sums | sort | tr '\\n' ' ')
+		[ \"\$listed\" = \"\$want\" ] ||
+			{ echo \"listed: \$listed; put: \$want\"; rc=1; }
+		[ \$rc = 0 ] &&
+			echo \"\$(wc -l <sums) objects read back whole, at their versions, and listed\"
+		exit \$rc"
+}
+
+# The same check as the suite's, of node b's log before the reset wipes it.
+log_b_clean()
+{
+	node_run b ". '$top/tools/testing/selftests/kfabric/kfabric_modules.sh'
+		KFI_MARK_x='kfi-pair: mark kfkv_reboot'
+		log=\$(kfi_kmsg_since x) || { echo 'mark not in the log'; exit 1; }
+		out=\$(kfi_splats <<<\"\$log\" | head -n 20)
+		[ -z \"\$out\" ] || { echo \"\$out\"; exit 1; }"
+}
+
+target_reset()
+{
+	local out rc=0 t0
+	out=$(log_b_clean) || { echo "node b's log before the puts: $out"; rc=1; }
+	out=$(puts_a 2>&1) || { echo "puts: $out"; return 1; }
+	t0=$SECONDS
+	node_reboot b || { echo "node b did not come back"; return 1; }
+	echo "node b reset right after the last put; booted again in $((SECONDS - t0)) s"
+	out=$(serve_b 2>&1) || { echo "node b: cannot serve again: $out"; return 1; }
+	node_run b "dmesg | grep -E 'EXT4-fs .*(recovery|mounted)'"
+	out=$(attach_a 2>&1) || { echo "node a: cannot attach again: $out"; return 1; }
+	check_a || rc=1
+	return $rc
+}
+
+if out=$(target_reset 2>&1); then
+	kt_diag "$out"
+	kt_ok durable_puts.survive_reset
+else
+	kt_diag "$out"
+	kt_fail durable_puts.survive_reset
+fi
+
+teardown()
+{
+	node_run a "echo 0 >$ccfs/enable && rmdir $ccfs && rm -rf /tmp/kvobj" &&
+	node_run b "echo 0 >$tcfs/enable && rmdir $tcfs && umount $mnt &&
+		losetup -j $img_b -O NAME -n | xargs -r -n 1 losetup -d"
+}
+kt_check teardown teardown
+kt_exit
