@@ -113,11 +113,12 @@ pause_a()
 target_reset()
 {
 	local id writes before after rc=0 t0 out
+	out=$(log_b_clean) || { echo "node b's log before the reset: $out"; rc=1; }
 	before=$(node_run a "cat $sysfs/reconnects") || return 1
 	writes=$(node_run a "awk '{print \$5}' /sys/block/${dev#/dev/}/stat")
 	id=$(node_start a "fio --name=boot --filename=$dev --direct=1 \
 		--ioengine=libaio --rw=randwrite --bs=4k --iodepth=32 \
-		--size=32M --verify=crc32c --do_verify=1 --verify_fatal=1 \
+		--size=48M --verify=crc32c --do_verify=1 --verify_fatal=1 \
 		--verify_backlog=0 --verify_state_save=0 \
 		--output-format=terse --terse-version=3 >/tmp/boot.out 2>&1
 		rc=\$? errs=\$(tail -n 1 /tmp/boot.out | cut -d';' -f5)
@@ -135,7 +136,6 @@ target_reset()
 		node_wait a "$id"
 		return 1
 	fi
-	out=$(log_b_clean) || { echo "node b's log before the reset: $out"; rc=1; }
 	node_run a "echo 'kfi-pair: reset' >/dev/kmsg" >/dev/null
 	t0=$SECONDS
 	node_reboot b || { echo "node b did not come back"; return 1; }
