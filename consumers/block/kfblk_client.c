@@ -965,8 +965,33 @@ static ssize_t queue_depth_show(struct device *d,
 }
 static DEVICE_ATTR_RO(queue_depth);
 
+/*
+ * Writing 1 drops the disk's connections and builds them again, as a lost
+ * connection would (nvme's reset_controller): I/O in flight is requeued
+ * and resumes once the session reconnects.  Only a live disk that
+ * reconnects (ctrl_loss_tmo not 0) can be reset.
+ */
+static ssize_t reset_store(struct device *d, struct device_attribute *attr,
+			   const char *buf, size_t count)
+{
+	struct kfblk_dev *dev = kfblk_disk_dev(d);
+	bool on;
+
+	if (kstrtobool(buf, &on) || !on)
+		return -EINVAL;
+	if (!kfblk_ctrl_loss_tmo_of(dev))
+		return -EOPNOTSUPP;
+	if (READ_ONCE(dev->state) != KFBLK_DEV_LIVE ||
+	    kfi_sess_path_state(dev->path) != KFI_SESS_LIVE)
+		return -EBUSY;
+	kfi_sess_path_down(dev->path, "reset by request");
+	return count;
+}
+static DEVICE_ATTR_WO(reset);
+
 static struct attribute *kfblk_disk_attrs[] = {
 	&dev_attr_state.attr,
+	&dev_attr_reset.attr,
 	&dev_attr_target.attr,
 	&dev_attr_reconnects.attr,
 	&dev_attr_keepalives.attr,

@@ -67,6 +67,21 @@ kt_check()
 	fi
 }
 
+# kt_measure NAME COMMAND...: kt_check, with COMMAND's output (what was
+# measured) reported whether it passes or not.
+kt_measure()
+{
+	local name=$1 out
+	shift
+	if out=$("$@" 2>&1); then
+		kt_diag "$out"
+		kt_ok "$name"
+	else
+		kt_diag "$out"
+		kt_fail "$name"
+	fi
+}
+
 # kt_call NAME FUNCTION: FUNCTION in this shell (so it may load modules
 # and set variables), its output as diagnostics when it fails.
 kt_call()

@@ -9,8 +9,10 @@
 # Soft-RoCE's own retransmissions last, so the connection is lost for
 # sure); the client's keep-alive (1 s, 3 misses) notices the silence, its
 # session reconnects, the I/O in flight and queued is
-# sent again, and fio ends with every block verified.  Last, an unmap
-# while the client is reconnecting.  The pause each outage caused is
+# sent again, and fio ends with every block verified.  Then an unmap
+# while the client is reconnecting; a disk whose fail-fast time passes
+# with the link down (its I/O fails with EIO, and works again without a
+# remap once the link is back); a lost RTU.  The pause each outage caused is
 # reported (a measurement, not a pass mark).  A two-node test: it runs on
 # the host, driving both guests of tools/testing/vm/pair through
 # pair_lib.sh.  Standalone KTAP producer.
@@ -50,7 +52,7 @@ cleanup()
 		done; true" >/dev/null 2>&1
 }
 
-kt_plan 7
+kt_plan 8
 trap cleanup EXIT
 
 # The export on node b, on its own address on the link; the map on node a.
@@ -170,21 +172,6 @@ link_cut_fio()
 		{ [ "$min" = 0 ] || [ "$ka" -gt 0 ]; }
 }
 
-# kt_measure NAME COMMAND...: kt_check, with COMMAND's output (what was
-# measured) reported whether it passes or not.
-kt_measure()
-{
-	local name=$1 out
-	shift
-	if out=$("$@" 2>&1); then
-		kt_diag "$out"
-		kt_ok "$name"
-	else
-		kt_diag "$out"
-		kt_fail "$name"
-	fi
-}
-
 # 3 s: the outage may be ridden out by the transport's own retries (no
 # reconnect) or not; either way no I/O may fail.
 cut3()
@@ -224,6 +211,51 @@ unmap_reconnecting()
 	dev=$(node_run a "$lib; \$KFBLKCTL map $KFI_NODE_B_IP $port pair m_pair")
 }
 kt_check unmap_while_reconnecting unmap_reconnecting
+
+# Past the fail-fast time: a second disk on the export, mapped with
+# fast_io_fail_tmo=3; the cable pulled for 20 s under a direct write.
+# Keep-alive finds the silence, and 3 s later, the link still down, the
+# write fails with EIO and so does a new one; once the link is back the
+# disk reconnects by itself and a new write succeeds and reads back, with
+# no remap.
+fast_fail()
+{
+	local d2 id rc=0 out t0
+	d2=$(node_run a "$lib; p=/sys/module/kfblk/parameters/fast_io_fail_tmo
+		echo 3 >\$p && \$KFBLKCTL map $KFI_NODE_B_IP $port pair m_ff
+		r=\$?; echo -1 >\$p; exit \$r") || { echo "map: $d2"; return 1; }
+	link_set a off && link_set b off || return 1
+	t0=$SECONDS
+	id=$(node_start a "dd if=/dev/zero of=$d2 bs=4k count=1 oflag=direct 2>&1")
+	for _ in $(seq 60); do
+		node_done a "$id" && break
+		sleep 0.5
+	done
+	if node_done a "$id"; then
+		out=$(node_wait a "$id") && { echo "the write succeeded, link down"; rc=1; }
+		echo "the write ended $((SECONDS - t0)) s into the outage: ${out##*: }"
+		[[ $out == *"Input/output error"* ]] || rc=1
+		out=$(node_run a "dd if=$d2 of=/dev/null bs=4k count=1 iflag=direct 2>&1") &&
+			{ echo "a new read succeeded, link down"; rc=1; }
+	else
+		echo "the write still waits 30 s into the outage"
+		rc=1
+	fi
+	sleep $((20 - (SECONDS - t0) > 0 ? 20 - (SECONDS - t0) : 0))
+	link_set a on && link_set b on || return 1
+	out=$(node_run a "for i in \$(seq 120); do
+			[ \$(cat /sys/block/${d2#/dev/}/kfblk/state) = live ] && break
+			sleep 0.5
+		done
+		head -c 4096 /dev/urandom >/tmp/ff.blk &&
+		dd if=/tmp/ff.blk of=$d2 bs=4k count=1 oflag=direct status=none &&
+		cmp <(dd if=$d2 bs=4k count=1 iflag=direct status=none) /tmp/ff.blk &&
+		cat /sys/block/${d2#/dev/}/kfblk/state") || { echo "after the link returned: $out"; rc=1; }
+	echo "after the link returned: state $out, a new write read back"
+	node_run a "$lib; \$KFBLKCTL unmap m_ff" || rc=1
+	return $rc
+}
+kt_measure link_down_past_fast_fail fast_fail
 
 # A lost RTU (the connection manager's last handshake message, which tells
 # the target the client has the connection up): the target's QP can

@@ -153,13 +153,7 @@ target_reset()
 		[ "${after%%$'\n'*}" -gt "$before" ]
 }
 
-if out=$(target_reset 2>&1); then
-	kt_diag "$out"
-	kt_ok target_reset.fio_verify
-else
-	kt_diag "$out"
-	kt_fail target_reset.fio_verify
-fi
+kt_measure target_reset.fio_verify target_reset
 
 teardown()
 {

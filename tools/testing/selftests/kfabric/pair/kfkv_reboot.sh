@@ -169,13 +169,7 @@ target_reset()
 	return $rc
 }
 
-if out=$(target_reset 2>&1); then
-	kt_diag "$out"
-	kt_ok durable_puts.survive_reset
-else
-	kt_diag "$out"
-	kt_fail durable_puts.survive_reset
-fi
+kt_measure durable_puts.survive_reset target_reset
 
 teardown()
 {
