@@ -233,7 +233,7 @@ fast_fail()
 	done
 	if node_done a "$id"; then
 		out=$(node_wait a "$id") && { echo "the write succeeded, link down"; rc=1; }
-		echo "the write ended $((SECONDS - t0)) s into the outage: ${out##*: }"
+		echo "the write ended $((SECONDS - t0)) s into the outage: $(grep -m 1 error <<<"$out")"
 		[[ $out == *"Input/output error"* ]] || rc=1
 		out=$(node_run a "dd if=$d2 of=/dev/null bs=4k count=1 iflag=direct 2>&1") &&
 			{ echo "a new read succeeded, link down"; rc=1; }
