@@ -106,7 +106,8 @@ node_modules_left()
 kfi_run_pair_test()
 {
 	local name=$1 f rc=0 out n left tag
-	local t0=$SECONDS boot_a boot_b boot
+	local t0=$SECONDS
+	local -A boot
 
 	# kfi_fold_case counts the cases in KFI_RAN, kfi_check_ran reads it.
 	# shellcheck disable=SC2034
@@ -120,8 +121,8 @@ kfi_run_pair_test()
 	node_mark a "$name"
 	node_mark b "$name"
 	# A test may reboot a node: its log is then read from that boot.
-	boot_a=$(node_boot_id a)
-	boot_b=$(node_boot_id b)
+	boot[a]=$(node_boot_id a)
+	boot[b]=$(node_boot_id b)
 	out=$KFI_OUT/$name.log
 	timeout -k 10 "${KFI_SCRIPT_TIMEOUT:-600}" bash "$f" >"$out" 2>&1 </dev/null ||
 		rc=$?
@@ -131,8 +132,7 @@ kfi_run_pair_test()
 		[ -z "$left" ] ||
 			kt_result fail "$name.$n.modules_left" "node $n: still loaded: $left"
 		tag=$name
-		boot=boot_$n
-		if [ "$(node_boot_id $n)" != "${!boot}" ]; then
+		if [ "$(node_boot_id $n)" != "${boot[$n]}" ]; then
 			kt_diag "node $n was rebooted by $name: its log since that boot"
 			tag=
 		fi
