@@ -232,6 +232,12 @@ kfblk_on_provider()
 	[ "$mine" -ge 2 ] && [ "$mine" = "$all" ]
 }
 
+# loop_detach FILE: detach every loop device on FILE.
+loop_detach()
+{
+	losetup -j "$1" -O NAME -n | xargs -r -n 1 losetup -d
+}
+
 # ---- kfblk ----
 
 # kfblk_setup NAME SIZE_MB [nullb attrs...]: export a fresh null_blk device

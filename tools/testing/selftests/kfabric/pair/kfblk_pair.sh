@@ -22,34 +22,19 @@
 # then be kfi_tcp's.  CI's 6.12 lane does so (Documentation/testing.rst
 # says why).
 
-top=$(cd "$(dirname "$(readlink -f "$0")")/../../../../.." && pwd)
-# shellcheck source=SCRIPTDIR/../../../../../consumers/block/kfblk_test_lib.sh
-. "$top/consumers/block/kfblk_test_lib.sh"
-# shellcheck source=SCRIPTDIR/../../../vm/pair_lib.sh
-. "$top/tools/testing/vm/pair_lib.sh"
-
-provider=${KFBLK_PAIR_PROVIDER:-verbs}
-case $provider in
-verbs|tcp) ;;
-*)	echo "kfblk_pair: KFBLK_PAIR_PROVIDER must be verbs or tcp" >&2; exit 2 ;;
-esac
-# Every node command starts from the same helpers, on the same paths.
-lib="KFBLK_PROVIDER=$provider; . '$top/consumers/block/kfblk_test_lib.sh'"
+# shellcheck source=SCRIPTDIR/../kfabric_pair_lib.sh
+. "$(dirname "$(readlink -f "$0")")/../kfabric_pair_lib.sh"
 port=$KFBLK_PORT
 
 cleanup()
 {
 	node_run a "$lib
 		[ -d /sys/kernel/config/kfblk ] && \$KFBLKCTL unmap --all
-		for m in kfblk kfblk_target kfi_verbs kfi_tcp kfabric; do
-			[ -d /sys/module/\$m ] && rmmod \$m
-		done; true" >/dev/null 2>&1
+		$pt_unload" >/dev/null 2>&1
 	node_run b "$lib
 		[ -d /sys/kernel/config/kfblk_target ] && \$KFBLKCTL unexport --all
 		nullb_remove kfbt_pair
-		for m in kfblk kfblk_target kfi_verbs kfi_tcp kfabric; do
-			[ -d /sys/module/\$m ] && rmmod \$m
-		done; true" >/dev/null 2>&1
+		$pt_unload" >/dev/null 2>&1
 }
 
 kt_plan 8

@@ -16,18 +16,8 @@
 # two-node test run on the host through pair_lib.sh; standalone KTAP
 # producer.  KFBLK_PAIR_PROVIDER=tcp runs it over the tcp provider.
 
-top=$(cd "$(dirname "$(readlink -f "$0")")/../../../../.." && pwd)
-# shellcheck source=SCRIPTDIR/../../../../../consumers/block/kfblk_test_lib.sh
-. "$top/consumers/block/kfblk_test_lib.sh"
-# shellcheck source=SCRIPTDIR/../../../vm/pair_lib.sh
-. "$top/tools/testing/vm/pair_lib.sh"
-
-provider=${KFBLK_PAIR_PROVIDER:-verbs}
-case $provider in
-verbs|tcp) ;;
-*)	echo "kfblk_reboot: KFBLK_PAIR_PROVIDER must be verbs or tcp" >&2; exit 2 ;;
-esac
-lib="KFBLK_PROVIDER=$provider; . '$top/consumers/block/kfblk_test_lib.sh'"
+# shellcheck source=SCRIPTDIR/../kfabric_pair_lib.sh
+. "$(dirname "$(readlink -f "$0")")/../kfabric_pair_lib.sh"
 port=$KFBLK_PORT
 # The backing file, as the host and node b see it.
 img=$KFI_NODE_B_OUT/reboot.img
@@ -37,15 +27,11 @@ cleanup()
 {
 	node_run a "$lib
 		[ -d /sys/kernel/config/kfblk ] && \$KFBLKCTL unmap --all
-		for m in kfblk kfblk_target kfi_verbs kfi_tcp kfabric; do
-			[ -d /sys/module/\$m ] && rmmod \$m
-		done; true" >/dev/null 2>&1
+		$pt_unload" >/dev/null 2>&1
 	node_run b "$lib
 		[ -d /sys/kernel/config/kfblk_target ] && \$KFBLKCTL unexport --all
-		losetup -j $img_b -O NAME -n | xargs -r -n 1 losetup -d
-		for m in kfblk kfblk_target kfi_verbs kfi_tcp kfabric; do
-			[ -d /sys/module/\$m ] && rmmod \$m
-		done; true" >/dev/null 2>&1
+		loop_detach $img_b
+		$pt_unload" >/dev/null 2>&1
 	rm -f "$img"
 }
 
@@ -83,17 +69,6 @@ sysfs=/sys/block/${dev#/dev/}/kfblk
 kt_ok setup
 kt_diag "node a $dev -> node b $KFI_NODE_B_IP port $port export boot (a file on the host), over $provider"
 
-# What node b's kernel log said since this test began, checked before the
-# reset wipes it; the suite checks the log of the new boot afterwards.
-log_b_clean()
-{
-	node_run b ". '$top/tools/testing/selftests/kfabric/kfabric_modules.sh'
-		KFI_MARK_x='kfi-pair: mark kfblk_reboot'
-		log=\$(kfi_kmsg_since x) || { echo 'mark not in the log'; exit 1; }
-		out=\$(kfi_splats <<<\"\$log\" | head -n 20)
-		[ -z \"\$out\" ] || { echo \"\$out\"; exit 1; }"
-}
-
 # The pause the reset caused, from node a's log: from the mark written as
 # node b was reset to "resuming I/O".
 pause_a()
@@ -113,7 +88,7 @@ pause_a()
 target_reset()
 {
 	local id writes before after rc=0 t0 out
-	out=$(log_b_clean) || { echo "node b's log before the reset: $out"; rc=1; }
+	out=$(pt_log_clean b kfblk_reboot) || { echo "node b's log before the reset: $out"; rc=1; }
 	before=$(node_run a "cat $sysfs/reconnects") || return 1
 	writes=$(node_run a "awk '{print \$5}' /sys/block/${dev#/dev/}/stat")
 	id=$(node_start a "fio --name=boot --filename=$dev --direct=1 \
@@ -159,7 +134,7 @@ teardown()
 {
 	node_run a "$lib; \$KFBLKCTL unmap m_boot" &&
 	node_run b "$lib; \$KFBLKCTL unexport boot &&
-		losetup -j $img_b -O NAME -n | xargs -r -n 1 losetup -d"
+		loop_detach $img_b"
 }
 kt_check teardown teardown
 kt_exit

@@ -16,18 +16,8 @@
 # A two-node test run on the host through pair_lib.sh; standalone KTAP
 # producer.  KFBLK_PAIR_PROVIDER=tcp runs it over the tcp provider.
 
-top=$(cd "$(dirname "$(readlink -f "$0")")/../../../../.." && pwd)
-# shellcheck source=SCRIPTDIR/../../../../../consumers/block/kfblk_test_lib.sh
-. "$top/consumers/block/kfblk_test_lib.sh"
-# shellcheck source=SCRIPTDIR/../../../vm/pair_lib.sh
-. "$top/tools/testing/vm/pair_lib.sh"
-
-provider=${KFBLK_PAIR_PROVIDER:-verbs}
-case $provider in
-verbs|tcp) ;;
-*)	echo "kfkv_reboot: KFBLK_PAIR_PROVIDER must be verbs or tcp" >&2; exit 2 ;;
-esac
-lib="KFBLK_PROVIDER=$provider; . '$top/consumers/block/kfblk_test_lib.sh'"
+# shellcheck source=SCRIPTDIR/../kfabric_pair_lib.sh
+. "$(dirname "$(readlink -f "$0")")/../kfabric_pair_lib.sh"
 port=4797
 tcfs=/sys/kernel/config/kfkv_target/kvboot
 ccfs=/sys/kernel/config/kfkv/kvb
@@ -43,16 +33,12 @@ cleanup()
 {
 	node_run a "$lib
 		[ -d $ccfs ] && { echo 0 >$ccfs/enable; rmdir $ccfs; }
-		for m in kfkv kfkv_target kfi_verbs kfi_tcp kfabric; do
-			[ -d /sys/module/\$m ] && rmmod \$m
-		done; rm -rf /tmp/kvobj; true" >/dev/null 2>&1
+		rm -rf /tmp/kvobj; $pt_unload" >/dev/null 2>&1
 	node_run b "$lib
 		[ -d $tcfs ] && { echo 0 >$tcfs/enable; rmdir $tcfs; }
 		mountpoint -q $mnt && umount $mnt
-		losetup -j $img_b -O NAME -n | xargs -r -n 1 losetup -d
-		for m in kfkv kfkv_target kfi_verbs kfi_tcp kfabric; do
-			[ -d /sys/module/\$m ] && rmmod \$m
-		done; true" >/dev/null 2>&1
+		loop_detach $img_b
+		$pt_unload" >/dev/null 2>&1
 	rm -f "$img"
 }
 
@@ -144,20 +130,10 @@ check_a()
 		exit \$rc"
 }
 
-# The same check as the suite's, of node b's log before the reset wipes it.
-log_b_clean()
-{
-	node_run b ". '$top/tools/testing/selftests/kfabric/kfabric_modules.sh'
-		KFI_MARK_x='kfi-pair: mark kfkv_reboot'
-		log=\$(kfi_kmsg_since x) || { echo 'mark not in the log'; exit 1; }
-		out=\$(kfi_splats <<<\"\$log\" | head -n 20)
-		[ -z \"\$out\" ] || { echo \"\$out\"; exit 1; }"
-}
-
 target_reset()
 {
 	local out rc=0 t0
-	out=$(log_b_clean) || { echo "node b's log before the puts: $out"; rc=1; }
+	out=$(pt_log_clean b kfkv_reboot) || { echo "node b's log before the puts: $out"; rc=1; }
 	out=$(puts_a 2>&1) || { echo "puts: $out"; return 1; }
 	t0=$SECONDS
 	node_reboot b || { echo "node b did not come back"; return 1; }
@@ -175,7 +151,7 @@ teardown()
 {
 	node_run a "echo 0 >$ccfs/enable && rmdir $ccfs && rm -rf /tmp/kvobj" &&
 	node_run b "echo 0 >$tcfs/enable && rmdir $tcfs && umount $mnt &&
-		losetup -j $img_b -O NAME -n | xargs -r -n 1 losetup -d"
+		loop_detach $img_b"
 }
 kt_check teardown teardown
 kt_exit

@@ -1,0 +1,44 @@
+# SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=bash
+#
+# What the two-node tests (pair/<name>.sh) share, sourced by each: the
+# host-side helpers (tools/testing/vm/pair_lib.sh) and kfblk's test
+# library, the provider both nodes use, and what node commands start from.
+# The tree is found from the path of the test that sources this.
+#
+#   $provider    verbs, or tcp with KFBLK_PAIR_PROVIDER=tcp: then only
+#                kfi_tcp is loaded on either node
+#   $lib         the start of a node command: KFBLK_PROVIDER set and
+#                kfblk_test_lib.sh sourced (KFBLKCTL, kfblk_load, ...)
+#   $pt_unload   a node command that unloads every project module left
+#   pt_log_clean NODE TEST   NODE's kernel log since the suite's mark for
+#                TEST has no splat (for a test that resets NODE: the suite
+#                can then only read the new boot's log)
+
+top=$(cd "$(dirname "$(readlink -f "$0")")/../../../../.." && pwd)
+# shellcheck source=SCRIPTDIR/../../../../consumers/block/kfblk_test_lib.sh
+. "$top/consumers/block/kfblk_test_lib.sh"
+# shellcheck source=SCRIPTDIR/../../vm/pair_lib.sh
+. "$top/tools/testing/vm/pair_lib.sh"
+
+provider=${KFBLK_PAIR_PROVIDER:-verbs}
+case $provider in
+verbs|tcp) ;;
+*)	echo "${0##*/}: KFBLK_PAIR_PROVIDER must be verbs or tcp" >&2; exit 2 ;;
+esac
+# Every node command starts from the same helpers, on the same paths.
+# shellcheck disable=SC2034
+lib="KFBLK_PROVIDER=$provider; . '$top/consumers/block/kfblk_test_lib.sh'"
+# shellcheck disable=SC2034
+pt_unload='for m in kfkv kfkv_target kfblk kfblk_target kfi_verbs kfi_tcp kfabric; do
+		[ -d /sys/module/$m ] && rmmod $m
+	done; true'
+
+pt_log_clean()
+{
+	node_run "$1" ". '$top/tools/testing/selftests/kfabric/kfabric_modules.sh'
+		KFI_MARK_x='kfi-pair: mark $2'
+		log=\$(kfi_kmsg_since x) || { echo 'mark not in the log'; exit 1; }
+		out=\$(kfi_splats <<<\"\$log\" | head -n 20)
+		[ -z \"\$out\" ] || { echo \"\$out\"; exit 1; }"
+}
