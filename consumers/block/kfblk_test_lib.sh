@@ -232,6 +232,24 @@ kfblk_on_provider()
 	[ "$mine" -ge 2 ] && [ "$mine" = "$all" ]
 }
 
+# fio_verify_run DEV SIZE OUT: fio writes 4 KiB blocks at random over SIZE
+# of DEV at iodepth 32, then reads every block back and checks it
+# (crc32c); its terse output goes to OUT.  Fails, printing the end of OUT,
+# unless fio ended with no error.
+fio_verify_run()
+{
+	local rc=0
+	fio --name=verify --filename="$1" --direct=1 --ioengine=libaio \
+		--rw=randwrite --bs=4k --iodepth=32 --size="$2" \
+		--verify=crc32c --do_verify=1 --verify_fatal=1 \
+		--verify_backlog=0 --verify_state_save=0 \
+		--output-format=terse --terse-version=3 >"$3" 2>&1 || rc=1
+	# terse v3: field 5 is the error count.
+	[ $rc = 0 ] && [ "$(tail -n 1 "$3" | cut -d';' -f5)" = 0 ] && return 0
+	tail -n 5 "$3"
+	return 1
+}
+
 # loop_detach FILE: detach every loop device on FILE.
 loop_detach()
 {

@@ -11,6 +11,10 @@
 #   $lib         the start of a node command: KFBLK_PROVIDER set and
 #                kfblk_test_lib.sh sourced (KFBLKCTL, kfblk_load, ...)
 #   $pt_unload   a node command that unloads every project module left
+#   pt_map_a EXPORT MAP TMO  on node a: kfblk loaded with one queue,
+#                keep-alive 1 s x 3, a reconnect attempt every second and
+#                ctrl_loss_tmo TMO, and node b's EXPORT mapped as MAP;
+#                prints /dev/kfblkN (or, failing, what went wrong)
 #   pt_log_clean NODE TEST   NODE's kernel log since the suite's mark for
 #                TEST has no splat (for a test that resets NODE: the suite
 #                can then only read the new boot's log)
@@ -41,4 +45,15 @@ pt_log_clean()
 		log=\$(kfi_kmsg_since x) || { echo 'mark not in the log'; exit 1; }
 		out=\$(kfi_splats <<<\"\$log\" | head -n 20)
 		[ -z \"\$out\" ] || { echo \"\$out\"; exit 1; }"
+}
+
+pt_map_a()
+{
+	local dev
+	dev=$(node_run a "$lib
+		kfblk_load nr_queues=1 ctrl_loss_tmo=$3 reconnect_delay_ms=1000 \
+			keepalive_ms=1000 keepalive_misses=3 || exit 1
+		\$KFBLKCTL map $KFI_NODE_B_IP $KFBLK_PORT $1 $2" 2>&1)
+	echo "$dev"
+	[[ $dev =~ ^/dev/kfblk[0-9]+$ ]]
 }

@@ -53,13 +53,7 @@ fio_loop()
 {
 	local runs=0
 	while [ ! -e /tmp/kfblk-rc.stop ]; do
-		fio --name=rc --filename="$dev" --direct=1 --ioengine=libaio \
-			--rw=randwrite --bs=4k --iodepth=32 --size=16M \
-			--verify=crc32c --do_verify=1 --verify_fatal=1 \
-			--verify_backlog=0 --verify_state_save=0 \
-			--output-format=terse --terse-version=3 >/tmp/kfblk-rc.fio 2>&1 &&
-		[ "$(tail -n 1 /tmp/kfblk-rc.fio | cut -d';' -f5)" = 0 ] ||
-			{ tail -n 5 /tmp/kfblk-rc.fio; return 1; }
+		fio_verify_run "$dev" 16M /tmp/kfblk-rc.fio || return 1
 		runs=$((runs + 1))
 	done
 	echo "$runs fio runs, every block verified"
@@ -111,11 +105,7 @@ target_reload()
 	local pid r0 r1 nb rc=0
 	r0=$(cat "$sysfs/reconnects")
 	nb=$(kfblk_backing rc) || return 1
-	fio --name=rl --filename="$dev" --direct=1 --ioengine=libaio \
-		--rw=randwrite --bs=4k --iodepth=32 --size=32M \
-		--verify=crc32c --do_verify=1 --verify_fatal=1 \
-		--verify_backlog=0 --verify_state_save=0 \
-		--output-format=terse --terse-version=3 >/tmp/kfblk-rl.fio 2>&1 &
+	fio_verify_run "$dev" 32M /tmp/kfblk-rl.fio &
 	pid=$!
 	sleep 2
 	"$KFBLKCTL" unexport rc && rmmod kfblk_target || rc=1
@@ -123,8 +113,6 @@ target_reload()
 	kfblk_load_one kfblk_target consumers/block/kfblk_target.ko &&
 	"$KFBLKCTL" export rc "$nb" "$KFI_IPADDR" "$KFBLK_PORT" >/dev/null || rc=1
 	wait "$pid" || rc=1
-	tail -n 1 /tmp/kfblk-rl.fio | cut -d';' -f5 | grep -qx 0 ||
-		{ tail -n 5 /tmp/kfblk-rl.fio; rc=1; }
 	r1=$(cat "$sysfs/reconnects")
 	echo "reconnects $r0 -> $r1; refused attempts: $(dmesg | grep -c 'reconnect attempt [0-9]* failed: -111')"
 	wait_live && [ "$r1" -gt "$r0" ] || rc=1

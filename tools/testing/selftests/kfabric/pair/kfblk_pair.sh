@@ -49,11 +49,7 @@ if ! out=$(node_run b "$lib
 	kt_fail setup "node b: cannot export"
 	exit 1
 fi
-if ! dev=$(node_run a "$lib
-	kfblk_load nr_queues=1 ctrl_loss_tmo=120 reconnect_delay_ms=1000 \
-		keepalive_ms=1000 keepalive_misses=3 || exit 1
-	\$KFBLKCTL map $KFI_NODE_B_IP $port pair m_pair" 2>&1) ||
-   [[ ! $dev =~ ^/dev/kfblk[0-9]+$ ]]; then
+if ! dev=$(pt_map_a pair m_pair 120); then
 	kt_diag "$dev"
 	kt_fail setup "node a: cannot map node b's export"
 	exit 1
@@ -70,21 +66,11 @@ fi
 kt_ok setup
 kt_diag "node a $dev -> node b $KFI_NODE_B_IP port $port export pair, over $provider"
 
-# fio_verify SIZE [fio args]: on node a, random writes over SIZE, then
-# every block read back and verified; fails on any error.
+# fio_verify SIZE: on node a, random writes over SIZE, then every block
+# read back and verified; fails on any error.
 fio_verify()
 {
-	local size=$1
-	shift
-	node_run a "fio --name=pair --filename=$dev --direct=1 --ioengine=libaio \
-		--rw=randwrite --bs=4k --iodepth=32 --size=$size \
-		--verify=crc32c --do_verify=1 --verify_fatal=1 \
-		--verify_backlog=0 --verify_state_save=0 $* --output-format=terse --terse-version=3 \
-		>/tmp/fio.out 2>&1
-		rc=\$?
-		tail -n 5 /tmp/fio.out
-		# terse v3: field 5 is the error count.
-		[ \$rc = 0 ] && [ \"\$(tail -n 1 /tmp/fio.out | cut -d';' -f5)\" = 0 ]"
+	node_run a "$lib; fio_verify_run $dev $1 /tmp/fio.out"
 }
 
 kt_check fio.verify_cross_node fio_verify 16M
@@ -118,14 +104,7 @@ link_cut_fio()
 	before=$(node_run a "cat $sysfs/reconnects") || return 1
 	ka=$(node_run a "cat $sysfs/keepalives") || return 1
 	writes=$(node_run a "awk '{print \$5}' /sys/block/${dev#/dev/}/stat")
-	id=$(node_start a "fio --name=cut --filename=$dev --direct=1 \
-		--ioengine=libaio --rw=randwrite --bs=4k --iodepth=32 \
-		--size=48M --verify=crc32c --do_verify=1 --verify_fatal=1 \
-		--verify_backlog=0 --verify_state_save=0 \
-		--output-format=terse --terse-version=3 >/tmp/cut.out 2>&1
-		rc=\$?
-		tail -n 5 /tmp/cut.out
-		[ \$rc = 0 ] && [ \"\$(tail -n 1 /tmp/cut.out | cut -d';' -f5)\" = 0 ]")
+	id=$(node_start a "$lib; fio_verify_run $dev 48M /tmp/cut.out")
 	# Cut once fio has I/O in flight: writes completed on the disk.
 	for _ in $(seq 100); do
 		[ "$(node_run a "awk '{print \$5}' /sys/block/${dev#/dev/}/stat")" -gt "$writes" ] && break

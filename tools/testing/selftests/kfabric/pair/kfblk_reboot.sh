@@ -56,11 +56,7 @@ if ! out=$(export_b 2>&1); then
 	exit 1
 fi
 # Reconnect for as long as a boot may take under emulation.
-if ! dev=$(node_run a "$lib
-	kfblk_load nr_queues=1 ctrl_loss_tmo=900 reconnect_delay_ms=1000 \
-		keepalive_ms=1000 keepalive_misses=3 || exit 1
-	\$KFBLKCTL map $KFI_NODE_B_IP $port boot m_boot" 2>&1) ||
-   [[ ! $dev =~ ^/dev/kfblk[0-9]+$ ]]; then
+if ! dev=$(pt_map_a boot m_boot 900); then
 	kt_diag "$dev"
 	kt_fail setup "node a: cannot map node b's export"
 	exit 1
@@ -91,16 +87,8 @@ target_reset()
 	out=$(pt_log_clean b kfblk_reboot) || { echo "node b's log before the reset: $out"; rc=1; }
 	before=$(node_run a "cat $sysfs/reconnects") || return 1
 	writes=$(node_run a "awk '{print \$5}' /sys/block/${dev#/dev/}/stat")
-	id=$(node_start a "fio --name=boot --filename=$dev --direct=1 \
-		--ioengine=libaio --rw=randwrite --bs=4k --iodepth=32 \
-		--size=48M --verify=crc32c --do_verify=1 --verify_fatal=1 \
-		--verify_backlog=0 --verify_state_save=0 \
-		--output-format=terse --terse-version=3 >/tmp/boot.out 2>&1
-		rc=\$? errs=\$(tail -n 1 /tmp/boot.out | cut -d';' -f5)
-		[ \$rc = 0 ] && [ \"\$errs\" = 0 ] &&
-			{ echo 'fio: every block written and verified'; exit 0; }
-		tail -n 5 /tmp/boot.out
-		exit 1")
+	id=$(node_start a "$lib; fio_verify_run $dev 48M /tmp/boot.out &&
+		echo 'fio: every block written and verified'")
 	# Reset once writes have completed: some are acknowledged, more in flight.
 	for _ in $(seq 100); do
 		[ "$(node_run a "awk '{print \$5}' /sys/block/${dev#/dev/}/stat")" -gt $((writes + 256)) ] && break
