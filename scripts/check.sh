@@ -95,6 +95,9 @@ if [ $lane = debug ]; then
 	# KASAN, lockdep and kmemleak under TCG: a script takes about three
 	# times as long (kfblk_hostile ran 13 of its 18 cases in 600 s).
 	export KFI_SCRIPT_TIMEOUT=${KFI_SCRIPT_TIMEOUT:-1800}
+	# The same for one command in a guest of the two-node lane: kfblk_pair's
+	# 48 MiB fio across a link cut took over 600 s on a busy host.
+	export KFI_NODE_CMD_TIMEOUT=${KFI_NODE_CMD_TIMEOUT:-1800}
 elif [ $lane = newest ]; then
 	nkdir=$("$top/scripts/newest-kernel.sh")
 	kernel=$nkdir/root
