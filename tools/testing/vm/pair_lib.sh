@@ -16,7 +16,8 @@
 #   link_cut SECONDS            both ends down that long, then up
 #   node_reboot NODE            hard reset (power cycle) and wait until the
 #                               guest's agent is back; its RAM is lost, the
-#                               results dir (a host directory) is not
+#                               results dir (a host directory) is not; the
+#                               new boot's log gets the mark "rebooted"
 #   node_boot_id NODE           the guest's boot id (changes with each boot)
 #
 # A command that does not end within $KFI_NODE_CMD_TIMEOUT seconds (default
@@ -166,5 +167,8 @@ node_reboot()
 	done
 	node_qmp "$1" '{"execute":"set-action","arguments":{"reboot":"shutdown"}}' \
 		>/dev/null || rc=1
+	# Where the suite starts reading the new boot's log (see
+	# kfabric_pair_tests.sh): after the boot, before any test step.
+	[ $rc != 0 ] || node_run "$1" "echo 'kfi-pair: mark rebooted' >/dev/kmsg" >/dev/null
 	return $rc
 }

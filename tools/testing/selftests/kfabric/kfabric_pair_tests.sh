@@ -133,13 +133,20 @@ kfi_run_pair_test()
 			kt_result fail "$name.$n.modules_left" "node $n: still loaded: $left"
 		tag=$name
 		if [ "$(node_boot_id $n)" != "${boot[$n]}" ]; then
-			kt_diag "node $n was rebooted by $name: its log since that boot"
-			tag=
+			kt_diag "node $n was rebooted by $name: its log from the end of that boot"
+			tag=rebooted
+			KFI_REBOOTED[$n]=1
 		fi
 		node_check_log $n "$name.$n.kernel_log_clean" "$tag"
 	done
 	echo "# $name: $((SECONDS - t0)) s" >&2
 }
+
+# Nodes a test rebooted: their log is read from the end of the last boot,
+# which node_reboot marks.  What a guest's kernel logs while it boots again
+# is not checked: the tests load our modules only after the mark, and under
+# TCG a guest starved of the host's CPU can report an RCU stall there.
+declare -A KFI_REBOOTED=()
 
 kfi_read_expected
 # When the one-node lane did not run, its checks of the selection are ours.
@@ -163,7 +170,7 @@ for name in "${pairs[@]}"; do
 done
 
 for n in a b; do
-	node_check_log $n "pair.$n.kernel_log_clean"
+	node_check_log $n "pair.$n.kernel_log_clean" "${KFI_REBOOTED[$n]:+rebooted}"
 	tainted=$(node_run $n 'cat /proc/sys/kernel/tainted')
 	if [ -n "$tainted" ] && [ $((tainted & (32 | 128 | 512 | 16384))) = 0 ]; then
 		kt_step ok "pair.$n.kernel_not_tainted"
