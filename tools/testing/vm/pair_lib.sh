@@ -17,7 +17,8 @@
 #   node_reboot NODE            hard reset (power cycle) and wait until the
 #                               guest's agent is back; its RAM is lost, the
 #                               results dir (a host directory) is not; the
-#                               new boot's log gets the mark "rebooted"
+#                               new boot's log gets the mark "rebooted",
+#                               its taint then is in .vm/tainted-at-reboot
 #   node_boot_id NODE           the guest's boot id (changes with each boot)
 #
 # A command that does not end within $KFI_NODE_CMD_TIMEOUT seconds (default
@@ -169,6 +170,10 @@ node_reboot()
 		>/dev/null || rc=1
 	# Where the suite starts reading the new boot's log (see
 	# kfabric_pair_tests.sh): after the boot, before any test step.
-	[ $rc != 0 ] || node_run "$1" "echo 'kfi-pair: mark rebooted' >/dev/kmsg" >/dev/null
+	# And what the boot tainted, in the node's rig files.
+	[ $rc != 0 ] ||
+		node_run "$1" "echo 'kfi-pair: mark rebooted' >/dev/kmsg
+			cat /proc/sys/kernel/tainted" >"$out/.vm/tainted-at-reboot" ||
+		rc=1
 	return $rc
 }

@@ -150,7 +150,7 @@ kt_measure durable_puts.survive_reset target_reset
 teardown()
 {
 	node_run a "echo 0 >$ccfs/enable && rmdir $ccfs && rm -rf /tmp/kvobj" &&
-	node_run b "echo 0 >$tcfs/enable && rmdir $tcfs && umount $mnt &&
+	node_run b "$lib; echo 0 >$tcfs/enable && rmdir $tcfs && umount $mnt &&
 		loop_detach $img_b"
 }
 kt_check teardown teardown
