@@ -157,10 +157,15 @@ kfi_project_modules()
 }
 
 # kfi_selected NAME: true if $KFI_TESTS is unset or one of its space
-# separated shell patterns matches NAME.
+# separated shell patterns matches NAME, and none of $KFI_SKIP_TESTS's does.
 kfi_selected()
 {
 	local pat
+	# KFI_SKIP_TESTS: patterns of tests left out (a lane too slow for them).
+	for pat in ${KFI_SKIP_TESTS:-}; do
+		# shellcheck disable=SC2053
+		[[ $1 == $pat ]] && return 1
+	done
 	[ -n "${KFI_TESTS:-}" ] || return 0
 	for pat in $KFI_TESTS; do
 		# shellcheck disable=SC2053
