@@ -48,24 +48,33 @@ node_start()
 	echo "$id"
 }
 
-node_wait()
+# node_wait_file NODE FILE SECS WHAT: wait until FILE exists, while NODE's
+# run lives; 124, saying WHAT, when the node is gone or SECS have passed.
+node_wait_file()
 {
-	local out chan pid deadline
-	out=$(node_var "$1" OUT) || return 1
+	local pid deadline
 	pid=$(node_var "$1" PID) || return 1
-	chan=$out/.vm/chan
-	deadline=$((SECONDS + KFI_NODE_CMD_TIMEOUT))
-	until [ -e "$chan/$2.rc" ]; do
+	deadline=$((SECONDS + $3))
+	until [ -e "$2" ]; do
 		if ! kill -0 "$pid" 2>/dev/null; then
 			echo "pair_lib: node $1 is gone" >&2
 			return 124
 		fi
 		if [ $SECONDS -ge $deadline ]; then
-			echo "pair_lib: node $1: command $2 still running after $KFI_NODE_CMD_TIMEOUT s" >&2
+			echo "pair_lib: node $1: $4 after $3 s" >&2
 			return 124
 		fi
 		sleep 0.2
 	done
+}
+
+node_wait()
+{
+	local out chan
+	out=$(node_var "$1" OUT) || return 1
+	chan=$out/.vm/chan
+	node_wait_file "$1" "$chan/$2.rc" "$KFI_NODE_CMD_TIMEOUT" \
+		"command $2 still running" || return
 	cat "$chan/$2.out"
 	return "$(cat "$chan/$2.rc")"
 }
@@ -146,28 +155,16 @@ node_boot_id()
 # running in it are lost (their node_wait returns 124 at its timeout).
 node_reboot()
 {
-	local out pid deadline rc=0
+	local out rc=0
 	out=$(node_var "$1" OUT) || return 1
-	pid=$(node_var "$1" PID) || return 1
 	rm -f "$out/.vm/chan/ready"
 	node_qmp "$1" '{"execute":"set-action","arguments":{"reboot":"reset"}}' \
 		>/dev/null || return 1
 	node_qmp "$1" '{"execute":"system_reset"}' >/dev/null || return 1
-	deadline=$((SECONDS + KFI_NODE_BOOT_TIMEOUT))
-	until [ -e "$out/.vm/chan/ready" ]; do
-		if ! kill -0 "$pid" 2>/dev/null; then
-			echo "pair_lib: node $1 is gone" >&2
-			return 124
-		fi
-		if [ $SECONDS -ge $deadline ]; then
-			echo "pair_lib: node $1 not back after $KFI_NODE_BOOT_TIMEOUT s" >&2
-			rc=124
-			break
-		fi
-		sleep 0.5
-	done
+	node_wait_file "$1" "$out/.vm/chan/ready" "$KFI_NODE_BOOT_TIMEOUT" \
+		"not back" || rc=$?
 	node_qmp "$1" '{"execute":"set-action","arguments":{"reboot":"shutdown"}}' \
-		>/dev/null || rc=1
+		>/dev/null || [ $rc != 0 ] || rc=1
 	# Where the suite starts reading the new boot's log (see
 	# kfabric_pair_tests.sh): after the boot, before any test step.
 	# And what the boot tainted, in the node's rig files.
