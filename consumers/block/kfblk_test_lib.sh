@@ -143,11 +143,15 @@ kfblk_load()
 	kfblk_load_one kfblk consumers/block/kfblk.ko "$@"
 }
 
-# kfkv_load: load kfabric, the provider (as kfblk_load: KFBLK_PROVIDER)
-# and both kfkv modules (those not loaded yet), with configfs mounted;
-# kfblk_unload unloads them.
+# kfkv_load [client params...]: load kfabric, the provider (as
+# kfblk_load: KFBLK_PROVIDER) and both kfkv modules (those not loaded
+# yet), with configfs mounted; kfblk_unload unloads them.  As kfblk_load,
+# the client gets ctrl_loss_tmo=0 unless the params name it: its handles
+# then fail at the first loss, which the one-node suites check; the cases
+# that want a reconnect set kfkv's parameters before they attach.
 kfkv_load()
 {
+	[[ " $* " == *" ctrl_loss_tmo="* ]] || set -- "$@" ctrl_loss_tmo=0
 	modprobe -a configfs rdma_cm ib_core 2>/dev/null
 	mountpoint -q /sys/kernel/config ||
 		mount -t configfs configfs /sys/kernel/config
@@ -158,7 +162,7 @@ kfkv_load()
 		kfblk_load_one kfi_verbs providers/verbs/kfi_verbs.ko
 	fi &&
 	kfblk_load_one kfkv_target consumers/kv/kfkv_target.ko &&
-	kfblk_load_one kfkv consumers/kv/kfkv.ko
+	kfblk_load_one kfkv consumers/kv/kfkv.ko "$@"
 }
 
 # kfblk_unload: unload, in reverse, what kfblk_load loaded.
@@ -285,6 +289,18 @@ kfblk_teardown()
 	[ -d "/sys/kernel/config/kfblk_target/$name" ] &&
 		"$KFBLKCTL" unexport "$name"
 	nullb_remove "kfbt_$name"
+}
+
+# kfi_objects: what kfabric has open, by provider and class (each
+# provider's list in debugfs), one "provider class count" line each.
+kfi_objects()
+{
+	local f
+	for f in /sys/kernel/debug/kfabric/*/objects; do
+		[ -f "$f" ] || continue
+		awk -v p="${f%/objects}" '{ n[$1]++ }
+			END { for (c in n) print p, c, n[c] }' "$f" | sort
+	done
 }
 
 # kfblk_live_objects: the client module's count of live objects.

@@ -3,19 +3,27 @@
  * kfkv client: handles on remote stores and the operations on them
  * (include/kfabric/kfkv.h).
  *
- * A handle is one connection with its own domain, so the memory regions
- * registered for its operations are reachable from nothing else.  Each
+ * A handle is one store on one connection, kept by a kfabric session
+ * (kfi_sess.h) of one path: the handle's domain, queues and memory
+ * regions stay for its life, only the endpoint is built again.  Each
  * in-flight operation owns a slot: its request buffer, the request as
  * sent (to check the answer against), and memory regions that map the
- * caller's pages for the target's RMA, registered for that operation
- * only and invalidated before it completes.  Every post to the endpoint
+ * caller's pages for the target's RMA, registered for that operation only
+ * and invalidated before it completes.  Every post to the endpoint
  * happens under the handle's lock, so the room checked before a submit
  * is still there when it posts; a send refused for lack of credit waits
- * on the backlog for the peer's credit update.  Any protocol or transport
- * error, or an answer later than the timeout, fails the handle: the
- * endpoint is shut down (no key of the handle is usable from then on),
- * every operation in flight completes with an error, and new ones are
- * refused until the handle is closed.
+ * on the backlog for the peer's credit update.
+ *
+ * A protocol or transport error, or an answer later than the timeout,
+ * reports the path down.  The session then has kfkv_sess_disconnect()
+ * close the endpoint and sort what was in flight: an operation that can
+ * run twice with the same outcome (GET, STAT, LIST, a PUT without a
+ * condition), or that never left, is parked to be sent again on the next
+ * connection; a conditional PUT or a DELETE that may have reached the
+ * target completes with -ECONNRESET, its outcome unknown.  Regions the
+ * lost peer was given a key to are replaced, so that key reaches nothing.
+ * New operations park too, until the session reconnects (and the handle
+ * authenticates again), or says to fail them (fail-fast or give-up time).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -39,9 +47,10 @@
 /* Bits of kfkv_cslot.flags */
 #define KFKV_SLOT_BUSY		0	/* holds an operation */
 #define KFKV_SLOT_AWAIT		1	/* its answer has not come */
+#define KFKV_SLOT_PARKED	2	/* waits for a connection to be sent on */
 
 /* Bits of kfkv_handle.flags */
-#define KFKV_H_FAILED		0
+#define KFKV_H_FAILED		0	/* given up, or closing: refuse work */
 #define KFKV_H_CONNECTING	1
 
 struct kfkv_handle;
@@ -52,6 +61,7 @@ struct kfkv_handle;
  * @op: the caller's operation
  * @tag: the full tag of this use of the slot
  * @flags: KFKV_SLOT_*
+ * @sent: its request was posted, not only queued on the backlog
  * @tx_ctx: completion of the request's send
  * @inv_ctx: completions of the invalidations
  * @unmaps: invalidations still due
@@ -69,6 +79,7 @@ struct kfkv_cslot {
 	struct kfkv_op *op;
 	u32 tag;
 	unsigned long flags;
+	bool sent;
 	struct kfi_context tx_ctx;
 	struct kfi_context inv_ctx;
 	atomic_t unmaps;
@@ -89,13 +100,18 @@ struct kfkv_crx {
 };
 
 /**
- * struct kfkv_handle - a connection to one store
+ * struct kfkv_handle - a store on a connection that is kept up
+ * @attr: as opened; @addr, @store and @secret are copies of our own
+ * @info: the fabric's, for each new endpoint
  * @fabric: fabric
  * @domain: the handle's own domain
  * @eq: connection events
  * @cq: every completion, in softirq
- * @ep: the endpoint
- * @rep: what the target granted
+ * @ep: the connection's endpoint; NULL while there is none
+ * @sess: the session that keeps the connection
+ * @path: its one path
+ * @rep: what the target granted at the first connect (store limits)
+ * @cm_rep: what it answered the last connect (its nonce)
  * @depth: operations in flight at most (granted by the target)
  * @nr_slots: slots allocated (the depth asked, at least @depth)
  * @nr_rx: receives posted
@@ -103,8 +119,11 @@ struct kfkv_crx {
  * @nr_mrs: memory regions per slot
  * @max_pages: entries of each slot's @bv
  * @slots: @depth slots
+ * @auth: the slot of the AUTH exchange, which runs while every other
+ *	slot waits for the connection to be trusted
  * @rx: @nr_rx receive buffers
- * @lock: guards slot allocation, @backlog and every post to @ep
+ * @lock: guards slot allocation, @live, @ep, @backlog and every post
+ * @live: operations may be sent: connected (and authenticated)
  * @backlog: slots whose send got -EAGAIN
  * @gen: bumped with every use of a slot, the upper half of its tag
  * @flags: KFKV_H_*
@@ -112,16 +131,20 @@ struct kfkv_crx {
  * @cm_err: how
  * @timeout: jiffies an answer may take
  * @free_wait: the synchronous calls wait here for a free slot
- * @fail_work: fails what is in flight after an error
- * @watchdog: fails the handle when an answer is late
+ * @watchdog: reports the path down when an answer is late
  */
 struct kfkv_handle {
+	struct kfkv_open_attr attr;
+	struct kfi_info *info;
 	struct kfid_fabric *fabric;
 	struct kfid_domain *domain;
 	struct kfid_eq *eq;
 	struct kfid_cq *cq;
 	struct kfid_ep *ep;
+	struct kfi_sess *sess;
+	struct kfi_sess_path *path;
 	struct kfkv_cm_rep_info rep;
+	struct kfkv_cm_rep_info cm_rep;
 	u32 depth;
 	u32 nr_slots;
 	u32 nr_rx;
@@ -129,9 +152,11 @@ struct kfkv_handle {
 	u32 nr_mrs;
 	u32 max_pages;
 	struct kfkv_cslot *slots;
+	struct kfkv_cslot auth;
 	struct kfkv_crx *rx;
 	/* taken from completion context: irqsave; see @lock above */
 	spinlock_t lock;
+	bool live;
 	struct list_head backlog;
 	u16 gen;
 	unsigned long flags;
@@ -139,11 +164,24 @@ struct kfkv_handle {
 	int cm_err;
 	unsigned long timeout;
 	wait_queue_head_t free_wait;
-	struct work_struct fail_work;
 	struct delayed_work watchdog;
 };
 
 static struct workqueue_struct *kfkv_wq;
+static atomic_t kfkv_nr_handles = ATOMIC_INIT(0);
+
+/* The session's knobs of a handle opened without (kfkv_open_attr.sess). */
+static unsigned int kfkv_reconnect_delay_ms = 1000;
+module_param_named(reconnect_delay_ms, kfkv_reconnect_delay_ms, uint, 0644);
+MODULE_PARM_DESC(reconnect_delay_ms, "Milliseconds between reconnect attempts (default 1000)");
+
+static int kfkv_ctrl_loss_tmo = 600;
+module_param_named(ctrl_loss_tmo, kfkv_ctrl_loss_tmo, int, 0644);
+MODULE_PARM_DESC(ctrl_loss_tmo, "Seconds to keep reconnecting after a loss before failing the handle; -1 forever, 0 no reconnect (default 600)");
+
+static int kfkv_fast_io_fail_tmo = -1;
+module_param_named(fast_io_fail_tmo, kfkv_fast_io_fail_tmo, int, 0644);
+MODULE_PARM_DESC(fast_io_fail_tmo, "Seconds after a loss before waiting operations fail; -1 (default) only at give-up");
 
 static int kfkv_status_errno(u16 status)
 {
@@ -169,14 +207,6 @@ static int kfkv_status_errno(u16 status)
 	return status <= KFKV_ST_MAX ? map[status] : -EPROTO;
 }
 
-static void kfkv_fail(struct kfkv_handle *h, const char *why)
-{
-	if (test_and_set_bit(KFKV_H_FAILED, &h->flags))
-		return;
-	pr_err("store handle %p: %s; failing its operations\n", h, why);
-	queue_work(kfkv_wq, &h->fail_work);
-}
-
 /* The operation is over: hand it back and free the slot. */
 static void kfkv_slot_complete(struct kfkv_cslot *slot)
 {
@@ -188,6 +218,28 @@ static void kfkv_slot_complete(struct kfkv_cslot *slot)
 	clear_bit_unlock(KFKV_SLOT_BUSY, &slot->flags);
 	wake_up(&h->free_wait);
 	op->done(op);
+}
+
+/* The AUTH exchange's answer will not come: end its wait with @err. */
+static void kfkv_auth_abort(struct kfkv_handle *h, int err)
+{
+	struct kfkv_cslot *slot = &h->auth;
+
+	if (!test_and_clear_bit(KFKV_SLOT_AWAIT, &slot->flags))
+		return;
+	slot->op->result = err;
+	kfkv_slot_complete(slot);
+}
+
+/*
+ * The connection is lost or can no longer be trusted: post nothing more
+ * on it, and let the session tear it down and build it again.
+ */
+static void kfkv_fail(struct kfkv_handle *h, const char *why)
+{
+	WRITE_ONCE(h->live, false);
+	kfkv_auth_abort(h, -ECONNRESET);
+	kfi_sess_path_down(h->path, why);
 }
 
 static void kfkv_inv_done(struct kfid_cq *cq, const struct kfi_cq_entry *e)
@@ -217,7 +269,7 @@ static void kfkv_slot_finish(struct kfkv_cslot *slot)
 	/* One per invalidation, and one held until all are posted. */
 	atomic_set(&slot->unmaps, n + 1);
 	spin_lock_irqsave(&h->lock, irqflags);
-	for (i = 0; i < n; i++) {
+	for (i = 0; i < n && h->ep; i++) {
 		ret = kfi_mr_unmap(h->ep, slot->mrs[i], &slot->inv_ctx);
 		if (ret)
 			break;
@@ -225,9 +277,10 @@ static void kfkv_slot_finish(struct kfkv_cslot *slot)
 	spin_unlock_irqrestore(&h->lock, irqflags);
 	/*
 	 * Room for the invalidations was reserved at submit; failing to post
-	 * one fails the handle, whose shutdown makes every key unusable.
+	 * one drops the connection, and kfkv_sess_disconnect() replaces
+	 * every region still mapped.  With the endpoint gone already it has.
 	 */
-	if (ret) {
+	if (i < n) {
 		kfkv_fail(h, "cannot invalidate a key");
 		atomic_sub(n - i, &slot->unmaps);
 	}
@@ -294,6 +347,9 @@ static struct kfkv_cslot *kfkv_rsp_slot(struct kfkv_handle *h,
 {
 	struct kfkv_cslot *slot = &h->slots[KFKV_TAG_INDEX(ri->tag)];
 
+	/* While it runs, the AUTH exchange is all that is in flight. */
+	if (test_bit(KFKV_SLOT_BUSY, &h->auth.flags))
+		slot = &h->auth;
 	if (!test_bit(KFKV_SLOT_BUSY, &slot->flags) || slot->tag != ri->tag ||
 	    kfkv_rsp_check(ri, &slot->ri, inl) ||
 	    !test_and_clear_bit(KFKV_SLOT_AWAIT, &slot->flags))
@@ -315,7 +371,8 @@ static void kfkv_recv_done(struct kfid_cq *cq, const struct kfi_cq_entry *e)
 			kfkv_fail(h, "receive failed");
 		return;
 	}
-	if (test_bit(KFKV_H_FAILED, &h->flags))
+	/* Down: what was in flight is sorted by kfkv_sess_disconnect(). */
+	if (!READ_ONCE(h->live) && !test_bit(KFKV_SLOT_BUSY, &h->auth.flags))
 		return;
 	/* Take everything out of the buffer before it goes back. */
 	if (!kfkv_rsp_parse(rx->buf, e->len, h->depth, &ri))
@@ -323,7 +380,8 @@ static void kfkv_recv_done(struct kfid_cq *cq, const struct kfi_cq_entry *e)
 	if (slot)
 		kfkv_answer(slot, &ri, rx->buf + KFKV_RSP_HDR);
 	spin_lock_irqsave(&h->lock, irqflags);
-	ret = kfi_recv(h->ep, rx->buf, sizeof(rx->buf), NULL, &rx->ctx);
+	ret = h->ep ? kfi_recv(h->ep, rx->buf, sizeof(rx->buf), NULL,
+			       &rx->ctx) : 0;
 	spin_unlock_irqrestore(&h->lock, irqflags);
 	if (ret)
 		kfkv_fail(h, "cannot post a receive");
@@ -351,13 +409,15 @@ static void kfkv_drain_backlog(struct kfkv_handle *h)
 	int ret = 0;
 
 	spin_lock_irqsave(&h->lock, irqflags);
-	while (!ret && (slot = list_first_entry_or_null(&h->backlog,
-							struct kfkv_cslot,
-							backlog))) {
+	while (!ret && h->ep &&
+	       (slot = list_first_entry_or_null(&h->backlog, struct kfkv_cslot,
+						backlog))) {
 		ret = kfi_send(h->ep, slot->msg, slot->msg_len, NULL,
 			       &slot->tx_ctx);
-		if (!ret)
+		if (!ret) {
 			list_del_init(&slot->backlog);
+			slot->sent = true;
+		}
 	}
 	spin_unlock_irqrestore(&h->lock, irqflags);
 	if (ret && ret != -EAGAIN)
@@ -454,6 +514,9 @@ static int kfkv_slot_map(struct kfkv_handle *h, struct kfkv_cslot *slot,
 		struct kfid_mr *mr = slot->mrs[slot->nr_mapped];
 		u64 len = 0;
 
+		/* A region that could not be renewed (kfkv_renew_mrs()). */
+		if (!mr)
+			return -ENOMEM;
 		ret = kfi_mr_map(h->ep, mr, &iov);
 		if (ret)
 			return ret;
@@ -519,34 +582,47 @@ static int kfkv_slot_encode(struct kfkv_cslot *slot, const struct kfkv_op *op)
 	return 0;
 }
 
-/* A free slot with room to post its operation, or NULL.  Under the lock. */
-static struct kfkv_cslot *kfkv_slot_get(struct kfkv_handle *h, u32 posts)
+/* A free slot, or NULL.  Under the lock. */
+static struct kfkv_cslot *kfkv_slot_claim(struct kfkv_handle *h)
 {
 	u32 i;
 
-	if (kfi_tx_size_left(h->ep) < (int)posts)
-		return NULL;
 	for (i = 0; i < h->depth; i++) {
 		struct kfkv_cslot *slot = &h->slots[i];
 
-		if (!test_and_set_bit_lock(KFKV_SLOT_BUSY, &slot->flags)) {
-			h->gen++;
-			slot->tag = i | (u32)h->gen << 16;
+		if (!test_and_set_bit_lock(KFKV_SLOT_BUSY, &slot->flags))
 			return slot;
-		}
 	}
 	return NULL;
 }
 
-static int kfkv_slot_start(struct kfkv_handle *h, struct kfkv_cslot *slot,
-			   struct kfkv_op *op, bool rma)
+/* A fresh tag for the next use of @slot (index @i).  Under the lock. */
+static void kfkv_slot_tag(struct kfkv_handle *h, struct kfkv_cslot *slot,
+			  u32 i)
 {
+	h->gen++;
+	slot->tag = i | (u32)h->gen << 16;
+}
+
+/* Does the value travel by RMA rather than in the message? */
+static bool kfkv_op_rma(const struct kfkv_handle *h, const struct kfkv_op *op)
+{
+	return (op->type == KFKV_PUT || op->type == KFKV_GET) &&
+	       op->len > h->rep.inline_max;
+}
+
+/* Map, encode and send @op in @slot.  Under the lock, with @h->ep. */
+static int kfkv_slot_start(struct kfkv_handle *h, struct kfkv_cslot *slot,
+			   struct kfkv_op *op)
+{
+	bool rma = kfkv_op_rma(h, op);
 	u32 nr = 0;
 	int ret = 0;
 
 	slot->op = op;
 	op->priv = slot;
 	slot->nr_mapped = 0;
+	slot->sent = false;
 	kfkv_slot_request(h, slot, op, rma);
 	if (rma)
 		ret = kfkv_slot_pages(h, slot, op, &nr);
@@ -566,44 +642,75 @@ static int kfkv_slot_start(struct kfkv_handle *h, struct kfkv_cslot *slot,
 		list_add_tail(&slot->backlog, &h->backlog);
 		return 0;
 	}
-	/* A failing handle may have completed it already: then it counts. */
+	slot->sent = !ret;
+	/* A failing connection may have completed it already: it counts. */
 	if (ret && !test_and_clear_bit(KFKV_SLOT_AWAIT, &slot->flags))
 		return 0;
 	return ret;
 }
 
-/* kfkv_submit() of an operation checked already (or the handle's AUTH). */
-static int kfkv_submit_checked(struct kfkv_handle *h, struct kfkv_op *op)
+/* @slot did not start after all: free it.  Under the lock. */
+static void kfkv_slot_unstart(struct kfkv_handle *h, struct kfkv_cslot *slot,
+			      struct kfkv_op *op)
+{
+	op->priv = NULL;
+	slot->op = NULL;
+	/* Regions mapped and not sent for can only go with the endpoint. */
+	if (slot->nr_mapped)
+		kfkv_fail(h, "cannot post a request");
+	clear_bit_unlock(KFKV_SLOT_BUSY, &slot->flags);
+}
+
+/* Connected: send @op now.  Under the lock. */
+static int kfkv_post_new(struct kfkv_handle *h, struct kfkv_op *op)
 {
 	struct kfkv_cslot *slot;
-	unsigned long irqflags;
-	bool rma;
+	u32 posts;
 	int ret;
 
-	rma = (op->type == KFKV_PUT || op->type == KFKV_GET) &&
-	      op->len > h->rep.inline_max;
-	spin_lock_irqsave(&h->lock, irqflags);
-	if (test_bit(KFKV_H_FAILED, &h->flags)) {
-		ret = -ENOTCONN;
-		goto unlock;
-	}
 	/* The send, and each region's mapping and invalidation. */
-	slot = kfkv_slot_get(h, 1 + (rma ? 2 * h->nr_mrs : 0));
-	if (!slot) {
-		ret = -EAGAIN;
-		goto unlock;
-	}
-	ret = kfkv_slot_start(h, slot, op, rma);
-	if (ret) {
-		op->priv = NULL;
-		slot->op = NULL;
-		/* Regions mapped and not sent for can only go with the ep. */
-		if (slot->nr_mapped)
-			kfkv_fail(h, "cannot post a request");
-		else
-			clear_bit_unlock(KFKV_SLOT_BUSY, &slot->flags);
-	}
-unlock:
+	posts = 1 + (kfkv_op_rma(h, op) ? 2 * h->nr_mrs : 0);
+	if (kfi_tx_size_left(h->ep) < (int)posts)
+		return -EAGAIN;
+	slot = kfkv_slot_claim(h);
+	if (!slot)
+		return -EAGAIN;
+	kfkv_slot_tag(h, slot, slot - h->slots);
+	ret = kfkv_slot_start(h, slot, op);
+	if (ret)
+		kfkv_slot_unstart(h, slot, op);
+	return ret;
+}
+
+/* Not connected: hold @op in a slot until it is.  Under the lock. */
+static int kfkv_park(struct kfkv_handle *h, struct kfkv_op *op)
+{
+	struct kfkv_cslot *slot;
+
+	if (kfi_sess_fail_fast(h->sess))
+		return -ENOTCONN;
+	slot = kfkv_slot_claim(h);
+	if (!slot)
+		return -EAGAIN;
+	slot->op = op;
+	op->priv = slot;
+	set_bit(KFKV_SLOT_PARKED, &slot->flags);
+	return 0;
+}
+
+/* kfkv_submit() of an operation checked already. */
+static int kfkv_submit_checked(struct kfkv_handle *h, struct kfkv_op *op)
+{
+	unsigned long irqflags;
+	int ret;
+
+	spin_lock_irqsave(&h->lock, irqflags);
+	if (test_bit(KFKV_H_FAILED, &h->flags))
+		ret = -ENOTCONN;
+	else if (!h->live)
+		ret = kfkv_park(h, op);
+	else
+		ret = kfkv_post_new(h, op);
 	spin_unlock_irqrestore(&h->lock, irqflags);
 	return ret;
 }
@@ -615,11 +722,14 @@ unlock:
  *	this returns an error
  *
  * Context: any; never sleeps, never allocates.
+ * While the connection is down the operation is accepted and waits for
+ * it, in one of the handle's slots like one in flight.
+ *
  * Return: 0 (accepted); -EAGAIN when @h has its depth of operations in
  * flight or no room to post this one now (nothing was posted: retry after
  * a completion); -EINVAL for a malformed @op; -EFBIG for a PUT over the
  * store's largest value (or pages more than the handle can map);
- * -ENOTCONN once the handle has failed.
+ * -ENOTCONN when the handle gave up, or is down past its fail-fast time.
  */
 int kfkv_submit(struct kfkv_handle *h, struct kfkv_op *op)
 {
@@ -629,33 +739,7 @@ int kfkv_submit(struct kfkv_handle *h, struct kfkv_op *op)
 }
 EXPORT_SYMBOL_GPL(kfkv_submit);
 
-/* ---- Failure and the watchdog ----------------------------------------- */
-
-/*
- * After an error: no key of the handle is usable once the endpoint is
- * shut down; then everything still waiting for an answer completes.
- */
-static void kfkv_fail_work(struct work_struct *work)
-{
-	struct kfkv_handle *h = container_of(work, struct kfkv_handle,
-					     fail_work);
-	unsigned long irqflags;
-	u32 i;
-
-	kfi_shutdown(h->ep, 0);
-	spin_lock_irqsave(&h->lock, irqflags);
-	INIT_LIST_HEAD(&h->backlog);
-	spin_unlock_irqrestore(&h->lock, irqflags);
-	for (i = 0; i < h->depth; i++) {
-		struct kfkv_cslot *slot = &h->slots[i];
-
-		if (!test_and_clear_bit(KFKV_SLOT_AWAIT, &slot->flags))
-			continue;
-		slot->op->result = -ECONNRESET;
-		slot->nr_mapped = 0;
-		kfkv_slot_complete(slot);
-	}
-}
+/* ---- Losing and regaining the connection ----------------------------- */
 
 static void kfkv_watchdog(struct work_struct *work)
 {
@@ -674,13 +758,174 @@ static void kfkv_watchdog(struct work_struct *work)
 		queue_delayed_work(kfkv_wq, &h->watchdog, h->timeout / 4 + 1);
 }
 
+/*
+ * Close the connection's endpoint.  Nothing posted on it completes once
+ * this returns (its receives, sends and invalidations come back flushed
+ * before), and nothing is posted on it from the moment @ep is NULL.
+ */
+static void kfkv_ep_close(struct kfkv_handle *h)
+{
+	unsigned long irqflags;
+	struct kfid_ep *ep;
+
+	spin_lock_irqsave(&h->lock, irqflags);
+	ep = h->ep;
+	h->ep = NULL;
+	h->live = false;
+	spin_unlock_irqrestore(&h->lock, irqflags);
+	kfi_close(ep ? &ep->fid : NULL);
+}
+
+/* Sent twice, would it answer as once?  Then a replay is safe. */
+static bool kfkv_op_replayable(const struct kfkv_op *op)
+{
+	switch (op->type) {
+	case KFKV_GET:
+	case KFKV_STAT:
+	case KFKV_LIST:
+		return true;
+	case KFKV_PUT:
+		/* The same value again; only the version moves on. */
+		return !(op->flags & (KFKV_IF_ABSENT | KFKV_IF_VERSION));
+	default:
+		/* A DELETE replayed would say -ENOENT for its own success. */
+		return false;
+	}
+}
+
+/*
+ * The endpoint is closed: each operation still waiting for its answer
+ * is parked to be sent again, unless it may have reached the target and
+ * a second run could answer differently: that one fails, -ECONNRESET.
+ */
+static void kfkv_park_inflight(struct kfkv_handle *h)
+{
+	struct kfkv_cslot *slot, *tmp;
+	unsigned long irqflags;
+	u32 i;
+
+	spin_lock_irqsave(&h->lock, irqflags);
+	list_for_each_entry_safe(slot, tmp, &h->backlog, backlog)
+		list_del_init(&slot->backlog);
+	spin_unlock_irqrestore(&h->lock, irqflags);
+	for (i = 0; i < h->depth; i++) {
+		slot = &h->slots[i];
+		if (!test_and_clear_bit(KFKV_SLOT_AWAIT, &slot->flags))
+			continue;
+		slot->nr_mapped = 0;
+		if (!slot->sent || kfkv_op_replayable(slot->op)) {
+			set_bit(KFKV_SLOT_PARKED, &slot->flags);
+			continue;
+		}
+		slot->op->result = -ECONNRESET;
+		kfkv_slot_complete(slot);
+	}
+}
+
+/*
+ * A fresh region for each one whose key the lost peer may hold: closing
+ * the old one revokes the key.  Before the next connection, whose peer
+ * could otherwise use it.  A region that cannot be renewed stays NULL,
+ * and an operation that needs it fails with -ENOMEM.
+ */
+static void kfkv_renew_mrs(struct kfkv_handle *h)
+{
+	u32 i, j;
+	int ret;
+
+	for (i = 0; i < h->nr_slots; i++) {
+		struct kfkv_cslot *slot = &h->slots[i];
+
+		for (j = 0; j < h->nr_mrs; j++) {
+			struct kfid_mr **mr = &slot->mrs[j];
+
+			if (!*mr || !READ_ONCE((*mr)->mapped))
+				continue;
+			kfi_close(&(*mr)->fid);
+			ret = kfi_mr_alloc(h->domain, h->mr_pages,
+					   KFI_REMOTE_READ | KFI_REMOTE_WRITE,
+					   mr, slot);
+			if (ret) {
+				pr_err("%s: cannot renew a region: %d\n",
+				       h->sess->name, ret);
+				*mr = NULL;
+			}
+		}
+	}
+}
+
+/* Every parked operation fails, -ECONNRESET. */
+static void kfkv_fail_parked(struct kfkv_handle *h)
+{
+	DECLARE_BITMAP(failed, KFKV_MAX_DEPTH) = {};
+	unsigned long irqflags;
+	u32 i;
+
+	/* Under the lock, so that none parks behind the sweep. */
+	spin_lock_irqsave(&h->lock, irqflags);
+	for (i = 0; i < h->depth; i++)
+		if (test_and_clear_bit(KFKV_SLOT_PARKED, &h->slots[i].flags))
+			__set_bit(i, failed);
+	spin_unlock_irqrestore(&h->lock, irqflags);
+	for_each_set_bit(i, failed, KFKV_MAX_DEPTH) {
+		h->slots[i].op->result = -ECONNRESET;
+		kfkv_slot_complete(&h->slots[i]);
+	}
+}
+
+/*
+ * Connected (and trusted): send what was parked, then let new work post.
+ * One that cannot start now (a PUT over a limit the store lowered, say)
+ * fails with the reason.
+ */
+static void kfkv_replay(struct kfkv_handle *h)
+{
+	DECLARE_BITMAP(failed, KFKV_MAX_DEPTH) = {};
+	unsigned long irqflags;
+	u32 i, sent = 0;
+	int ret;
+
+	spin_lock_irqsave(&h->lock, irqflags);
+	/* Down again already: the next connection will do. */
+	if (!h->ep)
+		goto unlock;
+	h->live = true;
+	for (i = 0; i < h->depth; i++) {
+		struct kfkv_cslot *slot = &h->slots[i];
+
+		if (!test_and_clear_bit(KFKV_SLOT_PARKED, &slot->flags))
+			continue;
+		kfkv_slot_tag(h, slot, i);
+		ret = kfkv_slot_start(h, slot, slot->op);
+		if (!ret) {
+			sent++;
+			continue;
+		}
+		slot->op->result = ret;
+		/* Regions mapped and not sent for go with the endpoint. */
+		if (slot->nr_mapped)
+			kfkv_fail(h, "cannot post a request");
+		__set_bit(i, failed);
+	}
+unlock:
+	spin_unlock_irqrestore(&h->lock, irqflags);
+	if (sent)
+		pr_info("%s: %u operations sent again\n", h->sess->name, sent);
+	for_each_set_bit(i, failed, KFKV_MAX_DEPTH)
+		kfkv_slot_complete(&h->slots[i]);
+}
+
 /* ---- Opening and closing ---------------------------------------------- */
 
 static void kfkv_cm_event(const struct kfi_eq_cm_entry *e, void *arg)
 {
 	struct kfkv_handle *h = arg;
+	struct kfid_ep *ep = READ_ONCE(h->ep);
 	int st;
 
+	/* A closed endpoint's events are dropped; this is belt and braces. */
+	if (!ep || e->fid != &ep->fid)
+		return;
 	if (!test_bit(KFKV_H_CONNECTING, &h->flags)) {
 		if (e->event == KFI_SHUTDOWN || e->event == KFI_DEVICE_REMOVAL)
 			kfkv_fail(h, "connection lost");
@@ -688,11 +933,11 @@ static void kfkv_cm_event(const struct kfi_eq_cm_entry *e, void *arg)
 	}
 	switch (e->event) {
 	case KFI_CONNECTED:
-		st = kfkv_cm_rep_parse(e->data, e->datalen, &h->rep);
+		st = kfkv_cm_rep_parse(e->data, e->datalen, &h->cm_rep);
 		h->cm_err = st ? -EPROTO : 0;
 		break;
 	case KFI_REJECTED:
-		st = kfkv_cm_rep_parse(e->data, e->datalen, &h->rep);
+		st = kfkv_cm_rep_parse(e->data, e->datalen, &h->cm_rep);
 		h->cm_err = st > 0 ? kfkv_status_errno(st) : -ECONNREFUSED;
 		break;
 	case KFI_UNREACHABLE:
@@ -721,6 +966,15 @@ static void kfkv_free_slots(struct kfkv_handle *h)
 	}
 	kvfree(h->slots);
 	kvfree(h->rx);
+	kfree(h->auth.msg);
+}
+
+static void kfkv_slot_init(struct kfkv_handle *h, struct kfkv_cslot *slot)
+{
+	slot->h = h;
+	slot->tx_ctx.done = kfkv_send_done;
+	slot->inv_ctx.done = kfkv_inv_done;
+	INIT_LIST_HEAD(&slot->backlog);
 }
 
 /* Slots for the depth asked; regions for the largest value possible. */
@@ -737,13 +991,14 @@ static int kfkv_alloc_slots(struct kfkv_handle *h, u64 max_value)
 	h->rx = kvcalloc(h->nr_rx, sizeof(*h->rx), GFP_KERNEL);
 	if (!h->slots || !h->rx)
 		return -ENOMEM;
+	h->auth.msg = kmalloc(KFKV_MSG_SIZE, GFP_KERNEL);
+	if (!h->auth.msg)
+		return -ENOMEM;
+	kfkv_slot_init(h, &h->auth);
 	for (i = 0; i < h->nr_slots; i++) {
 		struct kfkv_cslot *slot = &h->slots[i];
 
-		slot->h = h;
-		slot->tx_ctx.done = kfkv_send_done;
-		slot->inv_ctx.done = kfkv_inv_done;
-		INIT_LIST_HEAD(&slot->backlog);
+		kfkv_slot_init(h, slot);
 		slot->msg = kmalloc(KFKV_MSG_SIZE, GFP_KERNEL);
 		slot->bv = kvcalloc(h->max_pages, sizeof(*slot->bv),
 				    GFP_KERNEL);
@@ -765,7 +1020,8 @@ static int kfkv_alloc_slots(struct kfkv_handle *h, u64 max_value)
 	return 0;
 }
 
-static int kfkv_open_ep(struct kfkv_handle *h, struct kfi_info *info)
+/* The EQ and CQ, which every connection of the handle shares. */
+static int kfkv_open_queues(struct kfkv_handle *h)
 {
 	struct kfi_cq_attr cq_attr = {
 		.poll_ctx = KFI_POLL_SOFTIRQ,
@@ -776,34 +1032,66 @@ static int kfkv_open_ep(struct kfkv_handle *h, struct kfi_info *info)
 		.handler = kfkv_cm_event,
 		.handler_arg = h,
 	};
-	u32 i;
-	int ret;
 
 	/*
 	 * Each operation: a send, a mapping and an invalidation a region,
 	 * and its send's completion may come after its answer, when the
 	 * slot already carries the next operation.
 	 */
-	info->tx_attr.size = h->depth * (2 + 2 * h->nr_mrs) + 1;
-	info->rx_attr.size = h->nr_rx;
-	cq_attr.size = info->tx_attr.size + info->rx_attr.size;
-	ret = kfi_eq_open(h->fabric, &eq_attr, &h->eq, h) ?:
-	      kfi_cq_open(h->domain, &cq_attr, &h->cq, h) ?:
-	      kfi_endpoint(h->domain, info, &h->ep, h);
+	h->info->tx_attr.size = h->depth * (2 + 2 * h->nr_mrs) + 1;
+	h->info->rx_attr.size = h->nr_rx;
+	cq_attr.size = h->info->tx_attr.size + h->info->rx_attr.size;
+	return kfi_eq_open(h->fabric, &eq_attr, &h->eq, h) ?:
+	       kfi_cq_open(h->domain, &cq_attr, &h->cq, h);
+}
+
+/* An endpoint for the next connection, its receives posted. */
+static int kfkv_ep_open(struct kfkv_handle *h)
+{
+	struct kfid_ep *ep;
+	u32 i;
+	int ret;
+
+	ret = kfi_endpoint(h->domain, h->info, &ep, h);
 	if (ret)
 		return ret;
-	h->ep->credit_ready = kfkv_credit_ready;
-	ret = kfi_ep_bind(h->ep, &h->cq->fid, KFI_TRANSMIT | KFI_RECEIVE) ?:
-	      kfi_ep_bind(h->ep, &h->eq->fid, 0) ?:
-	      kfi_enable(h->ep);
+	ep->credit_ready = kfkv_credit_ready;
+	WRITE_ONCE(h->ep, ep);
+	ret = kfi_ep_bind(ep, &h->cq->fid, KFI_TRANSMIT | KFI_RECEIVE) ?:
+	      kfi_ep_bind(ep, &h->eq->fid, 0) ?:
+	      kfi_enable(ep);
 	for (i = 0; !ret && i < h->nr_rx; i++)
-		ret = kfi_recv(h->ep, h->rx[i].buf, sizeof(h->rx[i].buf), NULL,
+		ret = kfi_recv(ep, h->rx[i].buf, sizeof(h->rx[i].buf), NULL,
 			       &h->rx[i].ctx);
 	return ret;
 }
 
-static int kfkv_connect(struct kfkv_handle *h, const struct kfkv_open_attr *a)
+/*
+ * The target must grant what the handle was built for: at the first
+ * connect at most the depth asked, afterwards the depth it granted then
+ * (slots may be parked on any of them).
+ */
+static int kfkv_rep_check(struct kfkv_handle *h)
 {
+	const struct kfkv_cm_rep_info *r = &h->cm_rep;
+	unsigned long irqflags;
+
+	if (r->depth > h->depth || (h->rep.depth && r->depth < h->depth)) {
+		pr_err("%s: the store grants %u operations in flight, not %u\n",
+		       h->sess->name, r->depth, h->depth);
+		return -EPROTO;
+	}
+	spin_lock_irqsave(&h->lock, irqflags);
+	if (!h->rep.depth)
+		h->depth = r->depth;
+	h->rep = *r;
+	spin_unlock_irqrestore(&h->lock, irqflags);
+	return 0;
+}
+
+static int kfkv_connect(struct kfkv_handle *h)
+{
+	const struct kfkv_open_attr *a = &h->attr;
 	struct kfkv_cm_req_info qi = { .depth = h->depth };
 	struct kfkv_cm_req req;
 	int ret;
@@ -812,6 +1100,7 @@ static int kfkv_connect(struct kfkv_handle *h, const struct kfkv_open_attr *a)
 	ret = kfkv_cm_req_build(&req, &qi);
 	if (ret)
 		return ret;
+	reinit_completion(&h->cm_done);
 	set_bit(KFKV_H_CONNECTING, &h->flags);
 	ret = kfi_connect(h->ep, &req, sizeof(req));
 	if (ret) {
@@ -819,12 +1108,12 @@ static int kfkv_connect(struct kfkv_handle *h, const struct kfkv_open_attr *a)
 		return ret;
 	}
 	if (!wait_for_completion_timeout(&h->cm_done, h->timeout)) {
-		pr_err("no answer from %s port %u\n", a->addr, a->port);
+		clear_bit(KFKV_H_CONNECTING, &h->flags);
+		pr_err("%s: no answer from %s port %u\n", h->sess->name,
+		       a->addr, a->port);
 		return -ETIMEDOUT;
 	}
-	if (!h->cm_err && h->rep.depth > h->depth)
-		return -EPROTO;
-	return h->cm_err;
+	return h->cm_err ?: kfkv_rep_check(h);
 }
 
 static int kfkv_getinfo(const struct kfkv_open_attr *a, struct kfi_info **info)
@@ -844,47 +1133,9 @@ static int kfkv_getinfo(const struct kfkv_open_attr *a, struct kfi_info **info)
 	return ret;
 }
 
-static void kfkv_release(struct kfkv_handle *h)
-{
-	kfi_close(h->ep ? &h->ep->fid : NULL);
-	kfkv_free_slots(h);
-	kfi_close(h->cq ? &h->cq->fid : NULL);
-	kfi_close(h->eq ? &h->eq->fid : NULL);
-	kfi_close(h->domain ? &h->domain->fid : NULL);
-	kfi_close(h->fabric ? &h->fabric->fid : NULL);
-	kfree(h);
-}
-
-/*
- * The store's largest value is only known after connecting, but the
- * regions must be there before: allocate for what the caller said it
- * moves (attr->max_value), as far as KFKV_MAX_SEGS regions reach.
- */
-static int kfkv_open_handle(struct kfkv_handle *h,
-			    const struct kfkv_open_attr *a)
-{
-	struct kfi_info *info;
-	u32 segs;
-	int ret;
-
-	ret = kfkv_getinfo(a, &info);
-	if (ret)
-		return ret;
-	segs = info->domain_attr.max_mr_segs ?: 256;
-	h->mr_pages = min_t(u32, segs, KFKV_VALUE_MAX >> PAGE_SHIFT);
-	ret = kfi_fabric(&info->fabric_attr, &h->fabric, h) ?:
-	      kfi_domain(h->fabric, info, &h->domain, h) ?:
-	      kfkv_alloc_slots(h, min_t(u64, a->max_value ?: KFKV_DEFAULT_MAX,
-					(u64)h->mr_pages * KFKV_MAX_SEGS *
-					PAGE_SIZE - 2 * PAGE_SIZE)) ?:
-	      kfkv_open_ep(h, info);
-	kfi_freeinfo(info);
-	return ret ?: kfkv_connect(h, a);
-}
-
 /* ---- Authentication --------------------------------------------------- */
 
-/* The AUTH operation of kfkv_open(): the request, and the target's proof. */
+/* The AUTH operation of a connect: the request, and the target's proof. */
 struct kfkv_auth_op {
 	struct kfkv_op op;
 	struct completion done;
@@ -903,10 +1154,10 @@ static void kfkv_auth_done(struct kfkv_op *op)
  * skips the exchange, since anyone could claim to have no secret.
  * Return: 1 to authenticate, 0 not to, or -EKEYREJECTED.
  */
-static int kfkv_auth_wanted(const struct kfkv_handle *h,
-			    const struct kfkv_open_attr *a)
+static int kfkv_auth_wanted(const struct kfkv_handle *h)
 {
-	bool asked = h->rep.flags & KFKV_CM_AUTH;
+	const struct kfkv_open_attr *a = &h->attr;
+	bool asked = h->cm_rep.flags & KFKV_CM_AUTH;
 
 	if (asked == !!a->secret_len)
 		return asked;
@@ -916,15 +1167,34 @@ static int kfkv_auth_wanted(const struct kfkv_handle *h,
 	return -EKEYREJECTED;
 }
 
-/* Send our nonce and proof; check the proof that comes back. */
-static int kfkv_auth_exchange(struct kfkv_handle *h,
-			      const struct kfkv_open_attr *a,
-			      struct kfkv_auth_op *x)
+/* Send @op in the AUTH slot: the only operation on a new connection. */
+static int kfkv_auth_send(struct kfkv_handle *h, struct kfkv_op *op)
 {
+	struct kfkv_cslot *slot = &h->auth;
+	unsigned long irqflags;
+	int ret;
+
+	spin_lock_irqsave(&h->lock, irqflags);
+	set_bit(KFKV_SLOT_BUSY, &slot->flags);
+	kfkv_slot_tag(h, slot, 0);
+	ret = kfkv_slot_start(h, slot, op);
+	if (ret) {
+		op->priv = NULL;
+		slot->op = NULL;
+		clear_bit_unlock(KFKV_SLOT_BUSY, &slot->flags);
+	}
+	spin_unlock_irqrestore(&h->lock, irqflags);
+	return ret;
+}
+
+/* Send our nonce and proof; check the proof that comes back. */
+static int kfkv_auth_exchange(struct kfkv_handle *h, struct kfkv_auth_op *x)
+{
+	const struct kfkv_open_attr *a = &h->attr;
 	int ret;
 
 	get_random_bytes(x->msg.nonce, sizeof(x->msg.nonce));
-	ret = kfkv_auth_mac(a->secret, a->secret_len, true, h->rep.nonce,
+	ret = kfkv_auth_mac(a->secret, a->secret_len, true, h->cm_rep.nonce,
 			    x->msg.nonce, a->store, x->msg.mac);
 	if (ret)
 		return ret;
@@ -934,35 +1204,161 @@ static int kfkv_auth_exchange(struct kfkv_handle *h,
 	x->op.cookie_len = sizeof(x->msg);
 	x->op.keys = x->proof;
 	x->op.done = kfkv_auth_done;
-	ret = kfkv_submit_checked(h, &x->op);
+	ret = kfkv_auth_send(h, &x->op);
 	if (ret)
 		return ret;
-	/* The watchdog fails the handle, and so the op, if no answer comes. */
-	wait_for_completion(&x->done);
+	/* A lost connection ends the wait early (kfkv_fail()). */
+	if (!wait_for_completion_timeout(&x->done, h->timeout)) {
+		kfkv_auth_abort(h, -ETIMEDOUT);
+		wait_for_completion(&x->done);
+	}
 	return x->op.result ?:
-	       kfkv_auth_check(a->secret, a->secret_len, false, h->rep.nonce,
+	       kfkv_auth_check(a->secret, a->secret_len, false, h->cm_rep.nonce,
 			       x->msg.nonce, a->store, x->proof);
 }
 
 /* The AUTH exchange, when the store or the caller asks for it. */
-static int kfkv_authenticate(struct kfkv_handle *h,
-			     const struct kfkv_open_attr *a)
+static int kfkv_authenticate(struct kfkv_handle *h)
 {
+	const struct kfkv_open_attr *a = &h->attr;
 	struct kfkv_auth_op *x;
-	int ret = kfkv_auth_wanted(h, a);
+	int ret = kfkv_auth_wanted(h);
 
 	if (ret <= 0)
 		return ret;
 	x = kzalloc(sizeof(*x), GFP_KERNEL);
 	if (!x)
 		return -ENOMEM;
-	ret = kfkv_auth_exchange(h, a, x);
+	ret = kfkv_auth_exchange(h, x);
 	if (ret == -EKEYREJECTED)
 		pr_err("store %s at %s port %u: %s\n", a->store, a->addr,
 		       a->port, x->op.result ? "the target refused our secret" :
 		       "the target's proof is wrong");
 	kfree_sensitive(x);
 	return ret;
+}
+
+/* ---- Session callbacks ------------------------------------------------ */
+
+/* A connection, trusted; on error nothing of it is left open. */
+static int kfkv_sess_connect(struct kfi_sess_path *path)
+{
+	struct kfkv_handle *h = path->priv;
+	int ret;
+
+	ret = kfkv_ep_open(h);
+	if (!ret)
+		ret = kfkv_connect(h);
+	if (!ret)
+		ret = kfkv_authenticate(h);
+	if (ret)
+		kfkv_ep_close(h);
+	return ret;
+}
+
+/* Lost: close the endpoint, sort what was in flight, revoke the keys. */
+static void kfkv_sess_disconnect(struct kfi_sess_path *path)
+{
+	struct kfkv_handle *h = path->priv;
+
+	kfkv_ep_close(h);
+	kfkv_park_inflight(h);
+	kfkv_renew_mrs(h);
+}
+
+static void kfkv_sess_event(struct kfi_sess_path *path,
+			    enum kfi_sess_event ev, const char *why)
+{
+	struct kfkv_handle *h = path->priv;
+
+	switch (ev) {
+	case KFI_SESS_EV_UP:
+		kfkv_replay(h);
+		break;
+	case KFI_SESS_EV_GIVE_UP:
+		set_bit(KFKV_H_FAILED, &h->flags);
+		fallthrough;
+	case KFI_SESS_EV_FAST_FAIL:
+		pr_err("%s: %s; failing its operations\n", h->sess->name,
+		       why ?: "down");
+		kfkv_fail_parked(h);
+		break;
+	default:
+		break;
+	}
+}
+
+static const struct kfi_sess_ops kfkv_sess_ops = {
+	.connect = kfkv_sess_connect,
+	.disconnect = kfkv_sess_disconnect,
+	.event = kfkv_sess_event,
+};
+
+/* The session and its one path; @p NULL: the module's parameters. */
+static int kfkv_sess_open(struct kfkv_handle *h,
+			  const struct kfi_sess_params *p)
+{
+	struct kfi_sess_params def = {
+		.reconnect_delay_ms = max(kfkv_reconnect_delay_ms, 1U),
+		.ctrl_loss_tmo_s = kfkv_ctrl_loss_tmo,
+		.fast_io_fail_tmo_s = kfkv_fast_io_fail_tmo,
+	};
+	char name[KFI_SESS_WHY_MAX];
+	int ret;
+
+	snprintf(name, sizeof(name), "kfkv%d-%s",
+		 atomic_inc_return(&kfkv_nr_handles), h->attr.store);
+	h->sess = kfi_sess_create(name, &kfkv_sess_ops, p ?: &def, h);
+	if (IS_ERR(h->sess)) {
+		ret = PTR_ERR(h->sess);
+		h->sess = NULL;
+		return ret;
+	}
+	snprintf(name, sizeof(name), "%s:%u", h->attr.addr, h->attr.port);
+	return kfi_sess_add_path(h->sess, name, h, &h->path);
+}
+
+/* ---- Opening and closing, continued ------------------------------------ */
+
+static void kfkv_release(struct kfkv_handle *h)
+{
+	kfi_sess_free(h->sess);
+	kfkv_ep_close(h);
+	kfkv_free_slots(h);
+	kfi_close(h->cq ? &h->cq->fid : NULL);
+	kfi_close(h->eq ? &h->eq->fid : NULL);
+	kfi_close(h->domain ? &h->domain->fid : NULL);
+	kfi_close(h->fabric ? &h->fabric->fid : NULL);
+	kfi_freeinfo(h->info);
+	kfree(h->attr.addr);
+	kfree(h->attr.store);
+	kfree_sensitive(h->attr.secret);
+	kfree(h);
+}
+
+/*
+ * What outlives each connection: the domain, the queues and the slots.
+ * The store's largest value is only known after connecting, but the
+ * regions must be there before: allocate for what the caller said it
+ * moves (attr->max_value), as far as KFKV_MAX_SEGS regions reach.
+ */
+static int kfkv_open_handle(struct kfkv_handle *h)
+{
+	u32 segs;
+	int ret;
+
+	ret = kfkv_getinfo(&h->attr, &h->info);
+	if (ret)
+		return ret;
+	segs = h->info->domain_attr.max_mr_segs ?: 256;
+	h->mr_pages = min_t(u32, segs, KFKV_VALUE_MAX >> PAGE_SHIFT);
+	return kfi_fabric(&h->info->fabric_attr, &h->fabric, h) ?:
+	       kfi_domain(h->fabric, h->info, &h->domain, h) ?:
+	       kfkv_alloc_slots(h, min_t(u64, h->attr.max_value ?:
+					 KFKV_DEFAULT_MAX,
+					 (u64)h->mr_pages * KFKV_MAX_SEGS *
+					 PAGE_SIZE - 2 * PAGE_SIZE)) ?:
+	       kfkv_open_queues(h);
 }
 
 static bool kfkv_secret_ok(const struct kfkv_open_attr *a)
@@ -973,16 +1369,34 @@ static bool kfkv_secret_ok(const struct kfkv_open_attr *a)
 	       a->secret_len <= KFKV_SECRET_MAX;
 }
 
+/* @h->attr: @attr, with copies of what it points to. */
+static int kfkv_attr_copy(struct kfkv_handle *h,
+			  const struct kfkv_open_attr *attr)
+{
+	struct kfkv_open_attr *a = &h->attr;
+
+	*a = *attr;
+	a->sess = NULL;
+	a->addr = kstrdup(attr->addr, GFP_KERNEL);
+	a->store = kstrdup(attr->store, GFP_KERNEL);
+	a->secret = attr->secret_len ?
+		    kmemdup(attr->secret, attr->secret_len, GFP_KERNEL) : NULL;
+	if (!a->addr || !a->store || (attr->secret_len && !a->secret))
+		return -ENOMEM;
+	return 0;
+}
+
 /**
  * kfkv_open() - connect to a store
- * @attr: where
+ * @attr: where, and how to ride out a lost connection
  * @hp: set to the handle
  *
- * Context: process; sleeps up to the timeout.
+ * Context: process; sleeps up to the timeout (twice with a secret).
  * Return: 0; -EINVAL for bad attributes; -ENOENT (no such store), -EBUSY
  * (a limit of the store reached), -EKEYREJECTED (a secret missing, wrong
  * or not asked for: see kfkv_open_attr.secret), -ECONNREFUSED,
- * -ETIMEDOUT, -EHOSTUNREACH, -ENOMEM, ...
+ * -ETIMEDOUT, -EHOSTUNREACH, -ENOMEM, ...  A first connect is not
+ * retried.
  */
 int kfkv_open(const struct kfkv_open_attr *attr, struct kfkv_handle **hp)
 {
@@ -1004,22 +1418,16 @@ int kfkv_open(const struct kfkv_open_attr *attr, struct kfkv_handle **hp)
 	INIT_LIST_HEAD(&h->backlog);
 	init_completion(&h->cm_done);
 	init_waitqueue_head(&h->free_wait);
-	INIT_WORK(&h->fail_work, kfkv_fail_work);
 	INIT_DELAYED_WORK(&h->watchdog, kfkv_watchdog);
-	ret = kfkv_open_handle(h, attr);
+	ret = kfkv_attr_copy(h, attr) ?: kfkv_open_handle(h) ?:
+	      kfkv_sess_open(h, attr->sess) ?: kfi_sess_start(h->sess);
 	if (ret) {
 		set_bit(KFKV_H_FAILED, &h->flags);
 		kfkv_release(h);
 		return ret;
 	}
-	/* The target grants at most what was asked. */
-	h->depth = h->rep.depth;
+	kfkv_replay(h);
 	queue_delayed_work(kfkv_wq, &h->watchdog, h->timeout / 4 + 1);
-	ret = kfkv_authenticate(h, attr);
-	if (ret) {
-		kfkv_close(h);
-		return ret;
-	}
 	*hp = h;
 	return 0;
 }
@@ -1029,24 +1437,41 @@ EXPORT_SYMBOL_GPL(kfkv_open);
  * kfkv_close() - disconnect and free a handle
  * @h: the handle; NULL does nothing
  *
- * Operations still in flight complete with -ECONNRESET before it returns.
+ * Operations still in flight, or waiting for a connection, complete with
+ * -ECONNRESET before it returns.
  *
- * Context: process; sleeps.
+ * Context: process; sleeps (for a reconnect attempt that runs now, too).
  */
 void kfkv_close(struct kfkv_handle *h)
 {
 	if (!h)
 		return;
 	set_bit(KFKV_H_FAILED, &h->flags);
+	/* No connect, disconnect or event runs once it returns. */
+	kfi_sess_stop(h->sess);
 	cancel_delayed_work_sync(&h->watchdog);
-	queue_work(kfkv_wq, &h->fail_work);
-	flush_work(&h->fail_work);
-	/* Hands back every post; invalidations still due complete here. */
-	kfi_close(&h->ep->fid);
-	h->ep = NULL;
+	kfkv_ep_close(h);
+	kfkv_park_inflight(h);
+	kfkv_fail_parked(h);
 	kfkv_release(h);
 }
 EXPORT_SYMBOL_GPL(kfkv_close);
+
+/**
+ * kfkv_wait() - wait for a completion that may take an outage to come
+ * @done: the completion
+ *
+ * Uninterruptible, since the operation's pages are in use until it
+ * completes; but it wakes every few seconds, so that a handle waiting
+ * for its target to come back does not look like a hung task.
+ *
+ * Context: process; sleeps.
+ */
+void kfkv_wait(struct completion *done)
+{
+	while (!wait_for_completion_timeout(done, 10 * HZ))
+		;
+}
 
 u32 kfkv_depth(const struct kfkv_handle *h)
 {
@@ -1152,8 +1577,8 @@ static int kfkv_sync_run(struct kfkv_handle *h, struct kfkv_sync *s)
 	s->op.done = kfkv_sync_done;
 	ret = kfkv_submit_wait(h, &s->op);
 	if (!ret) {
-		/* The watchdog fails the handle if the answer does not come. */
-		wait_for_completion(&s->done);
+		/* Answered, or failed by the session (or the watchdog). */
+		kfkv_wait(&s->done);
 		ret = s->op.result;
 	}
 	kvfree(s->bv);

@@ -517,7 +517,7 @@ static long kfkv_ioc_run(struct kfkv_file *f, unsigned int cmd,
 	if (!ret)
 		ret = kfkv_ureq_start(f, r, false);
 	if (!ret) {
-		wait_for_completion(&r->done);
+		kfkv_wait(&r->done);
 		ret = kfkv_ureq_out(r, r->op.result);
 	}
 	kfkv_ureq_free(r);

@@ -19,6 +19,7 @@
 
 #include <linux/types.h>
 #include <linux/bvec.h>
+#include <kfabric/kfi_sess.h>
 
 struct kfkv_handle;
 
@@ -110,6 +111,9 @@ struct kfkv_op {
  *	with one, the handle and the target prove to each other that they
  *	know it, and a target that does not is refused (-EKEYREJECTED)
  * @secret_len: bytes of @secret, 16 to 64 (0 with no secret)
+ * @sess: how the handle rides out a lost connection (reconnect delay,
+ *	give-up and fail-fast times; keep-alive is not used), or NULL for
+ *	kfkv.ko's parameters (reconnect every second, give up after 600 s)
  */
 struct kfkv_open_attr {
 	const char *addr;
@@ -120,6 +124,7 @@ struct kfkv_open_attr {
 	u64 max_value;
 	const u8 *secret;
 	u32 secret_len;
+	const struct kfi_sess_params *sess;
 };
 
 int kfkv_open(const struct kfkv_open_attr *attr, struct kfkv_handle **h);

@@ -34,15 +34,10 @@ kt_call setup setup
 [ -b "$dev" ] || exit 1
 sysfs=/sys/block/${dev#/dev/}/kfblk
 
-# objects: what kfabric has open, by provider and class, and kfblk's count.
+# objects: what kfabric has open, and kfblk's own count.
 objects()
 {
-	local f
-	for f in /sys/kernel/debug/kfabric/*/objects; do
-		[ -f "$f" ] || continue
-		awk -v p="${f%/objects}" '{ n[$1]++ }
-			END { for (c in n) print p, c, n[c] }' "$f" | sort
-	done
+	kfi_objects
 	echo "kfblk live_objects $(kfblk_live_objects)"
 }
 

@@ -29,6 +29,11 @@
 # client's fabric must refuse the write (the module counts it), and
 # kfkv_test.ko (case hostile_rma) checks that the GET fails once and that
 # no byte it did not offer for it changed.
+# client.replay: a silent target, and a handle that reconnects; when the
+# timeout drops the connection, the DELETE in flight completes with
+# ECONNRESET (it may have run: not sent again) while the STAT waits, is
+# sent again on the next connection (the target counts it), and
+# completes only when the handle closes.
 #
 # Standalone KTAP producer; run as root in the test VM.
 
@@ -47,7 +52,7 @@ CASES=(connect frame fields range rma_key tag_reuse over_credits list_cookie
 HPORT=$((PORT + 1))
 TIMEOUT_MS=5000
 CLIENT_CASES=(unknown_tag never_sent dup_answer wrong_len wrong_op
-	late_answer silent rma_past_end rma_before stale_key)
+	late_answer silent rma_past_end rma_before stale_key replay)
 
 kt_plan $((1 + ${#CASES[@]} + ${#CLIENT_CASES[@]}))
 
@@ -151,6 +156,7 @@ rma_writes()
 client_case()
 {
 	local c=$1 rc=0 s tcase=hostile_target tparams=() hparams=() out
+	local mode=$1 hits
 	mark "client-$c"
 	case $c in
 	dup_answer) tparams=(first_ok=1) ;;
@@ -160,8 +166,12 @@ client_case()
 		;;
 	rma_*) tcase=hostile_rma ;;
 	stale_key) tcase=hostile_rma tparams=(first_ok=1) ;;
+	replay)
+		mode=silent tcase=replay
+		tparams=(settle_ms=$((2 * TIMEOUT_MS)))
+		;;
 	esac
-	if ! insmod "$HKO" role=target case="$c" ipaddr="$KFI_IPADDR" \
+	if ! insmod "$HKO" role=target case="$mode" ipaddr="$KFI_IPADDR" \
 		port="$HPORT" "${hparams[@]}"; then
 		kt_fail "client.$c" "hostile target did not start"
 		return
@@ -170,9 +180,12 @@ client_case()
 		store=evil timeout_ms=$TIMEOUT_MS "${tparams[@]}" 2>/dev/null ||
 		rc=1
 	[ -d /sys/module/kfkv_test ] && rmmod kfkv_test
+	hits=$(cat /sys/module/kfkv_hostile/parameters/hits)
 	kt_diag "$(since "client-$c" | grep 'kfkv_test: *#' |
 		sed 's/^kfkv_test: *# *//')
-hostile target hits: $(cat /sys/module/kfkv_hostile/parameters/hits)"
+hostile target hits: $hits"
+	# The STAT and the DELETE, and the STAT again after the reconnect.
+	[ "$c" = replay ] && [ "$hits" -lt 3 ] && rc=1
 	if [ $tcase = hostile_rma ]; then
 		out=$(rma_writes "$c") || rc=1
 		kt_diag "$out"

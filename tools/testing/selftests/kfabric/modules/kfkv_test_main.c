@@ -84,8 +84,19 @@ MODULE_PARM_DESC(first_ok, "hostile_target: the first answer is a right one");
 		}							\
 	} while (0)
 
-static int t_open_secret(const char *store, u32 depth, const char *secret,
-			 struct kfkv_handle **h)
+/*
+ * The cases but replay see what one lost connection does to a handle:
+ * it fails, and nothing is sent again.
+ */
+static const struct kfi_sess_params t_no_reconnect = {
+	.reconnect_delay_ms = 1000,
+	.ctrl_loss_tmo_s = 0,
+	.fast_io_fail_tmo_s = -1,
+};
+
+static int t_open_sess(const char *store, u32 depth, const char *secret,
+		       const struct kfi_sess_params *sess,
+		       struct kfkv_handle **h)
 {
 	struct kfkv_open_attr a = {
 		.addr = t_ipaddr,
@@ -95,9 +106,16 @@ static int t_open_secret(const char *store, u32 depth, const char *secret,
 		.timeout_ms = t_timeout_ms,
 		.secret = secret,
 		.secret_len = secret ? strlen(secret) : 0,
+		.sess = sess,
 	};
 
 	return kfkv_open(&a, h);
+}
+
+static int t_open_secret(const char *store, u32 depth, const char *secret,
+			 struct kfkv_handle **h)
+{
+	return t_open_sess(store, depth, secret, &t_no_reconnect, h);
 }
 
 static int t_open(const char *store, u32 depth, struct kfkv_handle **h)
@@ -1018,6 +1036,60 @@ static int t_hostile_target(void)
 	return ret;
 }
 
+/*
+ * replay: the target (kfkv_hostile.ko, silent) never answers, and this
+ * handle reconnects (every 100 ms, for up to 600 s).  When the timeout
+ * drops the connection, the DELETE in flight cannot be sent again -- it
+ * may have deleted, and would then answer -ENOENT -- so it completes
+ * with -ECONNRESET; the STAT is parked and sent again on the next
+ * connection, and is still waiting settle_ms later (the script checks
+ * that the target saw it again).  Closing the handle completes it, once.
+ */
+static int t_replay(void)
+{
+	static const struct kfi_sess_params p = {
+		.reconnect_delay_ms = 100,
+		.ctrl_loss_tmo_s = 600,
+		.fast_io_fail_tmo_s = -1,
+	};
+	struct t_once *o = kcalloc(2, sizeof(*o), GFP_KERNEL);
+	struct kfkv_handle *h = NULL;
+	int ret, calls;
+
+	if (!o)
+		return -ENOMEM;
+	ret = t_open_sess(t_store, 4, NULL, &p, &h);
+	if (ret) {
+		kfree(o);
+		return T_FAIL(ret, "open on the hostile target");
+	}
+	o[0].op = (struct kfkv_op){ .type = KFKV_STAT, .key = "ht",
+				    .key_len = 2, .done = t_once_done };
+	o[1].op = (struct kfkv_op){ .type = KFKV_DELETE, .key = "ht",
+				    .key_len = 2, .done = t_once_done };
+	init_completion(&o[0].done);
+	ret = kfkv_submit(h, &o[0].op);
+	if (!ret)
+		ret = t_once_run(h, &o[1]);
+	if (ret == -ECONNRESET) {
+		msleep(t_settle_ms);
+		calls = atomic_read(&o[0].calls);
+		ret = calls ? T_FAIL(-EINVAL, "the STAT completed (%d): not sent again",
+				     o[0].op.result) : 0;
+	} else {
+		ret = T_FAIL(ret ?: -EINVAL, "DELETE: want -ECONNRESET");
+	}
+	kfkv_close(h);
+	calls = atomic_read(&o[0].calls);
+	pr_info("# DELETE %d; STAT %d after the close, completions %d\n",
+		o[1].op.result, o[0].op.result, calls);
+	if (!ret && (calls != 1 || o[0].op.result != -ECONNRESET))
+		ret = T_FAIL(-EINVAL, "STAT at close: %d, %d completions",
+			     o[0].op.result, calls);
+	kfree(o);
+	return ret;
+}
+
 /* ---- hostile_rma: a target that writes where it was not offered ----- */
 
 /*
@@ -1211,6 +1283,8 @@ static int __init kfkv_test_init(void)
 		ret = t_hostile_target();
 	else if (!strcmp(t_case, "hostile_rma"))
 		ret = t_hostile_rma();
+	else if (!strcmp(t_case, "replay"))
+		ret = t_replay();
 	for (i = 0; i < ARRAY_SIZE(cases); i++)
 		if (!strcmp(t_case, cases[i].name))
 			ret = t_with_handle(cases[i].fn);
