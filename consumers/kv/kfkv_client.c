@@ -830,7 +830,7 @@ static void kfkv_park_inflight(struct kfkv_handle *h)
  */
 static void kfkv_renew_mrs(struct kfkv_handle *h)
 {
-	u32 i, j;
+	u32 i, j, n = 0;
 	int ret;
 
 	for (i = 0; i < h->nr_slots; i++) {
@@ -842,6 +842,7 @@ static void kfkv_renew_mrs(struct kfkv_handle *h)
 			if (!*mr || !READ_ONCE((*mr)->mapped))
 				continue;
 			kfi_close(&(*mr)->fid);
+			n++;
 			ret = kfi_mr_alloc(h->domain, h->mr_pages,
 					   KFI_REMOTE_READ | KFI_REMOTE_WRITE,
 					   mr, slot);
@@ -852,6 +853,9 @@ static void kfkv_renew_mrs(struct kfkv_handle *h)
 			}
 		}
 	}
+	if (n)
+		pr_info("%s: %u regions the lost target had keys to replaced\n",
+			h->sess->name, n);
 }
 
 /* Every parked operation fails, -ECONNRESET. */
