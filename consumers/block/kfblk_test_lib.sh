@@ -303,6 +303,28 @@ kfi_objects()
 	done
 }
 
+# objects_same BEFORE AFTER: two kfi_objects (or the like) the same;
+# both shown when they are not.
+objects_same()
+{
+	[ "$1" = "$2" ] && return 0
+	echo "objects before:"; echo "$1"
+	echo "objects after:"; echo "$2"
+	return 1
+}
+
+# kfkv_cfs_clear: every kfkv client device and target store disabled and
+# removed from configfs (an EXIT trap's cleanup).
+kfkv_cfs_clear()
+{
+	local s
+	for s in /sys/kernel/config/kfkv/*/ /sys/kernel/config/kfkv_target/*/; do
+		[ -d "$s" ] || continue
+		echo 0 >"$s/enable"
+		rmdir "$s"
+	done
+}
+
 # kfblk_live_objects: the client module's count of live objects.
 kfblk_live_objects()
 {

@@ -85,11 +85,7 @@ resets()
 	echo "$i resets, reconnects $r0 -> $r1"
 	[ $((r1 - r0)) = "$RESETS" ] || rc=1
 	after=$(objects)
-	if [ "$before" != "$after" ]; then
-		echo "objects before:"; echo "$before"
-		echo "objects after:"; echo "$after"
-		rc=1
-	fi
+	objects_same "$before" "$after" || rc=1
 	return $rc
 }
 kt_measure reset_100.fio_verify resets

@@ -46,13 +46,8 @@ kt_plan 32
 
 cleanup()
 {
-	local s
 	[ -d /sys/module/kfkv_test ] && rmmod kfkv_test
-	for s in "$CCFS"/*/ "$TCFS"/*/; do
-		[ -d "$s" ] || continue
-		echo 0 >"$s/enable"
-		rmdir "$s"
-	done
+	kfkv_cfs_clear
 	kfblk_unload
 	rm -rf "$WORK"
 }

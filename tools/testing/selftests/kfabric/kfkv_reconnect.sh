@@ -30,12 +30,7 @@ kt_plan 4
 
 cleanup()
 {
-	local s
-	for s in "$CCFS"/*/ "$TCFS"/*/; do
-		[ -d "$s" ] || continue
-		echo 0 >"$s/enable"
-		rmdir "$s"
-	done
+	kfkv_cfs_clear
 	kfblk_unload
 	rm -rf "$WORK" "$KVDIR"
 }
@@ -145,11 +140,7 @@ reload()
 	[ "$(dmesg | grep -c 'kfkv[0-9]*-kvrc: path .*: up again')" -gt "$ups" ] ||
 		{ echo "no reconnect logged"; rc=1; }
 	after=$(kfi_objects)
-	if [ "$before" != "$after" ]; then
-		echo "objects before:"; echo "$before"
-		echo "objects after:"; echo "$after"
-		rc=1
-	fi
+	objects_same "$before" "$after" || rc=1
 	return $rc
 }
 kt_measure target_reload.puts_wait_and_read_back reload
