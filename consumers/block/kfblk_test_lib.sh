@@ -303,6 +303,19 @@ kfi_objects()
 	done
 }
 
+# poll_until TRIES COMMAND...: COMMAND succeeds, tried every 0.1 s at
+# most TRIES times.
+poll_until()
+{
+	local i tries=$1
+	shift
+	for ((i = 0; i < tries; i++)); do
+		"$@" && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
 # objects_same BEFORE AFTER: two kfi_objects (or the like) the same;
 # both shown when they are not.
 objects_same()

@@ -1182,11 +1182,8 @@ static int kfkv_auth_send(struct kfkv_handle *h, struct kfkv_op *op)
 	set_bit(KFKV_SLOT_BUSY, &slot->flags);
 	kfkv_slot_tag(h, slot, 0);
 	ret = kfkv_slot_start(h, slot, op);
-	if (ret) {
-		op->priv = NULL;
-		slot->op = NULL;
-		clear_bit_unlock(KFKV_SLOT_BUSY, &slot->flags);
-	}
+	if (ret)
+		kfkv_slot_unstart(h, slot, op);
 	spin_unlock_irqrestore(&h->lock, irqflags);
 	return ret;
 }

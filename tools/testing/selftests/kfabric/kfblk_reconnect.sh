@@ -54,15 +54,15 @@ fio_loop()
 	echo "$runs fio runs, every block verified"
 }
 
+is_live()
+{
+	[ "$(cat "$sysfs/state")" = live ]
+}
+
 # wait_live: the disk is live again (at most 30 s).
 wait_live()
 {
-	local i
-	for ((i = 0; i < 300; i++)); do
-		[ "$(cat "$sysfs/state")" = live ] && return 0
-		sleep 0.1
-	done
-	return 1
+	poll_until 300 is_live
 }
 
 resets()

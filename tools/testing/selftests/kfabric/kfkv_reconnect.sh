@@ -99,17 +99,6 @@ putter()
 	return 0
 }
 
-# wait_file FILE: FILE exists (at most 120 s).
-wait_file()
-{
-	local i
-	for ((i = 0; i < 1200; i++)); do
-		[ -e "$1" ] && return 0
-		sleep 0.1
-	done
-	return 1
-}
-
 reload()
 {
 	local before after pid spid i ups rc=0
@@ -117,7 +106,8 @@ reload()
 	ups=$(dmesg | grep -c 'kfkv[0-9]*-kvrc: path .*: up again')
 	putter >"$WORK/putter.out" 2>&1 &
 	pid=$!
-	wait_file "$WORK/started" || rc=1
+	# At most 120 s for the first puts.
+	poll_until 1200 test -e "$WORK/started" || rc=1
 	target_down || rc=1
 	"$KFKV" kvr stat k0 >"$WORK/stat.out" 2>&1 &
 	spid=$!
@@ -166,7 +156,7 @@ expect_err()
 # operation waiting for its target must fail within 30 s.
 fast_fail()
 {
-	local i rc=0
+	local rc=0
 	echo 2 >"$PARAMS/fast_io_fail_tmo" && echo 600 >"$PARAMS/ctrl_loss_tmo" &&
 	attach kvf || return 1
 	echo -1 >"$PARAMS/fast_io_fail_tmo" && echo 60 >"$PARAMS/ctrl_loss_tmo"
@@ -175,16 +165,18 @@ fast_fail()
 	expect_err ECONNRESET ENOTCONN -- timeout 30 "$KFKV" kvf stat k0 || rc=1
 	expect_err ENOTCONN -- "$KFKV" kvf stat k0 || rc=1
 	target_up || return 1
-	for ((i = 0; i < 300; i++)); do
-		"$KFKV" kvf stat k0 >/dev/null 2>&1 && break
-		sleep 0.1
-	done
-	echo "kvf works again after $i polls: $("$KFKV" kvf stat k0 2>&1)"
+	poll_until 300 "$KFKV" kvf stat k0 >/dev/null 2>&1
+	echo "kvf with the target back: $("$KFKV" kvf stat k0 2>&1)"
 	"$KFKV" kvf stat k0 >/dev/null || rc=1
 	detach kvf || rc=1
 	return $rc
 }
 kt_measure fast_fail.then_works_again fast_fail
+
+no_connections()
+{
+	[ "$(cat "$TCFS/kvrc/connections")" = 0 ]
+}
 
 teardown()
 {
@@ -193,11 +185,8 @@ teardown()
 	for ((i = 0; i < COUNT; i++)); do
 		rm -f "$WORK/v$i" "$WORK/g$i"
 	done
-	for ((i = 0; i < 200; i++)); do
-		[ "$(cat "$TCFS/kvrc/connections")" = 0 ] && break
-		sleep 0.1
-	done
-	[ "$(cat "$TCFS/kvrc/connections")" = 0 ] &&
+	poll_until 200 no_connections
+	no_connections &&
 	echo 0 >"$TCFS/kvrc/enable" && rmdir "$TCFS/kvrc" &&
 	kfblk_unload
 }
