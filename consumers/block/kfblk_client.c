@@ -302,6 +302,26 @@ static void kfblk_credit_ready(struct kfid_ep *ep)
 }
 
 /*
+ * A post for @req was refused.  No credit or a full queue: blk-mq
+ * retries, nothing is lost.  An endpoint no longer connected means the
+ * path went down before the session said so: report it and let the
+ * request wait for the reconnect, like those in flight.
+ */
+static blk_status_t kfblk_post_failed(struct kfblk_queue *q,
+				      struct kfblk_req *req, int ret)
+{
+	if (ret == -EAGAIN)
+		return BLK_STS_RESOURCE;
+	/* Still mapped on the old endpoint: invalidated before reuse. */
+	clear_bit(KFBLK_REQ_MAPPED, &req->flags);
+	if (ret == -ENOTCONN && !kfblk_dev_failing(q->dev)) {
+		kfblk_dev_fail(q->dev, "endpoint no longer connected");
+		return BLK_STS_RESOURCE;
+	}
+	return BLK_STS_IOERR;
+}
+
+/*
  * The MR is still mapped for an earlier request that failed while the
  * connection was down (nothing could invalidate it then): invalidate it
  * now and dispatch again from kfblk_inv_done().
@@ -320,7 +340,7 @@ static blk_status_t kfblk_stale_inv(struct kfblk_queue *q,
 		return BLK_STS_RESOURCE;
 	}
 	clear_bit(KFBLK_REQ_STALE_INV, &req->flags);
-	return BLK_STS_IOERR;
+	return kfblk_post_failed(q, req, ret);
 }
 
 static blk_status_t kfblk_map_data(struct kfblk_queue *q,
@@ -338,10 +358,8 @@ static blk_status_t kfblk_map_data(struct kfblk_queue *q,
 			return kfblk_stale_inv(q, req);
 		iov.count = kfi_blk_rq_map_sg(rq, req->sgl);
 		ret = kfi_mr_map(q->ep, req->mr, &iov);
-		if (ret == -EAGAIN)
-			return BLK_STS_RESOURCE;
 		if (ret)
-			return BLK_STS_IOERR;
+			return kfblk_post_failed(q, req, ret);
 		set_bit(KFBLK_REQ_MAPPED, &req->flags);
 	}
 	ci->raddr = req->mr->iova;
@@ -429,11 +447,7 @@ static blk_status_t kfblk_queue_rq(struct blk_mq_hw_ctx *hctx,
 	if (!ret)
 		return BLK_STS_OK;
 	clear_bit(KFBLK_REQ_AWAIT_RSP, &req->flags);
-	/* No credit or a full queue: blk-mq retries, nothing is lost. */
-	if (ret == -EAGAIN)
-		return BLK_STS_RESOURCE;
-	clear_bit(KFBLK_REQ_MAPPED, &req->flags);
-	return BLK_STS_IOERR;
+	return kfblk_post_failed(q, req, ret);
 }
 
 static enum blk_eh_timer_return kfblk_timeout(struct request *rq)

@@ -504,10 +504,16 @@ static void kfblk_slot_exec(struct kfblk_slot *slot)
 	u8 op = slot->ci.opcode;
 	int ret = 0;
 
-	/* A dying connection does no more work for its peer. */
-	if (test_bit(KFBLK_TCONN_DEAD, &slot->conn->flags))
-		ret = -ECONNRESET;
-	else if (op == KFBLK_OP_READ || op == KFBLK_OP_WRITE)
+	/*
+	 * A dying connection does no more work for its peer, and does not
+	 * answer either: its endpoint may not be shut down yet, and an
+	 * error would fail an I/O the client sends again once reconnected.
+	 */
+	if (test_bit(KFBLK_TCONN_DEAD, &slot->conn->flags)) {
+		kfblk_slot_finish(slot);
+		return;
+	}
+	if (op == KFBLK_OP_READ || op == KFBLK_OP_WRITE)
 		ret = kfblk_slot_exec_pages(slot);
 	if (ret == -ENOSPC)
 		return;		/* on memwait: requeued when memory is back */

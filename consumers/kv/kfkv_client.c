@@ -711,6 +711,12 @@ static int kfkv_submit_checked(struct kfkv_handle *h, struct kfkv_op *op)
 		ret = kfkv_park(h, op);
 	else
 		ret = kfkv_post_new(h, op);
+	if (ret == -ENOTCONN && !test_bit(KFKV_H_FAILED, &h->flags) &&
+	    !kfi_sess_fail_fast(h->sess)) {
+		/* Down before the session said so: wait like one in flight. */
+		kfkv_fail(h, "endpoint no longer connected");
+		ret = kfkv_park(h, op);
+	}
 	spin_unlock_irqrestore(&h->lock, irqflags);
 	return ret;
 }
