@@ -757,7 +757,7 @@ static int kfi_size_left(struct kfid_ep *ep, bool tx)
 {
 	enum kfi_ep_state state;
 
-	if (!KFI_VALID(ep, KFI_CLASS_EP))
+	if (!KFI_VALID(ep, KFI_CLASS_EP) || (!tx && ep->srx))
 		return -EINVAL;
 	state = READ_ONCE(ep->state);
 	if (state == KFI_EP_IDLE || state == KFI_EP_SHUTDOWN)
@@ -790,8 +790,9 @@ EXPORT_SYMBOL_GPL(kfi_tx_size_left);
  * @ep: enabled endpoint
  *
  * Context: any; never sleeps.
- * Return: the count; -EINVAL (not enabled); -ENOTCONN (shut down);
- * -EOPNOTSUPP.
+ * Return: the count; -EINVAL (not enabled, or bound to a shared receive
+ * context, whose receives are posted on the context); -ENOTCONN (shut
+ * down); -EOPNOTSUPP.
  */
 int kfi_rx_size_left(struct kfid_ep *ep)
 {

@@ -142,7 +142,8 @@ struct kfi_domain_attr {
  * Flags of kfi_ep_attr.flags.  KFI_EP_NO_CREDITS: the consumer keeps its
  * own count of the peer's receives (a protocol with a negotiated queue
  * depth); the core does not refuse its sends for lack of credit, and the
- * provider still grants the peer its credits.
+ * provider still grants the peer its credits.  kfi_ep_bind() of a shared
+ * receive context sets it: such an endpoint's receives are not its own.
  */
 #define KFI_EP_NO_CREDITS	BIT(0)
 

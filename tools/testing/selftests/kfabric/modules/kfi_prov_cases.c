@@ -2626,7 +2626,10 @@ static int srx_open_is(struct kfid_domain *dom, struct kfi_rx_attr *attr,
 	return -EPROTO;
 }
 
-/* Binding an enabled endpoint, or posting or cancelling on it, is refused. */
+/*
+ * Binding an enabled endpoint, or posting, cancelling or asking for
+ * receive room on a bound one, is refused.
+ */
 static int srx_bound_errors(struct tconn *tc, struct kfid_ep *srx)
 {
 	struct treq *r = treq_alloc(64);
@@ -2638,6 +2641,8 @@ static int srx_bound_errors(struct tconn *tc, struct kfid_ep *srx)
 	if (!ret && kfi_recv(tc->s.ep, r->buf, 64, NULL, &r->kctx) != -EINVAL)
 		ret = -EPROTO;
 	if (!ret && kfi_cancel(tc->s.ep, &r->kctx) != -EINVAL)
+		ret = -EPROTO;
+	if (!ret && kfi_rx_size_left(tc->s.ep) != -EINVAL)
 		ret = -EPROTO;
 	treq_free(r);
 	return ret;
