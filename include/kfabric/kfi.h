@@ -320,8 +320,8 @@ struct kfi_context {
  *	-EMSGSIZE for a receive buffer too small, -EACCES for a key error
  * @prov_errno: the provider's own status (for verbs, enum ib_wc_status)
  * @ep: for a receive posted on a shared receive context, the endpoint
- *	the message arrived on (NULL for one flushed by closing the
- *	context); NULL for every other completion
+ *	whose message took it (a receive still waiting in the context when
+ *	it closes has no completion); NULL for every other completion
  */
 struct kfi_cq_entry {
 	struct kfi_context *op_context;
