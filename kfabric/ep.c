@@ -300,6 +300,111 @@ int kfi_endpoint(struct kfid_domain *domain, const struct kfi_info *info,
 }
 EXPORT_SYMBOL_GPL(kfi_endpoint);
 
+/* ------------------------------------------------------------------ */
+/* Shared receive contexts */
+
+static int kfi_srx_check(struct kfid_domain *domain,
+			 const struct kfi_rx_attr *attr)
+{
+	u32 max = domain->attr.rx_size_max;
+
+	if (!attr->size || (max && attr->size > max))
+		return -EINVAL;
+	if (attr->caps & ~(KFI_MSG | KFI_RECV))
+		return -EINVAL;
+	if (!domain->fid.prov->ops->srx_open)
+		return -EOPNOTSUPP;
+	return 0;
+}
+
+/**
+ * kfi_srx_context() - open a shared receive context
+ * @domain: open domain
+ * @attr: its receive queue: @size receives (1 to domain_attr.rx_size_max),
+ *	each of at most @iov_limit entries (0: one); @caps 0 or KFI_MSG |
+ *	KFI_RECV
+ * @srx: receives the context
+ * @context: the consumer's pointer
+ *
+ * Receives are posted on the context with the kfi_recv*() calls, from any
+ * context, as on an endpoint.  Endpoints of @domain bound to it with
+ * kfi_ep_bind() before kfi_enable() take the receive for each message
+ * that arrives from it, oldest first, and report the completion on their
+ * own receive CQ with entry->ep set to themselves.  Such an endpoint has
+ * no credits (see struct kfi_credits) and takes no receive of its own.
+ * The context is closed with kfi_close() after every endpoint bound to
+ * it; the receives still posted then are not completed: their buffers
+ * and contexts are the consumer's again when kfi_close() returns.
+ *
+ * Context: process context, may sleep.
+ * Return: 0; -EINVAL (bad argument, size or caps); -EOPNOTSUPP (the
+ * provider has no shared receive context); -ENOMEM; or the provider's
+ * error.
+ */
+int kfi_srx_context(struct kfid_domain *domain,
+		    const struct kfi_rx_attr *attr, struct kfid_ep **srx,
+		    void *context)
+{
+	struct kfi_provider *prov;
+	struct kfid_ep *x;
+	int ret;
+
+	if (!KFI_VALID(domain, KFI_CLASS_DOMAIN) || !attr || !srx)
+		return -EINVAL;
+	ret = kfi_srx_check(domain, attr);
+	if (ret)
+		return ret;
+
+	prov = domain->fid.prov;
+	x = kfid_alloc(prov, prov->srx_size, KFI_CLASS_SRX_CTX, &domain->fid,
+		       context);
+	if (IS_ERR(x))
+		return PTR_ERR(x);
+	x->domain = domain;
+	x->info.rx_attr = *attr;
+	x->info.rx_attr.iov_limit = max(attr->iov_limit, 1U);
+	x->state = KFI_EP_ENABLED;
+	spin_lock_init(&x->lock);
+	ret = prov->ops->srx_open(x);
+	if (ret) {
+		kfid_put(&x->fid);
+		return ret;
+	}
+	*srx = x;
+	return 0;
+}
+EXPORT_SYMBOL_GPL(kfi_srx_context);
+
+void kfi_srx_close(struct kfid_ep *srx)
+{
+	srx->fid.prov->ops->srx_close(srx);
+	kfid_put(&srx->fid);
+}
+
+/*
+ * The endpoint's messages take their receives from @srx: the core cannot
+ * count credits per endpoint then, so it counts none.
+ */
+static int kfi_ep_bind_srx(struct kfid_ep *ep, struct kfid_ep *srx,
+			   u64 flags)
+{
+	int ret;
+
+	if (flags || srx->domain != ep->domain)
+		return -EINVAL;
+	if (ep->srx)
+		return -EBUSY;
+	ret = kfid_child_get(&srx->fid);
+	if (ret)
+		return ret;
+	ep->srx = srx;
+	ep->info.ep_attr.flags |= KFI_EP_NO_CREDITS;
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Binding */
+
 /*
  * Selective completion is a transmit-side choice: a receive that is not
  * reported would leave the consumer no way to find its data.
@@ -368,13 +473,19 @@ static int kfi_ep_bind_eq(struct kfid_ep *ep, struct kfid_eq *eq, u64 flags)
 }
 
 /**
- * kfi_ep_bind() - bind a CQ or the EQ to an endpoint before kfi_enable()
+ * kfi_ep_bind() - bind a CQ, the EQ or a shared receive context to an
+ *	endpoint before kfi_enable()
  * @ep: endpoint in state KFI_EP_IDLE
- * @bfid: &cq->fid (with @flags KFI_TRANSMIT and/or KFI_RECEIVE) or
- *	&eq->fid (with @flags 0)
+ * @bfid: &cq->fid (with @flags KFI_TRANSMIT and/or KFI_RECEIVE),
+ *	&eq->fid (with @flags 0) or &srx->fid of a kfi_srx_context() (with
+ *	@flags 0)
  * @flags: see @bfid; with KFI_TRANSMIT, KFI_SELECTIVE_COMPLETION too
  *
- * A bound CQ or EQ cannot be closed before the endpoint.  With
+ * A bound CQ, EQ or shared receive context cannot be closed before the
+ * endpoint.  An endpoint bound to a shared receive context takes its
+ * receives from there (a receive posted on the endpoint itself is
+ * -EINVAL), still needs a receive CQ for their completions, and has no
+ * credits, as if opened with KFI_EP_NO_CREDITS.  With
  * KFI_SELECTIVE_COMPLETION, a send, RMA or atomic reports its success
  * only if posted with KFI_COMPLETION; a failure is always reported (but
  * an inject without KFI_COMPLETION has no context: its failure ends the
@@ -382,9 +493,9 @@ static int kfi_ep_bind_eq(struct kfid_ep *ep, struct kfid_eq *eq, u64 flags)
  *
  * Context: process context.
  * Return: 0; -EINVAL (bad argument or flags, object of another domain or
- * fabric, endpoint already enabled, KFI_SELECTIVE_COMPLETION without
- * KFI_TRANSMIT); -EBUSY (already bound); -EOPNOTSUPP (the provider does
- * not select completions).
+ * fabric or of a class that cannot be bound, endpoint already enabled,
+ * KFI_SELECTIVE_COMPLETION without KFI_TRANSMIT); -EBUSY (already bound);
+ * -EOPNOTSUPP (the provider does not select completions).
  */
 int kfi_ep_bind(struct kfid_ep *ep, struct kfid *bfid, u64 flags)
 {
@@ -399,6 +510,9 @@ int kfi_ep_bind(struct kfid_ep *ep, struct kfid *bfid, u64 flags)
 	case KFI_CLASS_EQ:
 		return kfi_ep_bind_eq(ep, container_of(bfid, struct kfid_eq,
 						       fid), flags);
+	case KFI_CLASS_SRX_CTX:
+		return kfi_ep_bind_srx(ep, container_of(bfid, struct kfid_ep,
+							fid), flags);
 	default:
 		return -EINVAL;
 	}
@@ -566,6 +680,9 @@ static void kfi_ep_unbind(struct kfid_ep *ep)
 		kfi_eq_forget(ep->eq, &ep->fid);
 		kfid_child_put(&ep->eq->fid);
 	}
+	if (ep->srx)
+		kfid_child_put(&ep->srx->fid);
+	ep->srx = NULL;
 	/* Unused, or taken by a final event the EQ has freed by now. */
 	kfree(ep->final_event);
 	ep->final_event = NULL;
@@ -640,7 +757,7 @@ static int kfi_size_left(struct kfid_ep *ep, bool tx)
 {
 	enum kfi_ep_state state;
 
-	if (!KFI_VALID(ep, KFI_CLASS_EP))
+	if (!KFI_VALID(ep, KFI_CLASS_EP) || (!tx && ep->srx))
 		return -EINVAL;
 	state = READ_ONCE(ep->state);
 	if (state == KFI_EP_IDLE || state == KFI_EP_SHUTDOWN)
@@ -673,8 +790,9 @@ EXPORT_SYMBOL_GPL(kfi_tx_size_left);
  * @ep: enabled endpoint
  *
  * Context: any; never sleeps.
- * Return: the count; -EINVAL (not enabled); -ENOTCONN (shut down);
- * -EOPNOTSUPP.
+ * Return: the count; -EINVAL (not enabled, or bound to a shared receive
+ * context, whose receives are posted on the context); -ENOTCONN (shut
+ * down); -EOPNOTSUPP.
  */
 int kfi_rx_size_left(struct kfid_ep *ep)
 {

@@ -53,6 +53,7 @@ const char *kfid_class_name(enum kfi_fclass fclass);
 /* ep.c */
 void kfi_ep_close(struct kfid_ep *ep);
 void kfi_pep_close(struct kfid_pep *pep);
+void kfi_srx_close(struct kfid_ep *srx);
 const char *kfi_ep_state_name(enum kfi_ep_state state);
 
 /* cq.c */

@@ -196,6 +196,22 @@ int kfi_sendmsg(struct kfid_ep *ep, const struct kfi_msg *msg, u64 flags)
 }
 EXPORT_SYMBOL_GPL(kfi_sendmsg);
 
+/* A receive on a shared receive context: no endpoint, no credit. */
+static int kfi_srx_recv_post(struct kfid_ep *srx, const struct kfi_msg *msg,
+			     u64 flags)
+{
+	u64 len;
+	int ret;
+
+	if (!msg || (flags & ~KFI_RECV_FLAGS))
+		return -EINVAL;
+	ret = kfi_iov_check(&msg->iov, srx->info.rx_attr.iov_limit, &len);
+	if (ret)
+		return ret;
+	ret = srx->fid.prov->ops->srx_recv(srx, msg, flags | KFI_COMPLETION);
+	return kfi_post_done(srx, KFI_TRACE_RECV, len, ret);
+}
+
 static int kfi_recvmsg_post(struct kfid_ep *ep, const struct kfi_msg *msg,
 			    u64 flags)
 {
@@ -203,7 +219,10 @@ static int kfi_recvmsg_post(struct kfid_ep *ep, const struct kfi_msg *msg,
 	u64 len;
 	int ret;
 
-	if (!KFI_VALID(ep, KFI_CLASS_EP) || !msg || (flags & ~KFI_RECV_FLAGS))
+	if (KFI_VALID(ep, KFI_CLASS_SRX_CTX))
+		return kfi_srx_recv_post(ep, msg, flags);
+	if (!KFI_VALID(ep, KFI_CLASS_EP) || !msg || (flags & ~KFI_RECV_FLAGS) ||
+	    ep->srx)
 		return -EINVAL;
 	ret = kfi_iov_check(&msg->iov, ep->info.rx_attr.iov_limit, &len);
 	if (ret)
@@ -228,16 +247,20 @@ static int kfi_recvmsg_post(struct kfid_ep *ep, const struct kfi_msg *msg,
 
 /**
  * kfi_recvmsg() - post a receive
- * @ep: enabled (or connecting, or connected) endpoint
+ * @ep: enabled (or connecting, or connected) endpoint, or a shared
+ *	receive context (kfi_srx_context())
  * @msg: buffers (at most rx_attr.iov_limit) and context
  * @flags: 0, KFI_MORE, KFI_COMPLETION (receives always complete)
  *
- * A posted receive counts towards credits.grant, the credits the
- * provider will advertise to the peer.
+ * A receive posted on an endpoint counts towards credits.grant, the
+ * credits the provider will advertise to the peer.  One posted on a
+ * shared receive context counts for nobody: it takes the next message
+ * that arrives on any endpoint bound to the context.
  *
  * Context: any; never sleeps, never allocates.
  * Return: 0; -EAGAIN (receive queue full); -EINVAL (bad argument, not
- * enabled); -ENOTCONN (shut down).
+ * enabled, an endpoint bound to a shared receive context); -ENOTCONN
+ * (shut down).
  */
 int kfi_recvmsg(struct kfid_ep *ep, const struct kfi_msg *msg, u64 flags)
 {
@@ -400,18 +423,23 @@ EXPORT_SYMBOL_GPL(kfi_atomicmsg);
  * core's own test provider).  Providers whose
  * device owns a posted receive cannot take it back: on verbs a work
  * request stays on its queue pair until it completes or the queue pair is
- * flushed (close or shutdown), so this is -EOPNOTSUPP there.
+ * flushed (close or shutdown), so this is -EOPNOTSUPP there.  A receive
+ * posted on a shared receive context cannot be cancelled either.
  *
  * Context: any; never sleeps.
  * Return: 0 (cancelled; the completion follows); -ENOENT (no such receive
- * waiting); -EINVAL (bad argument, endpoint not enabled); -EOPNOTSUPP.
+ * waiting); -EINVAL (bad argument, endpoint not enabled or bound to a
+ * shared receive context); -EOPNOTSUPP (the provider cannot, or @ep is a
+ * shared receive context).
  */
 int kfi_cancel(struct kfid_ep *ep, struct kfi_context *context)
 {
 	int ret;
 
+	if (KFI_VALID(ep, KFI_CLASS_SRX_CTX))
+		return -EOPNOTSUPP;
 	if (!KFI_VALID(ep, KFI_CLASS_EP) || !context ||
-	    READ_ONCE(ep->state) == KFI_EP_IDLE)
+	    READ_ONCE(ep->state) == KFI_EP_IDLE || ep->srx)
 		return -EINVAL;
 	if (!ep->fid.prov->ops->cancel)
 		return -EOPNOTSUPP;

@@ -30,6 +30,7 @@ static const char * const kfid_class_names[KFI_CLASS_MAX] = {
 	[KFI_CLASS_CQ] = "cq",
 	[KFI_CLASS_EQ] = "eq",
 	[KFI_CLASS_MR] = "mr",
+	[KFI_CLASS_SRX_CTX] = "srx",
 	[KFI_CLASS_AV] = "av",
 	[KFI_CLASS_CNTR] = "cntr",
 };
@@ -179,8 +180,9 @@ static void kfi_domain_close(struct kfid_domain *domain)
  * @fid: the object's kfid (&ep->fid, &cq->fid, ...), or NULL
  *
  * Closing cannot fail, as freeing cannot.  Close children first: an
- * endpoint before the CQs and EQ bound to it and before its domain, MRs,
- * CQs and endpoints before their domain, the domain, EQs and passive
+ * endpoint before the CQs, EQ and shared receive context bound to it and
+ * before its domain, MRs, CQs, shared receive contexts and endpoints
+ * before their domain, the domain, EQs and passive
  * endpoints before their fabric.  Closing an object that still has
  * children, or something that is not a kfabric object, is a bug in the
  * caller: it is reported once with a warning and the object is left open
@@ -235,6 +237,9 @@ void kfi_close(struct kfid *fid)
 		break;
 	case KFI_CLASS_MR:
 		kfi_mr_close(container_of(fid, struct kfid_mr, fid));
+		break;
+	case KFI_CLASS_SRX_CTX:
+		kfi_srx_close(container_of(fid, struct kfid_ep, fid));
 		break;
 	default:
 		break;

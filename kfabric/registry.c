@@ -95,6 +95,11 @@ static int kfi_provider_check_ops(const struct kfi_provider *prov)
 		       prov->name);
 		return -EINVAL;
 	}
+	if (ops->srx_open && (!ops->srx_close || !ops->srx_recv)) {
+		pr_err("provider %s: missing op srx_close or srx_recv (needed with srx_open)\n",
+		       prov->name);
+		return -EINVAL;
+	}
 	return 0;
 }
 
@@ -147,6 +152,9 @@ static int kfi_provider_check(struct kfi_provider *prov)
 					     sizeof(struct kfid_ep), "ep_size");
 	ret = ret ?: kfi_provider_check_size(prov, &prov->mr_size,
 					     sizeof(struct kfid_mr), "mr_size");
+	ret = ret ?: kfi_provider_check_size(prov, &prov->srx_size,
+					     sizeof(struct kfid_ep),
+					     "srx_size");
 	return ret;
 }
 

@@ -98,6 +98,7 @@ enum kfi_fclass {
 	KFI_CLASS_CQ,
 	KFI_CLASS_EQ,
 	KFI_CLASS_MR,
+	KFI_CLASS_SRX_CTX,	/* shared receive context (kfi_srx_context()) */
 	KFI_CLASS_AV,		/* reserved: address vectors (RDM) */
 	KFI_CLASS_CNTR,		/* reserved: completion counters */
 	KFI_CLASS_MAX,
@@ -141,7 +142,8 @@ struct kfi_domain_attr {
  * Flags of kfi_ep_attr.flags.  KFI_EP_NO_CREDITS: the consumer keeps its
  * own count of the peer's receives (a protocol with a negotiated queue
  * depth); the core does not refuse its sends for lack of credit, and the
- * provider still grants the peer its credits.
+ * provider still grants the peer its credits.  kfi_ep_bind() of a shared
+ * receive context sets it: such an endpoint's receives are not its own.
  */
 #define KFI_EP_NO_CREDITS	BIT(0)
 
@@ -317,6 +319,9 @@ struct kfi_context {
  *	close, shutdown or device removal, -EIO for transport errors,
  *	-EMSGSIZE for a receive buffer too small, -EACCES for a key error
  * @prov_errno: the provider's own status (for verbs, enum ib_wc_status)
+ * @ep: for a receive posted on a shared receive context, the endpoint
+ *	whose message took it (a receive still waiting in the context when
+ *	it closes has no completion); NULL for every other completion
  */
 struct kfi_cq_entry {
 	struct kfi_context *op_context;
@@ -326,6 +331,7 @@ struct kfi_cq_entry {
 	u64 inv_key;
 	int err;
 	int prov_errno;
+	struct kfid_ep *ep;
 };
 
 /**
@@ -538,13 +544,17 @@ struct kfid_pep {
 };
 
 /**
- * struct kfid_ep - active endpoint
- * @fid: common object header
+ * struct kfid_ep - active endpoint, or shared receive context
+ * @fid: common object header; fclass KFI_CLASS_EP for an endpoint,
+ *	KFI_CLASS_SRX_CTX for a shared receive context
  * @domain: the domain it was opened on
- * @info: what it was opened with
+ * @info: what it was opened with (a shared receive context: only
+ *	@info.rx_attr)
  * @tx_cq: completions of sends, RMA and atomics
  * @rx_cq: completions of receives
  * @eq: connection events
+ * @srx: the shared receive context the endpoint takes its receives from
+ *	(kfi_ep_bind()), or NULL
  * @state: enum kfi_ep_state, changed only by the core under @lock
  * @lock: guards @state transitions
  * @credits: flow control
@@ -564,6 +574,7 @@ struct kfid_ep {
 	struct kfid_cq *tx_cq;
 	struct kfid_cq *rx_cq;
 	struct kfid_eq *eq;
+	struct kfid_ep *srx;
 	enum kfi_ep_state state;
 	spinlock_t lock;		/* see @lock above */
 	struct kfi_credits credits;
@@ -731,6 +742,9 @@ int kfi_passive_ep(struct kfid_fabric *fabric, const struct kfi_info *info,
 		   struct kfid_pep **pep, void *context);
 int kfi_endpoint(struct kfid_domain *domain, const struct kfi_info *info,
 		 struct kfid_ep **ep, void *context);
+int kfi_srx_context(struct kfid_domain *domain,
+		    const struct kfi_rx_attr *attr, struct kfid_ep **srx,
+		    void *context);
 void kfi_close(struct kfid *fid);
 
 /* Binding flags of kfi_ep_bind(). */
@@ -971,7 +985,7 @@ static inline int kfi_sendsg(struct kfid_ep *ep, struct scatterlist *sgl,
 
 /**
  * kfi_recv() - post one receive buffer
- * @ep: enabled endpoint
+ * @ep: enabled endpoint, or a shared receive context
  * @buf: kernel virtual buffer
  * @len: bytes
  * @desc: local descriptor, or NULL

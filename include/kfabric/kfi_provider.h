@@ -130,6 +130,19 @@ struct kfi_connreq {
  *	are cancelled.  A provider whose device owns posted receives (verbs:
  *	a work request cannot be withdrawn from a queue pair) leaves it out:
  *	kfi_cancel() is then -EOPNOTSUPP.  Any context; never sleeps.
+ * @srx_open: optional (kfi_srx_context() is -EOPNOTSUPP without it).
+ *	Initialise the shared receive context @srx of srx->domain, whose
+ *	srx->info.rx_attr gives its depth and iov_limit.  Endpoints bound to
+ *	it (ep->srx, set before @ep_enable) take their messages' receives
+ *	from it, in the order they were posted, and complete them on their
+ *	own receive CQ with entry->ep naming the endpoint.  A message that
+ *	finds no receive waits for one, however long (the peer is held back,
+ *	never dropped nor failed).  Process context.
+ * @srx_close: mandatory with @srx_open.  No endpoint is bound any more:
+ *	forget the receives still posted (no completion; the consumer owns
+ *	their buffers again) and free the queue.  Process context.
+ * @srx_recv: mandatory with @srx_open.  Post a receive on a shared
+ *	receive context.  Never sleeps, never allocates.
  * @doorbell: optional (mandatory for a provider that defers requests
  *	posted with KFI_MORE).  Hand the device every request of @ep still
  *	deferred.  The core calls it after any post on @ep failed, so a
@@ -186,6 +199,11 @@ struct kfi_provider_ops {
 	const char *(*strerror)(struct kfid_cq *cq, int prov_errno);
 	void (*doorbell)(struct kfid_ep *ep);
 	int (*cancel)(struct kfid_ep *ep, struct kfi_context *context);
+
+	int (*srx_open)(struct kfid_ep *srx);
+	void (*srx_close)(struct kfid_ep *srx);
+	int (*srx_recv)(struct kfid_ep *srx, const struct kfi_msg *msg,
+			u64 flags);
 };
 
 /* struct kfi_provider.priority: hardware providers before software ones */
@@ -206,6 +224,7 @@ struct kfi_provider_ops {
  * @pep_size: bytes of its passive endpoint
  * @ep_size: bytes of its endpoint
  * @mr_size: bytes of its MR
+ * @srx_size: bytes of its shared receive context (>= sizeof(kfid_ep))
  * @flags: KFI_SELECTIVE_COMPLETION if the provider honours KFI_COMPLETION
  *	(without it, kfi_ep_bind() refuses selective completion)
  * @priority: where kfi_getinfo() lists the provider's entries: higher
@@ -229,6 +248,7 @@ struct kfi_provider {
 	size_t pep_size;
 	size_t ep_size;
 	size_t mr_size;
+	size_t srx_size;
 	u64 flags;
 	int priority;
 

@@ -441,6 +441,18 @@ int kfit_reject(struct kfid_pep *pep, struct kfi_connreq *creq,
 /* ------------------------------------------------------------------ */
 /* Active side, accept and shutdown */
 
+/*
+ * The credits a handshake grants: the receives posted so far; on a shared
+ * receive context a full window, kept full by granting one back for each
+ * message taken (the peer is held back by TCP when no receive waits).
+ */
+static u32 kfit_first_grant(struct kfid_ep *ep)
+{
+	if (ep->srx)
+		return KFIT_MAX_CREDITS;
+	return min_t(u32, kfi_credit_take_grant(ep), KFIT_MAX_CREDITS);
+}
+
 int kfit_connect(struct kfid_ep *ep, const void *param, u32 paramlen)
 {
 	struct kfit_ep *e = to_kfit_ep(ep);
@@ -457,7 +469,7 @@ int kfit_connect(struct kfid_ep *ep, const void *param, u32 paramlen)
 	e->phase = KFIT_CONNECTING;
 	spin_unlock_irqrestore(&e->lock, flags);
 	kfit_ctrl_queue(e, KFIT_OP_CONNREQ, param, paramlen,
-			min_t(u32, kfi_credit_take_grant(ep), KFIT_MAX_CREDITS));
+			kfit_first_grant(ep));
 	kfit_sk_hook(e->sock, &e->sk, &e->work);
 	ret = kfi_kernel_connect(e->sock, ss, len, O_NONBLOCK);
 	if (ret && ret != -EINPROGRESS) {
@@ -487,7 +499,7 @@ int kfit_accept(struct kfid_ep *ep, const void *param, u32 paramlen)
 		return -ENOMEM;
 	kfi_credit_init(ep, e->peer_credits, 0);
 	kfit_ctrl_queue(e, KFIT_OP_ACCEPT, param, paramlen,
-			min_t(u32, kfi_credit_take_grant(ep), KFIT_MAX_CREDITS));
+			kfit_first_grant(ep));
 	spin_lock_irqsave(&e->lock, flags);
 	e->phase = KFIT_CONNECTED;
 	spin_unlock_irqrestore(&e->lock, flags);

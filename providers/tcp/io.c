@@ -663,7 +663,9 @@ static int kfit_tx(struct kfit_ep *e, bool *progress)
  * one more message, and one more wakeup of the peer, for each message it
  * answers.  A peer with no credit left has spent every receive it knew
  * of: once its messages are in (this work looks again after each one),
- * every receive posted here is pending, and the grant goes out.
+ * every receive posted here is pending, and the grant goes out.  On a
+ * shared receive context the peer's window is KFIT_MAX_CREDITS: half of
+ * it pending sends the grant.
  */
 static void kfit_credit_update(struct kfit_ep *e)
 {
@@ -675,7 +677,8 @@ static void kfit_credit_update(struct kfit_ep *e)
 		return;
 	spin_lock_irqsave(&e->lock, flags);
 	send = e->phase == KFIT_CONNECTED && !e->ctrl_queued &&
-	       list_empty(&e->tx_queue) && pending * 2 >= e->recv_count;
+	       list_empty(&e->tx_queue) &&
+	       pending * 2 >= (e->base.srx ? KFIT_MAX_CREDITS : e->recv_count);
 	spin_unlock_irqrestore(&e->lock, flags);
 	if (!send)
 		return;
@@ -701,6 +704,12 @@ static int kfit_recv_some(struct kfit_ep *e, struct iov_iter *it)
 	if (ret > 0)
 		iov_iter_advance(it, ret);
 	return ret;
+}
+
+/* What a receive's completion names: @e if it came from a shared context. */
+static struct kfid_ep *kfit_recv_ep(struct kfit_ep *e)
+{
+	return e->base.srx ? &e->base : NULL;
 }
 
 /* The @i-th oldest posted receive; e->lock held. */
@@ -910,6 +919,8 @@ static int kfit_rx_dispatch(struct kfit_ep *e)
 	iov_iter_kvec(&rx->it, ITER_DEST, &rx->cm_kv, 0, 0);
 	if (rx->msg.op == KFIT_OP_SEND ||
 	    (rx->msg.op == KFIT_OP_WRITE && (rx->msg.flags & KFIT_F_IMM))) {
+		if (e->base.srx)
+			kfit_srx_pull(e);
 		r = kfit_recv_take(e);
 		if (!r)
 			return -EAGAIN;	/* wait for a receive to be posted */
@@ -1022,6 +1033,7 @@ static void kfit_rx_recv_done(struct kfit_ep *e)
 		.len = rx->err ? 0 : rx->msg.len,
 		.data = rx->msg.data,
 		.err = rx->err,
+		.ep = kfit_recv_ep(e),
 	};
 
 	if (rx->msg.flags & KFIT_F_IMM)
@@ -1029,6 +1041,9 @@ static void kfit_rx_recv_done(struct kfit_ep *e)
 	if (rx->msg.flags & KFIT_F_INV)
 		kfit_rx_invalidate(e, &entry);
 	kfit_recv_pop(e);
+	/* The peer's window on a shared context: see kfit_first_grant(). */
+	if (e->base.srx)
+		kfi_credit_add_grant(&e->base, 1);
 	kfit_deliver(e, e->base.rx_cq, &entry);
 }
 
@@ -1224,11 +1239,15 @@ static void kfit_flush(struct kfit_ep *e, int err)
 		if (e->slots[i].waiting)
 			kfit_slot_done(e, &e->slots[i], err);
 	while ((r = kfit_recv_take(e))) {
-		struct kfi_context *ctx = r->ctx;
+		struct kfi_cq_entry entry = {
+			.op_context = r->ctx,
+			.flags = KFI_RECV | KFI_MSG,
+			.err = err,
+			.ep = kfit_recv_ep(e),
+		};
 
 		kfit_recv_pop(e);
-		kfit_complete(e, e->base.rx_cq, ctx, KFI_RECV | KFI_MSG, 0, 0,
-			      err);
+		kfit_deliver(e, e->base.rx_cq, &entry);
 	}
 }
 
@@ -1343,6 +1362,7 @@ int kfit_ep_open(struct kfid_ep *ep)
 	INIT_LIST_HEAD(&e->tx_queue);
 	INIT_LIST_HEAD(&e->tx_more);
 	INIT_WORK(&e->work, kfit_io_work);
+	INIT_LIST_HEAD(&e->srx_node);
 	e->phase = KFIT_IDLE;
 	if (!fi->tx_attr.size)
 		fi->tx_attr.size = KFIT_DEFAULT_DEPTH;
@@ -1430,14 +1450,26 @@ static void kfit_ep_free(struct kfit_ep *e)
 }
 
 /*
+ * Receives whose completions the endpoint's receive CQ must hold: its
+ * own, or as many as its shared receive context has.
+ */
+static u32 kfit_rx_promised(struct kfit_ep *e)
+{
+	struct kfid_ep *srx = e->base.srx;
+
+	return srx ? srx->info.rx_attr.size : e->base.info.rx_attr.size;
+}
+
+/*
  * The CQ rule every provider keeps: a CQ holds tx_attr.size +
- * rx_attr.size of every endpoint enabled on it.
+ * rx_attr.size of every endpoint enabled on it (for one bound to a
+ * shared receive context, that context's rx_attr.size).
  */
 static int kfit_cq_promise(struct kfit_ep *e)
 {
 	struct kfit_domain *d = to_kfit_domain(e->base.domain);
 	struct kfid_cq *tcq = e->base.tx_cq, *rcq = e->base.rx_cq;
-	u32 tx = e->base.info.tx_attr.size, rx = e->base.info.rx_attr.size;
+	u32 tx = e->base.info.tx_attr.size, rx = kfit_rx_promised(e);
 	struct kfit_cq *t, *r;
 	int ret = 0;
 
@@ -1468,7 +1500,7 @@ static void kfit_cq_unpromise(struct kfit_ep *e)
 	if (e->cq_tx)
 		e->cq_tx->used -= e->base.info.tx_attr.size;
 	if (e->cq_rx)
-		e->cq_rx->used -= e->base.info.rx_attr.size;
+		e->cq_rx->used -= kfit_rx_promised(e);
 	e->cq_tx = NULL;
 	e->cq_rx = NULL;
 	mutex_unlock(&d->lock);
@@ -1480,6 +1512,11 @@ int kfit_ep_enable(struct kfid_ep *ep)
 	struct kfit_ep *e = to_kfit_ep(ep);
 	int ret;
 
+	/* On a shared context, the one receive it holds at a time. */
+	if (ep->srx) {
+		ep->info.rx_attr.size = 1;
+		ep->info.rx_attr.iov_limit = ep->srx->info.rx_attr.iov_limit;
+	}
 	ret = kfit_cq_promise(e);
 	if (ret)
 		return ret;
@@ -1493,6 +1530,8 @@ int kfit_ep_enable(struct kfid_ep *ep)
 	e->revoke_seen = atomic_read(&d->keys.revocations);
 	list_add_tail(&e->dnode, &d->eps);
 	mutex_unlock(&d->lock);
+	if (ep->srx)
+		kfit_srx_attach(e);
 	return 0;
 }
 
@@ -1519,6 +1558,8 @@ void kfit_ep_close(struct kfid_ep *ep)
 		mutex_lock(&d->lock);
 		list_del(&e->dnode);
 		mutex_unlock(&d->lock);
+		if (ep->srx)
+			kfit_srx_detach(e);
 	}
 	if (e->sock)
 		kfit_sk_unhook(e->sock, &e->sk);

@@ -305,6 +305,9 @@ enum kfit_phase {
  * @local_shutdown: kfi_shutdown() was called: the work fails the
  *	connection
  * @rejected: the peer's REJECT was reported (the final event)
+ * @srx_node: on the shared receive context's @eps while enabled
+ * @srx_waiting: a message waits for a receive of the shared receive
+ *	context (guarded by its lock)
  */
 struct kfit_ep {
 	struct kfid_ep base;
@@ -341,7 +344,32 @@ struct kfit_ep {
 	u32 peer_rma;
 	bool local_shutdown;
 	bool rejected;
+	struct list_head srx_node;
+	bool srx_waiting;
 };
+
+/**
+ * struct kfit_srx - a shared receive context
+ * @base: core part (fclass KFI_CLASS_SRX_CTX)
+ * @lock: guards the ring, @eps and each endpoint's @srx_waiting
+ * @recvs: rx_attr.size receives, a ring
+ * @head: index of the oldest posted receive
+ * @count: receives posted
+ * @eps: enabled endpoints bound to it
+ */
+struct kfit_srx {
+	struct kfid_ep base;
+	spinlock_t lock;		/* see @lock above */
+	struct kfit_recv *recvs;
+	u32 head;
+	u32 count;
+	struct list_head eps;
+};
+
+static inline struct kfit_srx *to_kfit_srx(struct kfid_ep *srx)
+{
+	return container_of(srx, struct kfit_srx, base);
+}
 
 static inline struct kfit_ep *to_kfit_ep(struct kfid_ep *ep)
 {
@@ -390,5 +418,13 @@ int kfit_atomic(struct kfid_ep *ep, const struct kfi_msg_atomic *msg,
 int kfit_size_left(struct kfid_ep *ep, bool tx);
 int kfit_cancel(struct kfid_ep *ep, struct kfi_context *ctx);
 void kfit_doorbell(struct kfid_ep *ep);
+
+/* srx.c */
+int kfit_srx_open(struct kfid_ep *srx);
+void kfit_srx_close(struct kfid_ep *srx);
+int kfit_srx_recv(struct kfid_ep *srx, const struct kfi_msg *msg, u64 flags);
+void kfit_srx_pull(struct kfit_ep *e);
+void kfit_srx_attach(struct kfit_ep *e);
+void kfit_srx_detach(struct kfit_ep *e);
 
 #endif /* _KFI_TCP_H */

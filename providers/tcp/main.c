@@ -198,6 +198,9 @@ static const struct kfi_provider_ops kfit_ops = {
 	.cancel		= kfit_cancel,
 	.strerror	= kfit_strerror,
 	.doorbell	= kfit_doorbell,
+	.srx_open	= kfit_srx_open,
+	.srx_close	= kfit_srx_close,
+	.srx_recv	= kfit_srx_recv,
 };
 
 struct kfi_provider kfit_prov = {
@@ -211,6 +214,7 @@ struct kfi_provider kfit_prov = {
 	.pep_size	= sizeof(struct kfit_pep),
 	.ep_size	= sizeof(struct kfit_ep),
 	.mr_size	= sizeof(struct kfit_mr),
+	.srx_size	= sizeof(struct kfit_srx),
 	.flags		= KFI_SELECTIVE_COMPLETION,
 	.priority	= KFI_PRIORITY_SW,
 };

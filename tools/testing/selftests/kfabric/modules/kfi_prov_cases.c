@@ -50,6 +50,8 @@ struct tres {
  * @mr_reg_needs_conn: kfi_mr_reg() with remote access needs a connected
  *	endpoint in the domain
  * @cancel: kfi_cancel() takes back a posted receive (else -EOPNOTSUPP)
+ * @srx: it has shared receive contexts (else kfi_srx_context() is
+ *	-EOPNOTSUPP)
  * @res_count: count what it has alive; equal before and after a test
  * @strerror_ok: 0 if kfi_strerror() on @cq gives its texts
  * @deferred: sends posted with KFI_MORE on @ep that have not reached the
@@ -63,6 +65,7 @@ struct kt_prov {
 	bool getinfo_resolves;
 	bool mr_reg_needs_conn;
 	bool cancel;
+	bool srx;
 	int (*res_count)(struct tres *t);
 	int (*strerror_ok)(struct kfid_cq *cq);
 	int (*deferred)(struct kfid_ep *ep);
@@ -100,6 +103,7 @@ struct topts {
 	const char *sdata;
 	bool reject;
 	u64 cq_bind;		/* more flags for binding the CQ */
+	struct kfid_ep *srx;	/* the server binds this shared context */
 };
 
 struct tconn {
@@ -375,6 +379,8 @@ static int side_open(struct tconn *tc, struct tside *s, struct kfi_info *fi,
 	STEP(ret, kfi_ep_bind(s->ep, &s->cq->fid,
 			      KFI_TRANSMIT | KFI_RECEIVE | o->cq_bind));
 	STEP(ret, kfi_ep_bind(s->ep, &s->eq->fid, 0));
+	if (o->srx && s == &tc->s)
+		STEP(ret, kfi_ep_bind(s->ep, &o->srx->fid, 0));
 	STEP(ret, kfi_enable(s->ep));
 	if (!ret && o->prepost)
 		ret = o->prepost(s, s == &tc->s);
@@ -2349,6 +2355,355 @@ out:
 	return ret;
 }
 
+/* ------------------------------------------------------------------ */
+/* Shared receive contexts */
+
+#define T_SRX_MSGS	4	/* messages of each SRX case */
+
+/*
+ * Two connections on one listener and one domain: @tc2 shares @tc's
+ * fabric, domain and listener, and has sides of its own.
+ */
+static int srx_pair2(struct tconn *tc, struct tconn *tc2,
+		     const struct topts *o)
+{
+	int ret;
+
+	ret = conn_pair(tc, o);
+	if (ret)
+		return ret;
+	*tc2 = *tc;
+	memset(&tc2->c, 0, sizeof(tc2->c));
+	memset(&tc2->s, 0, sizeof(tc2->s));
+	return conn_pair(tc2, o);
+}
+
+/* Close both connections' sides, then @srx, then what they share. */
+static void srx_close2(struct tconn *tc, struct tconn *tc2,
+		       struct kfid_ep *srx)
+{
+	side_close(&tc2->c);
+	side_close(&tc2->s);
+	side_close(&tc->c);
+	side_close(&tc->s);
+	if (srx)
+		kfi_close(&srx->fid);
+	conn_close(tc);
+}
+
+/*
+ * Listen on @tc and open a shared context of @depth on its domain.
+ * Return: 0; 1 if the provider has none and says -EOPNOTSUPP as it
+ * should (the case ends there); or an error.
+ */
+static int srx_open(struct tconn *tc, u32 depth, struct kfid_ep **srx)
+{
+	struct kfi_rx_attr attr = { .size = depth, .iov_limit = 1 };
+	int ret;
+
+	ret = conn_listen(tc);
+	if (ret)
+		return ret;
+	ret = kfi_srx_context(tc->dom, &attr, srx, NULL);
+	if (kp->srx)
+		return ret;
+	if (!ret)
+		kfi_close(&(*srx)->fid);
+	*srx = NULL;
+	if (ret == -EOPNOTSUPP)
+		return 1;
+	pr_info("    # kfi_srx_context() %d, not %d\n", ret, -EOPNOTSUPP);
+	return -EPROTO;
+}
+
+/* The completion @e is @want's, of @len bytes of @pattern, from @ep. */
+static int srx_entry_is(const struct kfi_cq_entry *e, struct treq *want,
+			struct kfid_ep *ep, u8 pattern)
+{
+	if (e->op_context != &want->kctx || e->ep != ep || e->len != 64 ||
+	    e->flags != (KFI_RECV | KFI_MSG)) {
+		pr_info("    # receive %p ep %p len %llu, not %p ep %p\n",
+			e->op_context, e->ep, (unsigned long long)e->len,
+			&want->kctx, ep);
+		return -EPROTO;
+	}
+	return check(want->buf, 64, pattern);
+}
+
+/* @c sends 64 bytes of @pattern from @sr. */
+static int srx_send(struct tside *c, struct treq *sr, u8 pattern)
+{
+	fill(sr->buf, 64, pattern);
+	sr->len = 64;
+	return post_send(c, sr, KFI_IOV_KVEC, 0, 0);
+}
+
+static void srx_treqs_free(struct treq **r, int n)
+{
+	while (n--)
+		treq_free(r[n]);
+}
+
+static int srx_treqs_alloc(struct treq **r, int n, size_t len)
+{
+	int i;
+
+	for (i = 0; i < n; i++) {
+		r[i] = treq_alloc(len);
+		if (!r[i])
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+/*
+ * Two endpoints bound to one shared context: the clients take turns,
+ * each message takes the context's oldest receive, and its completion
+ * comes on its own endpoint's CQ naming that endpoint.  The context
+ * counts both endpoints as children, so closing it now would be refused.
+ */
+static int srx_two_endpoints(void)
+{
+	struct treq *r[T_SRX_MSGS] = {}, *sr[T_SRX_MSGS] = {};
+	struct tconn tc = {}, tc2 = {};
+	struct kfid_ep *srx = NULL;
+	struct topts o = { .depth = 16 };
+	struct kfi_cq_entry e;
+	struct tside *c, *sv;
+	int i, ret;
+
+	ret = srx_treqs_alloc(r, T_SRX_MSGS, 64);
+	STEP(ret, srx_treqs_alloc(sr, T_SRX_MSGS, 64));
+	if (!ret)
+		ret = srx_open(&tc, 16, &srx);
+	if (ret == 1) {
+		ret = 0;
+		goto out;
+	}
+	o.srx = srx;
+	STEP(ret, srx_pair2(&tc, &tc2, &o));
+	if (!ret && atomic_read(&srx->fid.children) != 2)
+		ret = -EPROTO;
+	for (i = 0; i < T_SRX_MSGS; i++)
+		STEP(ret, kfi_recv(srx, r[i]->buf, 64, NULL, &r[i]->kctx));
+	for (i = 0; i < T_SRX_MSGS && !ret; i++) {
+		c = i % 2 ? &tc2.c : &tc.c;
+		sv = i % 2 ? &tc2.s : &tc.s;
+		STEP(ret, srx_send(c, sr[i], 70 + i));
+		STEP(ret, wait_ok(c, &e));
+		STEP(ret, wait_ok(sv, &e));
+		STEP(ret, srx_entry_is(&e, r[i], sv->ep, 70 + i));
+	}
+	if (!ret && kfi_cancel(srx, &r[0]->kctx) != -EOPNOTSUPP)
+		ret = -EPROTO;
+out:
+	if (ret)
+		t_failed = true;
+	srx_close2(&tc, &tc2, srx);
+	srx_treqs_free(r, T_SRX_MSGS);
+	srx_treqs_free(sr, T_SRX_MSGS);
+	return ret;
+}
+
+/* @s has no completion waiting. */
+static int srx_cq_empty(struct tside *s)
+{
+	struct kfi_cq_entry e;
+	int ret;
+
+	kick(s);
+	ret = kfi_cq_read(s->cq, &e, 1);
+	if (ret == -EAGAIN)
+		return 0;
+	pr_info("    # kfi_cq_read() %d before any receive\n", ret);
+	return -EPROTO;
+}
+
+/*
+ * Messages that find the shared context empty are not lost nor failed:
+ * both clients send while no receive is posted, nothing completes at the
+ * server, and once the receives are posted each message arrives, in the
+ * order its client sent them.
+ */
+static int srx_empty_waits(void)
+{
+	struct treq *r[T_SRX_MSGS] = {}, *sr[T_SRX_MSGS] = {};
+	struct tconn tc = {}, tc2 = {};
+	struct kfid_ep *srx = NULL;
+	struct topts o = { .depth = 16 };
+	struct kfi_cq_entry e;
+	u8 next[2] = { 80, 90 };
+	struct tside *sv;
+	int i, k, ret;
+
+	ret = srx_treqs_alloc(r, T_SRX_MSGS, 64);
+	STEP(ret, srx_treqs_alloc(sr, T_SRX_MSGS, 64));
+	if (!ret)
+		ret = srx_open(&tc, 16, &srx);
+	if (ret == 1) {
+		ret = 0;
+		goto out;
+	}
+	o.srx = srx;
+	STEP(ret, srx_pair2(&tc, &tc2, &o));
+	/* Client k sends next[k], next[k] + 1, ... */
+	for (i = 0; i < T_SRX_MSGS; i++)
+		STEP(ret, srx_send(i % 2 ? &tc2.c : &tc.c, sr[i],
+				   next[i % 2] + i / 2));
+	if (!ret)
+		msleep(300);
+	STEP(ret, srx_cq_empty(&tc.s));
+	STEP(ret, srx_cq_empty(&tc2.s));
+	for (i = 0; i < T_SRX_MSGS; i++)
+		STEP(ret, kfi_recv(srx, r[i]->buf, 64, NULL, &r[i]->kctx));
+	for (i = 0; i < T_SRX_MSGS && !ret; i++) {
+		k = i % 2;
+		sv = k ? &tc2.s : &tc.s;
+		STEP(ret, wait_ok(sv, &e));
+		if (!ret && e.ep != sv->ep)
+			ret = -EPROTO;
+		STEP(ret, check(treq_of(&e)->buf, 64, next[k]++));
+	}
+	for (i = 0; i < T_SRX_MSGS; i++)
+		STEP(ret, wait_ok(i % 2 ? &tc2.c : &tc.c, &e));
+out:
+	if (ret)
+		t_failed = true;
+	srx_close2(&tc, &tc2, srx);
+	srx_treqs_free(r, T_SRX_MSGS);
+	srx_treqs_free(sr, T_SRX_MSGS);
+	return ret;
+}
+
+/* kfi_ep_bind() of @bfid to an idle endpoint of @tc is @want. */
+static int srx_bind_is(struct tconn *tc, struct kfid *bfid, u64 flags,
+		       int want)
+{
+	struct kfid_ep *ep = NULL;
+	int ret;
+
+	ret = kfi_endpoint(tc->dom, tc->info, &ep, NULL);
+	if (!ret) {
+		ret = kfi_ep_bind(ep, bfid, flags);
+		kfi_close(&ep->fid);
+	}
+	if (ret == want)
+		return 0;
+	pr_info("    # kfi_ep_bind() %d, not %d\n", ret, want);
+	return -EPROTO;
+}
+
+/* A second kfi_ep_bind() of a shared context is -EBUSY. */
+static int srx_bind_twice(struct tconn *tc, struct kfid_ep *srx)
+{
+	struct kfid_ep *ep = NULL;
+	int ret;
+
+	ret = kfi_endpoint(tc->dom, tc->info, &ep, NULL);
+	STEP(ret, kfi_ep_bind(ep, &srx->fid, 0));
+	if (!ret && kfi_ep_bind(ep, &srx->fid, 0) != -EBUSY)
+		ret = -EPROTO;
+	if (!ret && atomic_read(&srx->fid.children) != 1)
+		ret = -EPROTO;
+	if (ep)
+		kfi_close(&ep->fid);
+	if (!ret && atomic_read(&srx->fid.children))
+		ret = -EPROTO;
+	return ret;
+}
+
+static int srx_open_is(struct kfid_domain *dom, struct kfi_rx_attr *attr,
+		       int want)
+{
+	struct kfid_ep *x = NULL;
+	int ret = kfi_srx_context(dom, attr, &x, NULL);
+
+	if (!ret)
+		kfi_close(&x->fid);
+	if (ret == want)
+		return 0;
+	pr_info("    # kfi_srx_context() %d, not %d\n", ret, want);
+	return -EPROTO;
+}
+
+/*
+ * Binding an enabled endpoint, or posting, cancelling or asking for
+ * receive room on a bound one, is refused.
+ */
+static int srx_bound_errors(struct tconn *tc, struct kfid_ep *srx)
+{
+	struct treq *r = treq_alloc(64);
+	int ret;
+
+	ret = r ? 0 : -ENOMEM;
+	if (!ret && kfi_ep_bind(tc->s.ep, &srx->fid, 0) != -EINVAL)
+		ret = -EPROTO;
+	if (!ret && kfi_recv(tc->s.ep, r->buf, 64, NULL, &r->kctx) != -EINVAL)
+		ret = -EPROTO;
+	if (!ret && kfi_cancel(tc->s.ep, &r->kctx) != -EINVAL)
+		ret = -EPROTO;
+	if (!ret && kfi_rx_size_left(tc->s.ep) != -EINVAL)
+		ret = -EPROTO;
+	treq_free(r);
+	return ret;
+}
+
+/*
+ * Every misuse of a shared context is a clear errno: bad arguments and
+ * sizes, a context of another domain, the wrong class or flags, binding
+ * twice or after kfi_enable(), a receive posted on a bound endpoint.  A
+ * provider without shared contexts says -EOPNOTSUPP.
+ */
+static int srx_errors(void)
+{
+	struct kfi_rx_attr attr = { .size = 4 };
+	struct kfid_domain *dom2 = NULL;
+	struct kfid_ep *srx = NULL, *x2 = NULL;
+	struct topts o = { .depth = 16 };
+	struct tconn tc = {}, tc2 = {};
+	int ret;
+
+	ret = srx_open(&tc, 8, &srx);
+	if (ret == 1) {
+		ret = 0;
+		goto out;
+	}
+	STEP(ret, srx_open_is(NULL, &attr, -EINVAL));
+	STEP(ret, srx_open_is(tc.dom, NULL, -EINVAL));
+	attr.size = 0;
+	STEP(ret, srx_open_is(tc.dom, &attr, -EINVAL));
+	attr.size = tc.dom->attr.rx_size_max + 1;
+	if (tc.dom->attr.rx_size_max)
+		STEP(ret, srx_open_is(tc.dom, &attr, -EINVAL));
+	attr.size = 4;
+	attr.caps = KFI_RMA;
+	STEP(ret, srx_open_is(tc.dom, &attr, -EINVAL));
+	attr.caps = 0;
+	if (!ret && kfi_srx_context(tc.dom, &attr, NULL, NULL) != -EINVAL)
+		ret = -EPROTO;
+	STEP(ret, srx_bind_is(&tc, &srx->fid, KFI_RECEIVE, -EINVAL));
+	STEP(ret, srx_bind_twice(&tc, srx));
+	STEP(ret, kfi_domain(tc.fab, tc.info, &dom2, NULL));
+	STEP(ret, kfi_srx_context(dom2, &attr, &x2, NULL));
+	STEP(ret, srx_bind_is(&tc, &x2->fid, 0, -EINVAL));
+	o.srx = srx;
+	STEP(ret, srx_pair2(&tc, &tc2, &o));
+	STEP(ret, srx_bind_is(&tc, &tc.s.ep->fid, 0, -EINVAL));
+	STEP(ret, srx_bound_errors(&tc, srx));
+	if (!ret && (kfi_ep_credits(tc.s.ep) != -1 ||
+		     atomic_read(&srx->fid.children) != 2))
+		ret = -EPROTO;
+out:
+	if (ret)
+		t_failed = true;
+	if (x2)
+		kfi_close(&x2->fid);
+	if (dom2)
+		kfi_close(&dom2->fid);
+	srx_close2(&tc, &tc2, srx);
+	return ret;
+}
+
 /* The cases every provider runs, in this order. */
 static const struct kt_case prov_cases[] = {
 	KT_CASE(getinfo_limits),
@@ -2384,6 +2739,9 @@ static const struct kt_case prov_cases[] = {
 	KT_CASE(rma_xfer_pieces),
 	KT_CASE(mr_sync),
 	KT_CASE(recv_cancel),
+	KT_CASE(srx_two_endpoints),
+	KT_CASE(srx_empty_waits),
+	KT_CASE(srx_errors),
 };
 
 #define KT_EXTRA_MAX	16

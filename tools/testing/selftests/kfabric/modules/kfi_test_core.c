@@ -4258,6 +4258,42 @@ out:
 	return tfx_free(t, ret);
 }
 
+/*
+ * A provider without shared receive contexts: kfi_srx_context() is
+ * -EOPNOTSUPP once the arguments are good, -EINVAL before; an object of
+ * another class is no context to bind or post to; an ordinary receive's
+ * completion names no endpoint.
+ */
+static int srx_unsupported(void)
+{
+	struct kfi_rx_attr attr = { .size = 4 };
+	struct kfid_ep *x = NULL;
+	struct kfi_cq_entry e;
+	struct tfx *t;
+	int ret;
+
+	t = tfx_open(&t_direct, &ret);
+	T_OK(ret);
+	T_EQ(kfi_srx_context(t->domain, &attr, &x, NULL), -EOPNOTSUPP);
+	T_CHECK(!x);
+	T_EQ(kfi_srx_context(NULL, &attr, &x, NULL), -EINVAL);
+	T_EQ(kfi_srx_context(t->domain, NULL, &x, NULL), -EINVAL);
+	T_EQ(kfi_srx_context(t->domain, &attr, NULL, NULL), -EINVAL);
+	attr.size = 0;
+	T_EQ(kfi_srx_context(t->domain, &attr, &x, NULL), -EINVAL);
+	T_EQ(kfi_srx_context((struct kfid_domain *)t->ccq, &attr, &x, NULL),
+	     -EINVAL);
+	T_EQ(kfi_recv((struct kfid_ep *)t->ccq, t->sbuf[0].data, T_BUFSZ,
+		      NULL, &t->sbuf[0].ctx), -EINVAL);
+
+	T_OK(kfi_recv(t->sv, t->sbuf[0].data, T_BUFSZ, NULL, &t->sbuf[0].ctx));
+	T_OK(kfi_send(t->cl, t->cbuf[0].data, 1, NULL, &t->cbuf[0].ctx));
+	T_OK(t_cq_wait(t->scq, &e, 1));
+	T_CHECK(e.op_context == &t->sbuf[0].ctx && !e.ep);
+out:
+	return tfx_free(t, ret);
+}
+
 static const struct kt_case core_cases[] = {
 	KT_CASE(reg_version_major),
 	KT_CASE(reg_version_minor),
@@ -4349,6 +4385,7 @@ static const struct kt_case core_cases[] = {
 	KT_CASE(xfer_errors),
 	KT_CASE(cancel_recv),
 	KT_CASE(mr_sync_noop),
+	KT_CASE(srx_unsupported),
 };
 
 /*

@@ -34,6 +34,7 @@ static const struct kt_prov tcp_prov = {
 	.atomics = true,
 	.invalidate = true,
 	.cancel = true,
+	.srx = true,
 	.res_count = tcp_res_count,
 	.strerror_ok = tcp_strerror_ok,
 	.deferred = kfit_debug_deferred,
