@@ -28,6 +28,7 @@ int kfiv_domain_open(struct kfid_domain *domain, const struct kfi_info *info)
 	mutex_init(&dom->lock);
 	INIT_LIST_HEAD(&dom->cqs);
 	INIT_LIST_HEAD(&dom->eps);
+	INIT_LIST_HEAD(&dom->srxs);
 	INIT_LIST_HEAD(&dom->mrs);
 	xa_init(&dom->mr_keys);
 	dom->dev = dev;
@@ -110,13 +111,15 @@ static struct ib_cq *kfiv_cq_detach(struct kfiv_cq *cq)
  * @dom: a domain of the device
  *
  * Endpoints get KFI_DEVICE_REMOVAL and their operations flush with
- * -ECANCELED; then MRs, CQs and the PD are destroyed.  The kfabric objects
+ * -ECANCELED; then shared receive contexts (their receives forgotten, as
+ * at close), MRs, CQs and the PD are destroyed.  The kfabric objects
  * stay until closed and refuse new work with -ENODEV.
  *
  * Context: process context; the caller holds dom->dev->lock.
  */
 void kfiv_domain_remove(struct kfiv_domain *dom)
 {
+	struct kfiv_srx *x;
 	struct kfiv_ep *ep;
 	struct kfiv_mr *mr;
 	struct kfiv_cq *cq;
@@ -133,6 +136,8 @@ void kfiv_domain_remove(struct kfiv_domain *dom)
 		kfiv_ep_fail(ep, KFI_DEVICE_REMOVAL, -ENODEV, GFP_KERNEL);
 	list_for_each_entry(ep, &dom->eps, entry)
 		kfiv_ep_teardown(ep, true);
+	list_for_each_entry(x, &dom->srxs, entry)
+		kfiv_srx_teardown(x);
 	list_for_each_entry(mr, &dom->mrs, entry)
 		kfiv_mr_remove(mr);
 	list_for_each_entry(cq, &dom->cqs, entry) {

@@ -139,7 +139,7 @@ static int kfiv_bufs_alloc(struct ib_device *ibdev, struct kfiv_bufs *b,
 }
 
 /* Undo the DMA mappings; needs the device, so it runs at teardown. */
-static void kfiv_bufs_unmap(struct ib_device *ibdev, struct kfiv_bufs *b)
+void kfiv_bufs_unmap(struct ib_device *ibdev, struct kfiv_bufs *b)
 {
 	u32 i;
 
@@ -161,11 +161,26 @@ static void kfiv_bufs_free(struct kfiv_bufs *b)
 	memset(b, 0, sizeof(*b));
 }
 
-static int kfiv_queue_alloc(struct kfiv_ep *ep, struct kfiv_queue *q,
-			    u32 depth, u32 extra, u32 nsge, u32 bufsize,
-			    bool recv)
+/**
+ * kfiv_queue_alloc() - a queue's slots, with their SGEs and buffers
+ * @dom: domain (device and PD)
+ * @ep: owner, or NULL for a shared receive context's queue
+ * @q: the queue, zeroed but for its lock
+ * @depth: slots for the consumer
+ * @extra: slots for the provider's own requests
+ * @nsge: SGEs per slot
+ * @bufsize: provider buffer bytes per slot
+ * @recv: receive slots
+ *
+ * Context: process context.
+ * Return: 0 or -ENOMEM; on failure the caller frees what was set up
+ * (kfiv_bufs_unmap(), kfiv_queue_free()).
+ */
+int kfiv_queue_alloc(struct kfiv_domain *dom, struct kfiv_ep *ep,
+		     struct kfiv_queue *q, u32 depth, u32 extra, u32 nsge,
+		     u32 bufsize, bool recv)
 {
-	struct ib_device *ibdev = ep->dom->ibdev;
+	struct ib_device *ibdev = dom->ibdev;
 	u32 i, n = depth + extra;
 	struct ib_sge *sges;
 	int ret;
@@ -193,7 +208,7 @@ static int kfiv_queue_alloc(struct kfiv_ep *ep, struct kfiv_queue *q,
 		s->sge = &sges[i * nsge];
 		s->buf = q->bufs.pages[page] + off;
 		s->buf_dma = q->bufs.dma[page] + off;
-		kfiv_slot_init(ep, s, recv);
+		kfiv_slot_init(dom, ep, s, recv);
 	}
 	/* Slots past @depth are the provider's own (the credit update). */
 	for (i = 0; i < depth; i++)
@@ -201,7 +216,7 @@ static int kfiv_queue_alloc(struct kfiv_ep *ep, struct kfiv_queue *q,
 	return 0;
 }
 
-static void kfiv_queue_free(struct kfiv_queue *q)
+void kfiv_queue_free(struct kfiv_queue *q)
 {
 	if (q->slots)
 		kvfree(q->slots[0].sge);
@@ -295,11 +310,14 @@ int kfiv_ep_create_qp(struct kfiv_ep *ep)
 		.qp_context = ep,
 		.send_cq = to_cq(ep->base.tx_cq)->cq,
 		.recv_cq = to_cq(ep->base.rx_cq)->cq,
+		.srq = ep->base.srx ? to_srx(ep->base.srx)->srq : NULL,
 		.cap = {
 			.max_send_wr = ep->sq.depth + KFIV_SQ_EXTRA,
-			.max_recv_wr = ep->rq.depth + KFIV_RQ_EXTRA,
+			.max_recv_wr = ep->base.srx ? 0 :
+				       ep->rq.depth + KFIV_RQ_EXTRA,
 			.max_send_sge = info->tx_attr.iov_limit + 1,
-			.max_recv_sge = info->rx_attr.iov_limit + 1,
+			.max_recv_sge = ep->base.srx ? 0 :
+					info->rx_attr.iov_limit + 1,
 			.max_inline_data = ep->dom->dev->max_inline,
 		},
 		.sq_sig_type = IB_SIGNAL_REQ_WR,
@@ -336,10 +354,15 @@ static int kfiv_ep_sizes(struct kfiv_ep *ep)
 	struct kfi_info *info = &ep->base.info;
 	u32 sge = min3(a->max_send_sge, a->max_recv_sge, KFIV_MAX_SGE + 1);
 
+	/* On a shared context the endpoint has no receive queue of its own. */
+	if (ep->base.srx) {
+		info->rx_attr.size = 0;
+		info->rx_attr.iov_limit = ep->base.srx->info.rx_attr.iov_limit;
+	} else if (!info->rx_attr.size) {
+		info->rx_attr.size = KFIV_DEFAULT_DEPTH;
+	}
 	if (!info->tx_attr.size)
 		info->tx_attr.size = KFIV_DEFAULT_DEPTH;
-	if (!info->rx_attr.size)
-		info->rx_attr.size = KFIV_DEFAULT_DEPTH;
 	if (!info->tx_attr.iov_limit)
 		info->tx_attr.iov_limit = KFIV_DEFAULT_SGE;
 	if (!info->rx_attr.iov_limit)
@@ -357,21 +380,37 @@ static int kfiv_ep_sizes(struct kfiv_ep *ep)
 }
 
 /*
+ * Receive completions the endpoint's receive CQ must hold: its own
+ * queue's, or as many as its shared context has (the provider then posts
+ * no receive of its own).
+ */
+static void kfiv_ep_rx_promise(struct kfiv_ep *ep, u32 *n, u32 *extra)
+{
+	struct kfid_ep *srx = ep->base.srx;
+
+	*n = srx ? srx->info.rx_attr.size : ep->rq.depth;
+	*extra = srx ? 0 : KFIV_RQ_EXTRA;
+}
+
+/*
  * The rule consumers see: a CQ holds the queues of the endpoints bound to
  * it, tx_attr.size for each bound for transmit, rx_attr.size for each
- * bound for receive.  The provider's own requests get entries added on
- * top (see kfiv_cq_reserve()).
+ * bound for receive (for one on a shared receive context, that context's
+ * rx_attr.size).  The provider's own requests get entries added on top
+ * (see kfiv_cq_reserve()).
  */
 static int kfiv_ep_reserve_cqs(struct kfiv_ep *ep)
 {
 	struct kfiv_cq *tx = to_cq(ep->base.tx_cq);
 	struct kfiv_cq *rx = to_cq(ep->base.rx_cq);
+	u32 n, extra;
 	int ret;
 
 	ret = kfiv_cq_reserve(tx, ep->sq.depth, KFIV_SQ_EXTRA);
 	if (ret)
 		return ret;
-	ret = kfiv_cq_reserve(rx, ep->rq.depth, KFIV_RQ_EXTRA);
+	kfiv_ep_rx_promise(ep, &n, &extra);
+	ret = kfiv_cq_reserve(rx, n, extra);
 	if (ret)
 		kfiv_cq_unreserve(tx, ep->sq.depth, KFIV_SQ_EXTRA);
 	return ret;
@@ -379,8 +418,11 @@ static int kfiv_ep_reserve_cqs(struct kfiv_ep *ep)
 
 static void kfiv_ep_unreserve_cqs(struct kfiv_ep *ep)
 {
+	u32 n, extra;
+
+	kfiv_ep_rx_promise(ep, &n, &extra);
 	kfiv_cq_unreserve(to_cq(ep->base.tx_cq), ep->sq.depth, KFIV_SQ_EXTRA);
-	kfiv_cq_unreserve(to_cq(ep->base.rx_cq), ep->rq.depth, KFIV_RQ_EXTRA);
+	kfiv_cq_unreserve(to_cq(ep->base.rx_cq), n, extra);
 }
 
 /**
@@ -392,7 +434,8 @@ static void kfiv_ep_unreserve_cqs(struct kfiv_ep *ep)
  * before receives can be posted.
  *
  * Context: process context.
- * Return: 0, -ENODEV, -EINVAL (sizes), -ENOSPC (a CQ cannot hold the
+ * Return: 0, -ENODEV, -EINVAL (sizes; on a shared receive context,
+ * different CQs for the two directions), -ENOSPC (a CQ cannot hold the
  * endpoint's queues besides those of the endpoints enabled on it), -EXDEV
  * (the address routes through another device), resolution errors.
  */
@@ -405,6 +448,13 @@ int kfiv_ep_enable(struct kfid_ep *kep)
 
 	if (!kep->tx_cq || !kep->rx_cq)
 		return -EINVAL;
+	/*
+	 * On a shared context, one CQ for both directions: the send queue's
+	 * drain marker then comes after every receive completion of the QP
+	 * (an SRQ-attached QP has no receive queue to drain).
+	 */
+	if (kep->srx && kep->tx_cq != kep->rx_cq)
+		return -EINVAL;
 	mutex_lock(&dom->lock);
 	ret = dom->dead ? -ENODEV : kfiv_ep_sizes(ep);
 	if (ret)
@@ -414,13 +464,17 @@ int kfiv_ep_enable(struct kfid_ep *kep)
 		if (ret)
 			goto unlock;
 	}
-	ret = kfiv_queue_alloc(ep, &ep->sq, info->tx_attr.size, 1,
+	ret = kfiv_queue_alloc(dom, ep, &ep->sq, info->tx_attr.size, 1,
 			       info->tx_attr.iov_limit + 1,
 			       KFIV_HDR_LEN + ep->inject_size, false);
 	if (ret)
 		goto free_queues;
-	ret = kfiv_queue_alloc(ep, &ep->rq, info->rx_attr.size, 0,
-			       info->rx_attr.iov_limit + 1, KFIV_HDR_LEN, true);
+	if (kep->srx)
+		atomic_set(&ep->recv_total, KFIV_SRX_WINDOW);
+	else
+		ret = kfiv_queue_alloc(dom, ep, &ep->rq, info->rx_attr.size, 0,
+				       info->rx_attr.iov_limit + 1,
+				       KFIV_HDR_LEN, true);
 	if (ret)
 		goto free_queues;
 	ret = kfiv_ep_reserve_cqs(ep);
@@ -588,7 +642,8 @@ static void kfiv_ep_drain(struct kfiv_ep *ep)
 	struct kfid_cq *tx = ep->base.tx_cq, *rx = ep->base.rx_cq;
 
 	kfiv_drain_queue(ep, true);
-	kfiv_drain_queue(ep, false);
+	if (!ep->base.srx)
+		kfiv_drain_queue(ep, false);
 	if (tx->attr.poll_ctx == KFI_POLL_DIRECT ||
 	    rx->attr.poll_ctx == KFI_POLL_DIRECT) {
 		kfiv_drain_poll(tx, kfiv_drain_idle, ep);

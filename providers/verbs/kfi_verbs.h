@@ -81,6 +81,12 @@ struct kfiv_hdr {
 #define KFIV_CQ_EXTRA		(KFIV_SQ_EXTRA + KFIV_RQ_EXTRA)
 #define KFIV_DEFAULT_DEPTH	128	/* queue depth kfi_getinfo() offers */
 #define KFIV_DEFAULT_SGE	4	/* entries when iov_limit is 0 */
+/*
+ * Credits an endpoint on a shared receive context keeps granted to its
+ * peer, one given back per message taken; an empty context holds the
+ * peer back with receiver-not-ready retries, never fails it.
+ */
+#define KFIV_SRX_WINDOW		4096
 
 /**
  * struct kfiv_dev - one ib_device the provider serves
@@ -110,11 +116,12 @@ struct kfiv_dev {
  * @port: the port
  * @pd: protection domain of every object below
  * @entry: on dev->domains
- * @lock: guards @dead, @cqs, @eps and @mrs; held across the setup calls
+ * @lock: guards @dead, @cqs, @eps, @srxs and @mrs; held across the setup calls
  *	that touch the device so removal finds each object either fully set
  *	up or not at all.  Never taken on the data path or in a CM handler.
  * @cqs: struct kfiv_cq of this domain
  * @eps: struct kfiv_ep of this domain
+ * @srxs: struct kfiv_srx of this domain
  * @mrs: struct kfiv_mr of this domain
  * @mr_keys: MRs by key index (rkey >> 8), for remote invalidation; read
  *	under RCU in completion context
@@ -130,6 +137,7 @@ struct kfiv_domain {
 	struct mutex lock;		/* see @lock above */
 	struct list_head cqs;
 	struct list_head eps;
+	struct list_head srxs;
 	struct list_head mrs;
 	struct xarray mr_keys;
 	bool dead;
@@ -171,7 +179,8 @@ enum kfiv_op {
 /**
  * struct kfiv_slot - one work request in flight
  * @cqe: ib_core completion hook
- * @ep: owner
+ * @ep: owner; NULL for a shared receive context's slot, whose completion
+ *	names its endpoint in wc->qp
  * @ctx: consumer context, NULL for internal requests
  * @mr: MR of a registration or invalidation
  * @sge: 1 + iov_limit entries; a send's and receive's sge[0] is the header
@@ -359,6 +368,22 @@ struct kfiv_ep {
 };
 
 /**
+ * struct kfiv_srx - a shared receive context: an ib_srq of the domain's PD
+ * @base: core part
+ * @dom: domain
+ * @entry: on dom->srxs
+ * @srq: the SRQ; NULL once destroyed (posts then get -ENODEV)
+ * @q: its receive slots; q.lock also guards @srq as seen by posts
+ */
+struct kfiv_srx {
+	struct kfid_ep base;
+	struct kfiv_domain *dom;
+	struct list_head entry;
+	struct ib_srq *srq;
+	struct kfiv_queue q;
+};
+
+/**
  * struct kfiv_pep - a passive endpoint listening through rdma_cm
  * @base: core part
  * @kind: KFIV_CM_PEP
@@ -436,6 +461,11 @@ static inline struct kfiv_ep *to_ep(struct kfid_ep *e)
 	return container_of(e, struct kfiv_ep, base);
 }
 
+static inline struct kfiv_srx *to_srx(struct kfid_ep *e)
+{
+	return container_of(e, struct kfiv_srx, base);
+}
+
 static inline struct kfiv_pep *to_pep(struct kfid_pep *p)
 {
 	return container_of(p, struct kfiv_pep, base);
@@ -490,6 +520,16 @@ void kfiv_ep_fail(struct kfiv_ep *ep, enum kfi_eq_event event, int err,
 int kfiv_ep_create_qp(struct kfiv_ep *ep);
 void kfiv_ep_comm_est(struct kfiv_ep *ep);
 void kfiv_ep_comm_est_later(struct kfiv_ep *ep);
+int kfiv_queue_alloc(struct kfiv_domain *dom, struct kfiv_ep *ep,
+		     struct kfiv_queue *q, u32 depth, u32 extra, u32 nsge,
+		     u32 bufsize, bool recv);
+void kfiv_queue_free(struct kfiv_queue *q);
+void kfiv_bufs_unmap(struct ib_device *ibdev, struct kfiv_bufs *b);
+
+/* srx.c */
+int kfiv_srx_open(struct kfid_ep *srx);
+void kfiv_srx_close(struct kfid_ep *srx);
+void kfiv_srx_teardown(struct kfiv_srx *x);
 
 /* post.c */
 int kfiv_send(struct kfid_ep *ep, const struct kfi_msg *msg, u64 flags);
@@ -501,7 +541,10 @@ int kfiv_atomic(struct kfid_ep *ep, const struct kfi_msg_atomic *msg,
 u32 kfiv_grant_take(struct kfiv_ep *ep);
 void kfiv_credit_update(struct kfiv_ep *ep);
 void kfiv_credit_work(struct work_struct *work);
-void kfiv_slot_init(struct kfiv_ep *ep, struct kfiv_slot *slot, bool recv);
+void kfiv_slot_init(struct kfiv_domain *dom, struct kfiv_ep *ep,
+		    struct kfiv_slot *slot, bool recv);
+int kfiv_srx_recv(struct kfid_ep *srx, const struct kfi_msg *msg, u64 flags);
+void kfiv_srx_forget(struct kfiv_srx *x);
 int kfiv_post_reg(struct kfiv_ep *ep, struct kfiv_mr *mr, int access,
 		  struct kfiv_wait *wait);
 void kfiv_wait_poll(struct kfid_cq *cq, struct completion *done);

@@ -19,27 +19,33 @@
 
 static void kfiv_send_done(struct ib_cq *cq, struct ib_wc *wc);
 static void kfiv_recv_done(struct ib_cq *cq, struct ib_wc *wc);
-static void kfiv_unmap(struct kfiv_ep *ep, struct kfiv_slot *s);
+static void kfiv_srx_recv_done(struct ib_cq *cq, struct ib_wc *wc);
+static void kfiv_unmap(struct kfiv_domain *dom, struct kfiv_slot *s);
 static int kfiv_post_send_wr(struct kfiv_ep *ep, struct kfiv_slot *s,
 			     struct ib_send_wr *wr, bool want, bool more);
 
 /**
  * kfiv_slot_init() - fixed parts of a slot, set once at enable
- * @ep: owner
+ * @dom: domain
+ * @ep: owner, NULL for a shared receive context's slot
  * @slot: slot with @sge and @buf set
  * @recv: a receive slot
  *
  * Context: process context.
  */
-void kfiv_slot_init(struct kfiv_ep *ep, struct kfiv_slot *slot, bool recv)
+void kfiv_slot_init(struct kfiv_domain *dom, struct kfiv_ep *ep,
+		    struct kfiv_slot *slot, bool recv)
 {
 	slot->ep = ep;
-	slot->cqe.done = recv ? kfiv_recv_done : kfiv_send_done;
+	if (!recv)
+		slot->cqe.done = kfiv_send_done;
+	else
+		slot->cqe.done = ep ? kfiv_recv_done : kfiv_srx_recv_done;
 	if (!recv)
 		return;
 	slot->sge[0].addr = slot->buf_dma;
 	slot->sge[0].length = KFIV_HDR_LEN;
-	slot->sge[0].lkey = ep->dom->pd->local_dma_lkey;
+	slot->sge[0].lkey = dom->pd->local_dma_lkey;
 	slot->rwr.wr_cqe = &slot->cqe;
 	slot->rwr.sg_list = slot->sge;
 	slot->first = 1;
@@ -145,7 +151,7 @@ static u32 kfiv_sq_retire_locked(struct kfiv_ep *ep, struct kfiv_slot *last)
 			q->unsig_out--;
 		if (e == last)
 			break;
-		kfiv_unmap(ep, e);
+		kfiv_unmap(ep->dom, e);
 		kfiv_slot_put_locked(q, e);
 		n++;
 	}
@@ -193,7 +199,7 @@ static void kfiv_sq_refuse(struct kfiv_ep *ep, struct kfiv_slot *s)
 	/* An inject not asked to complete has no context: the end says it. */
 	if (s->report || s->op != KFIV_OP_INJECT)
 		kfi_cq_sw_complete(ep->base.tx_cq, &e);
-	kfiv_unmap(ep, s);
+	kfiv_unmap(ep->dom, s);
 	kfiv_slot_put_locked(&ep->sq, s);
 	atomic_dec(&ep->sq.busy);
 }
@@ -380,11 +386,11 @@ static int kfiv_map_sgl(struct ib_device *dev, struct kfiv_slot *s,
  * API refuses is -EIO, never -EAGAIN: retrying would not help, and a
  * consumer retries -EAGAIN until it succeeds.
  */
-static int kfiv_map(struct kfiv_ep *ep, struct kfiv_slot *s,
+static int kfiv_map(struct kfiv_domain *dom, struct kfiv_slot *s,
 		    const struct kfi_iov *iov, u32 limit)
 {
-	struct ib_device *dev = ep->dom->ibdev;
-	u32 lkey = ep->dom->pd->local_dma_lkey;
+	struct ib_device *dev = dom->ibdev;
+	u32 lkey = dom->pd->local_dma_lkey;
 	u64 len = 0;
 	int ret;
 
@@ -410,9 +416,9 @@ static int kfiv_map(struct kfiv_ep *ep, struct kfiv_slot *s,
 	return ret;
 }
 
-static void kfiv_unmap(struct kfiv_ep *ep, struct kfiv_slot *s)
+static void kfiv_unmap(struct kfiv_domain *dom, struct kfiv_slot *s)
 {
-	struct ib_device *dev = ep->dom->ibdev;
+	struct ib_device *dev = dom->ibdev;
 	struct ib_sge *sge = &s->sge[s->first];
 	u32 i;
 
@@ -468,13 +474,22 @@ u32 kfiv_grant_take(struct kfiv_ep *ep)
 	return grant;
 }
 
+/*
+ * The peer counts on our grants: core credits are on, or the endpoint is
+ * on a shared receive context (which keeps KFIV_SRX_WINDOW granted).
+ */
+static bool kfiv_grants(struct kfiv_ep *ep)
+{
+	return ep->base.credits.enabled || ep->base.srx;
+}
+
 /* Fill the header of an outgoing send with every grant pending. */
 static u32 kfiv_hdr_fill(struct kfiv_ep *ep, struct kfiv_slot *s, u8 flags)
 {
 	struct kfiv_hdr *h = s->buf;
 	u32 grant = 0;
 
-	if (ep->base.credits.enabled)
+	if (kfiv_grants(ep))
 		grant = kfiv_grant_take(ep);
 	h->version = KFIV_PROTO_VERSION;
 	h->flags = flags;
@@ -491,13 +506,14 @@ static void kfiv_hdr_unfill(struct kfiv_ep *ep, u32 grant)
 
 /*
  * When to send a header-only credit update: when at least half of the
- * receives posted here are unknown to the peer (and at least one is).
- * Only new receives count, so an update never calls for an answer.
+ * receives posted here (on a shared context, half the window) are
+ * unknown to the peer, and at least one is.  Only new receives count, so
+ * an update never calls for an answer.
  */
 static bool kfiv_credit_wanted(struct kfiv_ep *ep)
 {
 	u32 pending = kfiv_grant_pending(ep);
-	u32 posted = atomic_read(&ep->posted);
+	u32 posted = ep->base.srx ? KFIV_SRX_WINDOW : atomic_read(&ep->posted);
 
 	return pending && pending >= posted / 2;
 }
@@ -519,7 +535,7 @@ void kfiv_credit_update(struct kfiv_ep *ep)
 	u32 grant;
 	int ret;
 
-	if (!ep->base.credits.enabled || !ep->sq.slots ||
+	if (!kfiv_grants(ep) || !ep->sq.slots ||
 	    READ_ONCE(ep->base.state) != KFI_EP_CONNECTED ||
 	    !kfiv_credit_wanted(ep))
 		return;
@@ -611,7 +627,7 @@ static void kfiv_send_done(struct ib_cq *cq, struct ib_wc *wc)
 
 	kfiv_wc_error(ep, wc);
 	kfiv_sq_retire(ep, s);
-	kfiv_unmap(ep, s);
+	kfiv_unmap(ep->dom, s);
 	if (op == KFIV_OP_INV && wc->status == IB_WC_SUCCESS)
 		kfiv_mr_dma_unmap(mr);
 	kfiv_slot_put(&ep->sq, s);
@@ -678,21 +694,25 @@ static int kfiv_hdr_recv(struct kfiv_ep *ep, struct kfiv_slot *s,
  * Repost the receive a credit update used, unchanged: the consumer never
  * sees it, and the peer counts it as posted again as soon as its update
  * completes (see kfiv_send_done()).  Credits the update brought may let
- * our own pending grants go out.
+ * our own pending grants go out.  A shared context's receive goes back
+ * on its SRQ.
  */
 static bool kfiv_recv_repost(struct kfiv_ep *ep, struct kfiv_slot *s)
 {
+	struct kfiv_srx *x = ep->base.srx ? to_srx(ep->base.srx) : NULL;
+	spinlock_t *lock = x ? &x->q.lock : &ep->rq.lock;
 	unsigned long flags;
 	int ret;
 
-	spin_lock_irqsave(&ep->rq.lock, flags);
-	ret = kfiv_ep_check(ep);
+	spin_lock_irqsave(lock, flags);
+	ret = x ? (x->srq ? 0 : -ENODEV) : kfiv_ep_check(ep);
 	if (!ret) {
 		ib_dma_sync_single_for_device(ep->dom->ibdev, s->buf_dma,
 					      KFIV_HDR_LEN, DMA_FROM_DEVICE);
-		ret = ib_post_recv(ep->qp, &s->rwr, NULL);
+		ret = x ? ib_post_srq_recv(x->srq, &s->rwr, NULL) :
+			  ib_post_recv(ep->qp, &s->rwr, NULL);
 	}
-	spin_unlock_irqrestore(&ep->rq.lock, flags);
+	spin_unlock_irqrestore(lock, flags);
 	if (ret)
 		return false;
 	kfiv_credit_update(ep);
@@ -722,6 +742,42 @@ static u64 kfiv_recv_flags(struct kfiv_ep *ep, struct ib_wc *wc, u64 *len,
 	return flags;
 }
 
+/*
+ * Sort a receive's completion into @e (its status set from the work
+ * completion).  Return: true if it was a credit update whose receive is
+ * posted again: nothing to deliver, the slot stays in flight.
+ */
+static bool kfiv_recv_sort(struct kfiv_ep *ep, struct kfiv_slot *s,
+			   struct ib_wc *wc, struct kfi_cq_entry *e)
+{
+	int ret;
+
+	kfiv_wc_error(ep, wc);
+	if (!e->err)
+		kfiv_ep_comm_est_later(ep);
+	if (!e->err && wc->opcode == IB_WC_RECV) {
+		ret = kfiv_hdr_recv(ep, s, wc);
+		if (ret == 1 && kfiv_recv_repost(ep, s))
+			return true;
+		/*
+		 * Credits came with the message: grants that found none for
+		 * an update may leave now.
+		 */
+		if (!ret)
+			kfiv_credit_update(ep);
+		if (ret == 1)
+			e->err = -ECANCELED;
+		if (ret < 0) {
+			e->err = -EIO;
+			pr_warn_ratelimited("QP %u: bad header\n",
+					    ep->qp->qp_num);
+		}
+	}
+	if (!e->err)
+		e->flags = kfiv_recv_flags(ep, wc, &e->len, e);
+	return false;
+}
+
 static void kfiv_recv_done(struct ib_cq *cq, struct ib_wc *wc)
 {
 	struct kfiv_slot *s = container_of(wc->wr_cqe, struct kfiv_slot, cqe);
@@ -732,33 +788,12 @@ static void kfiv_recv_done(struct ib_cq *cq, struct ib_wc *wc)
 		.err = kfiv_wc_errno(wc->status),
 		.prov_errno = wc->status,
 	};
-	int ret = 0;
 
-	kfiv_wc_error(ep, wc);
-	if (!e.err)
-		kfiv_ep_comm_est_later(ep);
-	if (!e.err && wc->opcode == IB_WC_RECV) {
-		ret = kfiv_hdr_recv(ep, s, wc);
-		if (ret == 1 && kfiv_recv_repost(ep, s))
-			return;
-		/*
-		 * Credits came with the message: grants that found none for
-		 * an update may leave now.
-		 */
-		if (!ret)
-			kfiv_credit_update(ep);
-		if (ret == 1)
-			e.err = -ECANCELED;
-		else if (ret)
-			e.err = -EIO;
-	}
-	if (!e.err)
-		e.flags = kfiv_recv_flags(ep, wc, &e.len, &e);
-	kfiv_unmap(ep, s);
+	if (kfiv_recv_sort(ep, s, wc, &e))
+		return;
+	kfiv_unmap(ep->dom, s);
 	atomic_dec(&ep->posted);
 	kfiv_slot_put(&ep->rq, s);
-	if (ret < 0)
-		pr_warn_ratelimited("QP %u: bad header\n", ep->qp->qp_num);
 	kfi_cq_complete(ep->base.rx_cq, &e);
 }
 
@@ -766,10 +801,10 @@ static void kfiv_recv_done(struct ib_cq *cq, struct ib_wc *wc)
 /* Posting */
 
 /* Undo a failed post.  Caller holds q->lock. */
-static void kfiv_post_undo(struct kfiv_ep *ep, struct kfiv_queue *q,
+static void kfiv_post_undo(struct kfiv_domain *dom, struct kfiv_queue *q,
 			   struct kfiv_slot *s)
 {
-	kfiv_unmap(ep, s);
+	kfiv_unmap(dom, s);
 	kfiv_slot_put_locked(q, s);
 	atomic_dec(&q->busy);
 }
@@ -895,7 +930,7 @@ static int kfiv_send_prep(struct kfiv_ep *ep, struct kfiv_slot *s,
 		}
 	} else {
 		s->op = KFIV_OP_SEND;
-		ret = kfiv_map(ep, s, &msg->iov, info->tx_attr.iov_limit);
+		ret = kfiv_map(ep->dom, s, &msg->iov, info->tx_attr.iov_limit);
 		if (!ret && s->len > info->ep_attr.max_msg_size)
 			ret = -EMSGSIZE;
 	}
@@ -963,7 +998,7 @@ int kfiv_send(struct kfid_ep *kep, const struct kfi_msg *msg, u64 flags)
 		goto unlock;
 	kfiv_hdr_unfill(ep, grant);
 undo:
-	kfiv_post_undo(ep, &ep->sq, s);
+	kfiv_post_undo(ep->dom, &ep->sq, s);
 unlock:
 	kfiv_sq_post_failed(ep, ret);
 	spin_unlock_irqrestore(&ep->sq.lock, irq);
@@ -999,7 +1034,7 @@ int kfiv_recv(struct kfid_ep *kep, const struct kfi_msg *msg, u64 flags)
 		ret = -EAGAIN;
 		goto unlock;
 	}
-	ret = kfiv_map(ep, s, &msg->iov, kep->info.rx_attr.iov_limit);
+	ret = kfiv_map(ep->dom, s, &msg->iov, kep->info.rx_attr.iov_limit);
 	if (ret)
 		goto undo;
 	s->ctx = msg->context;
@@ -1019,7 +1054,7 @@ int kfiv_recv(struct kfid_ep *kep, const struct kfi_msg *msg, u64 flags)
 	return 0;
 
 undo:
-	kfiv_post_undo(ep, &ep->rq, s);
+	kfiv_post_undo(ep->dom, &ep->rq, s);
 unlock:
 	spin_unlock_irqrestore(&ep->rq.lock, irq);
 	return ret;
@@ -1048,7 +1083,7 @@ static int kfiv_rma_source(struct kfiv_ep *ep, struct kfiv_slot *s,
 
 	if (!inject) {
 		s->first = 0;
-		return kfiv_map(ep, s, iov, ep->base.info.tx_attr.iov_limit);
+		return kfiv_map(ep->dom, s, iov, ep->base.info.tx_attr.iov_limit);
 	}
 	s->first = 1;
 	s->nsge = 0;
@@ -1108,7 +1143,7 @@ static int kfiv_rma(struct kfiv_ep *ep, const struct kfi_msg_rma *msg,
 	if (!ret)
 		goto unlock;
 undo:
-	kfiv_post_undo(ep, &ep->sq, s);
+	kfiv_post_undo(ep->dom, &ep->sq, s);
 unlock:
 	kfiv_sq_post_failed(ep, ret);
 	spin_unlock_irqrestore(&ep->sq.lock, irq);
@@ -1173,7 +1208,7 @@ static int kfiv_atomic_result(struct kfiv_ep *ep, struct kfiv_slot *s,
 	s->first = 0;
 	s->dir = DMA_FROM_DEVICE;
 	if (msg->result)
-		return kfiv_map(ep, s, &iov, 1);
+		return kfiv_map(ep->dom, s, &iov, 1);
 	s->nsge = 0;
 	s->sgl = NULL;
 	s->sge[0].addr = s->buf_dma;
@@ -1236,7 +1271,7 @@ int kfiv_atomic(struct kfid_ep *kep, const struct kfi_msg_atomic *msg,
 	if (!ret)
 		goto unlock;
 undo:
-	kfiv_post_undo(ep, &ep->sq, s);
+	kfiv_post_undo(ep->dom, &ep->sq, s);
 unlock:
 	kfiv_sq_post_failed(ep, ret);
 	spin_unlock_irqrestore(&ep->sq.lock, irq);
@@ -1288,7 +1323,7 @@ int kfiv_post_reg(struct kfiv_ep *ep, struct kfiv_mr *mr, int access,
 	s->report = false;
 	ret = kfiv_post_send_wr(ep, s, &wr->wr, true, false);
 	if (ret)
-		kfiv_post_undo(ep, &ep->sq, s);
+		kfiv_post_undo(ep->dom, &ep->sq, s);
 unlock:
 	kfiv_sq_post_failed(ep, ret);
 	spin_unlock_irqrestore(&ep->sq.lock, irq);
@@ -1335,7 +1370,7 @@ int kfiv_post_inv(struct kfiv_ep *ep, struct kfiv_mr *mr,
 	s->report = true;
 	ret = kfiv_post_send_wr(ep, s, wr, true, false);
 	if (ret)
-		kfiv_post_undo(ep, &ep->sq, s);
+		kfiv_post_undo(ep->dom, &ep->sq, s);
 unlock:
 	kfiv_sq_post_failed(ep, ret);
 	spin_unlock_irqrestore(&ep->sq.lock, irq);
@@ -1396,4 +1431,99 @@ int kfiv_size_left(struct kfid_ep *kep, bool tx)
 const char *kfiv_strerror(struct kfid_cq *cq, int prov_errno)
 {
 	return ib_wc_status_msg(prov_errno);
+}
+
+/* ------------------------------------------------------------------ */
+/* Shared receive contexts (the objects themselves: srx.c) */
+
+/*
+ * A receive of a shared context completed: on the QP that took it, whose
+ * context is its endpoint.  The endpoint gives its peer one credit back
+ * for each message taken, keeping KFIV_SRX_WINDOW granted.
+ */
+static void kfiv_srx_recv_done(struct ib_cq *cq, struct ib_wc *wc)
+{
+	struct kfiv_slot *s = container_of(wc->wr_cqe, struct kfiv_slot, cqe);
+	struct kfiv_ep *ep = wc->qp->qp_context;
+	struct kfiv_srx *x = to_srx(ep->base.srx);
+	struct kfi_cq_entry e = {
+		.op_context = s->ctx,
+		.flags = KFI_RECV | KFI_MSG,
+		.err = kfiv_wc_errno(wc->status),
+		.prov_errno = wc->status,
+		.ep = &ep->base,
+	};
+	unsigned long flags;
+
+	if (kfiv_recv_sort(ep, s, wc, &e))
+		return;
+	kfiv_unmap(x->dom, s);
+	spin_lock_irqsave(&x->q.lock, flags);
+	kfiv_slot_put_locked(&x->q, s);
+	spin_unlock_irqrestore(&x->q.lock, flags);
+	atomic_dec(&x->q.busy);
+	if (!e.err) {
+		atomic_inc(&ep->recv_total);
+		kfiv_credit_update(ep);
+	}
+	kfi_cq_complete(ep->base.rx_cq, &e);
+}
+
+/**
+ * kfiv_srx_recv() - post a receive on a shared receive context
+ * @ksrx: the context
+ * @msg: buffers and context
+ * @flags: KFI_MORE and KFI_COMPLETION, both without effect here
+ *
+ * Context: any; never sleeps, never allocates.
+ * Return: 0, -EAGAIN (every slot posted), -ENODEV (the device is gone),
+ * -EINVAL, -EIO (a buffer could not be DMA-mapped).
+ */
+int kfiv_srx_recv(struct kfid_ep *ksrx, const struct kfi_msg *msg, u64 flags)
+{
+	struct kfiv_srx *x = to_srx(ksrx);
+	struct kfiv_slot *s;
+	unsigned long irq;
+	int ret;
+
+	spin_lock_irqsave(&x->q.lock, irq);
+	s = x->srq ? kfiv_slot_get(&x->q) : NULL;
+	if (!s) {
+		ret = x->srq ? -EAGAIN : -ENODEV;
+		goto unlock;
+	}
+	ret = kfiv_map(x->dom, s, &msg->iov, ksrx->info.rx_attr.iov_limit);
+	if (!ret) {
+		s->ctx = msg->context;
+		s->rwr.num_sge = 1 + s->nsge;
+		ib_dma_sync_single_for_device(x->dom->ibdev, s->buf_dma,
+					      KFIV_HDR_LEN, DMA_FROM_DEVICE);
+		ret = ib_post_srq_recv(x->srq, &s->rwr, NULL);
+	}
+	if (ret)
+		kfiv_post_undo(x->dom, &x->q, s);
+unlock:
+	spin_unlock_irqrestore(&x->q.lock, irq);
+	return ret;
+}
+
+/**
+ * kfiv_srx_forget() - drop the receives a destroyed SRQ still held
+ * @x: context whose SRQ is destroyed
+ *
+ * Their buffers are the consumer's again, unmapped, without completion.
+ *
+ * Context: process context, dom->lock held.
+ */
+void kfiv_srx_forget(struct kfiv_srx *x)
+{
+	struct kfiv_queue *q = &x->q;
+	u32 i;
+
+	for (i = 0; i < q->nslots; i++)
+		kfiv_unmap(x->dom, &q->slots[i]);
+	q->nfree = 0;
+	for (i = 0; i < q->depth; i++)
+		q->free[q->nfree++] = q->depth - 1 - i;
+	atomic_set(&q->busy, 0);
 }

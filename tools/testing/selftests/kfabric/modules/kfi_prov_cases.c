@@ -36,7 +36,7 @@ MODULE_PARM_DESC(port, "first TCP-space port to listen on");
 
 /* Objects of the provider (and its device) alive now. */
 struct tres {
-	int qp, mr, cq, pd, live;
+	int qp, mr, cq, pd, srq, live;
 };
 
 /**

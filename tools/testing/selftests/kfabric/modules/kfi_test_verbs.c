@@ -61,6 +61,7 @@ static int res_count(struct tres *t)
 	t->mr = rdma_restrack_count(dev, RDMA_RESTRACK_MR, true);
 	t->cq = rdma_restrack_count(dev, RDMA_RESTRACK_CQ, true);
 	t->pd = rdma_restrack_count(dev, RDMA_RESTRACK_PD, true);
+	t->srq = rdma_restrack_count(dev, RDMA_RESTRACK_SRQ, true);
 	t->live = kfiv_debug_live_objects();
 	ib_device_put(dev);
 	return 0;
@@ -82,6 +83,7 @@ static const struct kt_prov verbs_prov = {
 	.res_count = res_count,
 	.strerror_ok = verbs_strerror_ok,
 	.deferred = kfiv_debug_deferred,
+	.srx = true,
 };
 
 /* ------------------------------------------------------------------ */
@@ -198,6 +200,77 @@ static void traffic_stop(void)
 		kfiv_debug_live_objects());
 }
 
+/* ------------------------------------------------------------------ */
+/* verbs' own cases */
+
+/* Bind @ep to @srx, its send CQ, its receive CQ and @eq; then enable it. */
+static int srx_ep_enable(struct kfid_ep *ep, struct kfid_ep *srx,
+			 struct kfid_cq **cq, struct kfid_eq *eq)
+{
+	int ret;
+
+	ret = kfi_ep_bind(ep, &cq[0]->fid, KFI_TRANSMIT);
+	STEP(ret, kfi_ep_bind(ep, &cq[1]->fid, KFI_RECEIVE));
+	STEP(ret, kfi_ep_bind(ep, &eq->fid, 0));
+	STEP(ret, kfi_ep_bind(ep, &srx->fid, 0));
+	return ret ?: kfi_enable(ep);
+}
+
+/*
+ * An endpoint on a shared receive context binds one CQ for both
+ * directions: its QP has no receive queue to drain, and the send queue's
+ * drain marker covers its receives only on the same CQ.  An endpoint
+ * that could connect otherwise is refused at kfi_enable(), and the
+ * context's SRQ exists while it is open and goes with its close.
+ */
+static int srx_one_cq(void)
+{
+	struct kfi_cq_attr ca = { .size = 64, .comp_vector = -1 };
+	struct kfi_rx_attr attr = { .size = 8, .iov_limit = 1 };
+	struct kfi_eq_attr ea = { .size = 8 };
+	struct kfid_ep *srx = NULL, *ep = NULL;
+	struct tres before, during, after;
+	struct kfid_cq *cq[2] = {};
+	struct kfid_eq *eq = NULL;
+	struct tconn tc = {};
+	int i, ret;
+
+	ret = kp->res_count(&before);
+	STEP(ret, conn_listen(&tc));
+	STEP(ret, kfi_srx_context(tc.dom, &attr, &srx, NULL));
+	for (i = 0; i < 2; i++)
+		STEP(ret, kfi_cq_open(tc.dom, &ca, &cq[i], NULL));
+	STEP(ret, kfi_eq_open(tc.fab, &ea, &eq, NULL));
+	STEP(ret, kfi_endpoint(tc.dom, tc.info, &ep, NULL));
+	if (!ret && srx_ep_enable(ep, srx, cq, eq) != -EINVAL) {
+		pr_info("    # kfi_enable() with two CQs on a shared context\n");
+		ret = -EPROTO;
+	}
+	STEP(ret, kp->res_count(&during));
+	if (ep)
+		kfi_close(&ep->fid);
+	if (eq)
+		kfi_close(&eq->fid);
+	for (i = 0; i < 2; i++)
+		if (cq[i])
+			kfi_close(&cq[i]->fid);
+	if (srx)
+		kfi_close(&srx->fid);
+	conn_close(&tc);
+	STEP(ret, kp->res_count(&after));
+	if (ret)
+		return ret;
+	pr_info("    # srq %d/%d/%d objects %d/%d/%d\n", before.srq, during.srq,
+		after.srq, before.live, during.live, after.live);
+	KT_EXPECT_EQ(during.srq, before.srq + 1);
+	KT_EXPECT(!memcmp(&before, &after, sizeof(before)));
+	return 0;
+}
+
+static const struct kt_case verbs_cases[] = {
+	KT_CASE(srx_one_cq),
+};
+
 /* mode=smoke: a connection and one checked send, result in t_smoke. */
 static void smoke(void)
 {
@@ -228,7 +301,7 @@ static int __init kfi_test_verbs_init(void)
 		smoke();
 		return 0;
 	}
-	kt_run_prov(&verbs_prov, NULL, 0);
+	kt_run_prov(&verbs_prov, verbs_cases, ARRAY_SIZE(verbs_cases));
 	return 0;
 }
 
