@@ -396,13 +396,34 @@ int kfit_mr_unmap(struct kfid_ep *ep, struct kfid_mr *mr,
 	return 0;
 }
 
+/**
+ * kfit_recv_fill() - a posted receive from the consumer's message
+ * @r: ring entry, its bio_vec array of @iov_limit entries allocated
+ * @msg: buffers and context
+ * @iov_limit: most buffers
+ *
+ * Context: any; never sleeps, never allocates.
+ * Return: 0, or -EINVAL for buffers that do not fit.
+ */
+int kfit_recv_fill(struct kfit_recv *r, const struct kfi_msg *msg,
+		   u32 iov_limit)
+{
+	int n = kfi_sw_iov_bvec(&msg->iov, r->bv, iov_limit, &r->len);
+
+	if (n < 0)
+		return n;
+	r->nbv = n;
+	r->ctx = msg->context;
+	return 0;
+}
+
 int kfit_recv(struct kfid_ep *ep, const struct kfi_msg *msg, u64 flags)
 {
 	struct kfit_ep *e = to_kfit_ep(ep);
 	u32 size = ep->info.rx_attr.size;
 	struct kfit_recv *r;
 	unsigned long irqflags;
-	int n, ret = 0;
+	int ret = 0;
 
 	spin_lock_irqsave(&e->lock, irqflags);
 	if (e->phase == KFIT_DEAD) {
@@ -414,15 +435,9 @@ int kfit_recv(struct kfid_ep *ep, const struct kfi_msg *msg, u64 flags)
 		goto out;
 	}
 	r = &e->recvs[(e->recv_head + e->recv_count) % size];
-	n = kfi_sw_iov_bvec(&msg->iov, r->bv, ep->info.rx_attr.iov_limit,
-			    &r->len);
-	if (n < 0) {
-		ret = n;
-		goto out;
-	}
-	r->nbv = n;
-	r->ctx = msg->context;
-	e->recv_count++;
+	ret = kfit_recv_fill(r, msg, ep->info.rx_attr.iov_limit);
+	if (!ret)
+		e->recv_count++;
 out:
 	spin_unlock_irqrestore(&e->lock, irqflags);
 	/* A message may be waiting for this receive, or a grant to go out. */

@@ -407,6 +407,8 @@ void kfit_ctrl_queue(struct kfit_ep *e, u8 op, const void *data, u32 len,
 		     u32 credits);
 int kfit_rsp_alloc(struct kfit_ep *e, u32 n);
 void kfit_kick(struct kfit_ep *e);
+int kfit_recv_fill(struct kfit_recv *r, const struct kfi_msg *msg,
+		   u32 iov_limit);
 int kfit_send(struct kfid_ep *ep, const struct kfi_msg *msg, u64 flags);
 int kfit_recv(struct kfid_ep *ep, const struct kfi_msg *msg, u64 flags);
 int kfit_mr_unmap(struct kfid_ep *ep, struct kfid_mr *mr,

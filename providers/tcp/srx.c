@@ -108,7 +108,7 @@ int kfit_srx_recv(struct kfid_ep *srx, const struct kfi_msg *msg, u64 flags)
 	u32 size = srx->info.rx_attr.size;
 	struct kfit_recv *r;
 	unsigned long irqflags;
-	int n, ret = 0;
+	int ret = 0;
 
 	spin_lock_irqsave(&x->lock, irqflags);
 	if (x->count >= size) {
@@ -116,14 +116,9 @@ int kfit_srx_recv(struct kfid_ep *srx, const struct kfi_msg *msg, u64 flags)
 		goto out;
 	}
 	r = &x->recvs[(x->head + x->count) % size];
-	n = kfi_sw_iov_bvec(&msg->iov, r->bv, srx->info.rx_attr.iov_limit,
-			    &r->len);
-	if (n < 0) {
-		ret = n;
+	ret = kfit_recv_fill(r, msg, srx->info.rx_attr.iov_limit);
+	if (ret)
 		goto out;
-	}
-	r->nbv = n;
-	r->ctx = msg->context;
 	x->count++;
 	kfit_srx_wake(x);
 out:

@@ -2457,6 +2457,27 @@ static int srx_treqs_alloc(struct treq **r, int n, size_t len)
 }
 
 /*
+ * Buffers for @r and @sr, a shared context of 16 and two connections whose
+ * servers are bound to it.  Return: 0; 1 if the provider has no shared
+ * contexts and says so as it should; or an error.
+ */
+static int srx_setup(struct tconn *tc, struct tconn *tc2,
+		     struct kfid_ep **srx, struct treq **r, struct treq **sr)
+{
+	struct topts o = { .depth = 16 };
+	int ret;
+
+	ret = srx_treqs_alloc(r, T_SRX_MSGS, 64);
+	STEP(ret, srx_treqs_alloc(sr, T_SRX_MSGS, 64));
+	if (!ret)
+		ret = srx_open(tc, 16, srx);
+	if (ret)
+		return ret;
+	o.srx = *srx;
+	return srx_pair2(tc, tc2, &o);
+}
+
+/*
  * Two endpoints bound to one shared context: the clients take turns,
  * each message takes the context's oldest receive, and its completion
  * comes on its own endpoint's CQ naming that endpoint.  The context
@@ -2467,21 +2488,15 @@ static int srx_two_endpoints(void)
 	struct treq *r[T_SRX_MSGS] = {}, *sr[T_SRX_MSGS] = {};
 	struct tconn tc = {}, tc2 = {};
 	struct kfid_ep *srx = NULL;
-	struct topts o = { .depth = 16 };
 	struct kfi_cq_entry e;
 	struct tside *c, *sv;
 	int i, ret;
 
-	ret = srx_treqs_alloc(r, T_SRX_MSGS, 64);
-	STEP(ret, srx_treqs_alloc(sr, T_SRX_MSGS, 64));
-	if (!ret)
-		ret = srx_open(&tc, 16, &srx);
+	ret = srx_setup(&tc, &tc2, &srx, r, sr);
 	if (ret == 1) {
 		ret = 0;
 		goto out;
 	}
-	o.srx = srx;
-	STEP(ret, srx_pair2(&tc, &tc2, &o));
 	if (!ret && atomic_read(&srx->fid.children) != 2)
 		ret = -EPROTO;
 	for (i = 0; i < T_SRX_MSGS; i++)
@@ -2530,22 +2545,16 @@ static int srx_empty_waits(void)
 	struct treq *r[T_SRX_MSGS] = {}, *sr[T_SRX_MSGS] = {};
 	struct tconn tc = {}, tc2 = {};
 	struct kfid_ep *srx = NULL;
-	struct topts o = { .depth = 16 };
 	struct kfi_cq_entry e;
 	u8 next[2] = { 80, 90 };
 	struct tside *sv;
 	int i, k, ret;
 
-	ret = srx_treqs_alloc(r, T_SRX_MSGS, 64);
-	STEP(ret, srx_treqs_alloc(sr, T_SRX_MSGS, 64));
-	if (!ret)
-		ret = srx_open(&tc, 16, &srx);
+	ret = srx_setup(&tc, &tc2, &srx, r, sr);
 	if (ret == 1) {
 		ret = 0;
 		goto out;
 	}
-	o.srx = srx;
-	STEP(ret, srx_pair2(&tc, &tc2, &o));
 	/* Client k sends next[k], next[k] + 1, ... */
 	for (i = 0; i < T_SRX_MSGS; i++)
 		STEP(ret, srx_send(i % 2 ? &tc2.c : &tc.c, sr[i],
