@@ -2584,6 +2584,51 @@ out:
 	return ret;
 }
 
+/* Past twice the window of credits either provider grants (4,096). */
+#define T_SRX_WINDOW_MSGS	(2 * 4096 + 64)
+
+/*
+ * The peer of an endpoint on a shared context is granted a window of
+ * credits it must never run out of: twice the window's worth of messages
+ * pass one at a time, each receive posted again as it completes.  A
+ * provider that does not grant back what each message took stalls the
+ * client once the first window is spent.
+ */
+static int srx_window_refills(void)
+{
+	struct treq *r[T_SRX_MSGS] = {}, *sr[T_SRX_MSGS] = {};
+	struct tconn tc = {}, tc2 = {};
+	struct kfid_ep *srx = NULL;
+	struct kfi_cq_entry e;
+	int i, ret;
+
+	ret = srx_setup(&tc, &tc2, &srx, r, sr);
+	if (ret == 1) {
+		ret = 0;
+		goto out;
+	}
+	for (i = 0; i < T_SRX_MSGS; i++)
+		STEP(ret, kfi_recv(srx, r[i]->buf, 64, NULL, &r[i]->kctx));
+	for (i = 0; i < T_SRX_WINDOW_MSGS && !ret; i++) {
+		ret = srx_send(&tc.c, sr[0], (u8)i);
+		STEP(ret, wait_ok(&tc.c, &e));
+		STEP(ret, wait_ok(&tc.s, &e));
+		STEP(ret, check(treq_of(&e)->buf, 64, (u8)i));
+		STEP(ret, kfi_recv(srx, treq_of(&e)->buf, 64, NULL,
+				   e.op_context));
+		if (ret)
+			pr_info("    # message %d of %d: %d\n", i,
+				T_SRX_WINDOW_MSGS, ret);
+	}
+out:
+	if (ret)
+		t_failed = true;
+	srx_close2(&tc, &tc2, srx);
+	srx_treqs_free(r, T_SRX_MSGS);
+	srx_treqs_free(sr, T_SRX_MSGS);
+	return ret;
+}
+
 /* kfi_ep_bind() of @bfid to an idle endpoint of @tc is @want. */
 static int srx_bind_is(struct tconn *tc, struct kfid *bfid, u64 flags,
 		       int want)
@@ -2750,6 +2795,7 @@ static const struct kt_case prov_cases[] = {
 	KT_CASE(recv_cancel),
 	KT_CASE(srx_two_endpoints),
 	KT_CASE(srx_empty_waits),
+	KT_CASE(srx_window_refills),
 	KT_CASE(srx_errors),
 };
 
