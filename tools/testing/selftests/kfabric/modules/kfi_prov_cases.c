@@ -2457,6 +2457,16 @@ static int srx_treqs_alloc(struct treq **r, int n, size_t len)
 }
 
 /*
+ * A client keeps a spare receive (verbs' deadlock rule): the grants of a
+ * server on a shared context reach it in credit updates, each taking a
+ * receive there.
+ */
+static int srx_prepost(struct tside *s, bool server)
+{
+	return server ? 0 : prepost_spare(s, server);
+}
+
+/*
  * Buffers for @r and @sr, a shared context of 16 and two connections whose
  * servers are bound to it.  Return: 0; 1 if the provider has no shared
  * contexts and says so as it should; or an error.
@@ -2464,7 +2474,7 @@ static int srx_treqs_alloc(struct treq **r, int n, size_t len)
 static int srx_setup(struct tconn *tc, struct tconn *tc2,
 		     struct kfid_ep **srx, struct treq **r, struct treq **sr)
 {
-	struct topts o = { .depth = 16 };
+	struct topts o = { .depth = 16, .prepost = srx_prepost };
 	int ret;
 
 	ret = srx_treqs_alloc(r, T_SRX_MSGS, 64);
