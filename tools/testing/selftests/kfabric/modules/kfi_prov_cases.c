@@ -2487,6 +2487,28 @@ static int srx_setup(struct tconn *tc, struct tconn *tc2,
 	return srx_pair2(tc, tc2, &o);
 }
 
+/* Post each of @r's buffers on @srx, in order. */
+static int srx_post_all(struct kfid_ep *srx, struct treq **r)
+{
+	int i, ret = 0;
+
+	for (i = 0; i < T_SRX_MSGS; i++)
+		STEP(ret, kfi_recv(srx, r[i]->buf, 64, NULL, &r[i]->kctx));
+	return ret;
+}
+
+/* Undo srx_setup(), noting a failed case; returns @ret. */
+static int srx_teardown(int ret, struct tconn *tc, struct tconn *tc2,
+			struct kfid_ep *srx, struct treq **r, struct treq **sr)
+{
+	if (ret)
+		t_failed = true;
+	srx_close2(tc, tc2, srx);
+	srx_treqs_free(r, T_SRX_MSGS);
+	srx_treqs_free(sr, T_SRX_MSGS);
+	return ret;
+}
+
 /*
  * Two endpoints bound to one shared context: the clients take turns,
  * each message takes the context's oldest receive, and its completion
@@ -2509,8 +2531,7 @@ static int srx_two_endpoints(void)
 	}
 	if (!ret && atomic_read(&srx->fid.children) != 2)
 		ret = -EPROTO;
-	for (i = 0; i < T_SRX_MSGS; i++)
-		STEP(ret, kfi_recv(srx, r[i]->buf, 64, NULL, &r[i]->kctx));
+	STEP(ret, srx_post_all(srx, r));
 	for (i = 0; i < T_SRX_MSGS && !ret; i++) {
 		c = i % 2 ? &tc2.c : &tc.c;
 		sv = i % 2 ? &tc2.s : &tc.s;
@@ -2522,12 +2543,7 @@ static int srx_two_endpoints(void)
 	if (!ret && kfi_cancel(srx, &r[0]->kctx) != -EOPNOTSUPP)
 		ret = -EPROTO;
 out:
-	if (ret)
-		t_failed = true;
-	srx_close2(&tc, &tc2, srx);
-	srx_treqs_free(r, T_SRX_MSGS);
-	srx_treqs_free(sr, T_SRX_MSGS);
-	return ret;
+	return srx_teardown(ret, &tc, &tc2, srx, r, sr);
 }
 
 /* @s has no completion waiting. */
@@ -2573,8 +2589,7 @@ static int srx_empty_waits(void)
 		msleep(300);
 	STEP(ret, srx_cq_empty(&tc.s));
 	STEP(ret, srx_cq_empty(&tc2.s));
-	for (i = 0; i < T_SRX_MSGS; i++)
-		STEP(ret, kfi_recv(srx, r[i]->buf, 64, NULL, &r[i]->kctx));
+	STEP(ret, srx_post_all(srx, r));
 	for (i = 0; i < T_SRX_MSGS && !ret; i++) {
 		k = i % 2;
 		sv = k ? &tc2.s : &tc.s;
@@ -2586,12 +2601,7 @@ static int srx_empty_waits(void)
 	for (i = 0; i < T_SRX_MSGS; i++)
 		STEP(ret, wait_ok(i % 2 ? &tc2.c : &tc.c, &e));
 out:
-	if (ret)
-		t_failed = true;
-	srx_close2(&tc, &tc2, srx);
-	srx_treqs_free(r, T_SRX_MSGS);
-	srx_treqs_free(sr, T_SRX_MSGS);
-	return ret;
+	return srx_teardown(ret, &tc, &tc2, srx, r, sr);
 }
 
 /* Past twice the window of credits either provider grants (4,096). */
@@ -2617,8 +2627,7 @@ static int srx_window_refills(void)
 		ret = 0;
 		goto out;
 	}
-	for (i = 0; i < T_SRX_MSGS; i++)
-		STEP(ret, kfi_recv(srx, r[i]->buf, 64, NULL, &r[i]->kctx));
+	STEP(ret, srx_post_all(srx, r));
 	for (i = 0; i < T_SRX_WINDOW_MSGS && !ret; i++) {
 		ret = srx_send(&tc.c, sr[0], (u8)i);
 		STEP(ret, wait_ok(&tc.c, &e));
@@ -2631,12 +2640,7 @@ static int srx_window_refills(void)
 				T_SRX_WINDOW_MSGS, ret);
 	}
 out:
-	if (ret)
-		t_failed = true;
-	srx_close2(&tc, &tc2, srx);
-	srx_treqs_free(r, T_SRX_MSGS);
-	srx_treqs_free(sr, T_SRX_MSGS);
-	return ret;
+	return srx_teardown(ret, &tc, &tc2, srx, r, sr);
 }
 
 /* kfi_ep_bind() of @bfid to an idle endpoint of @tc is @want. */
