@@ -891,6 +891,35 @@ bool kfi_sess_fail_fast(struct kfi_sess *sess)
 }
 EXPORT_SYMBOL_GPL(kfi_sess_fail_fast);
 
+/* Add @path's counters to @st. */
+static void kfi_sess_stats_add(struct kfi_sess_path *path,
+			       struct kfi_sess_stats *st)
+{
+	unsigned long flags;
+	int i;
+
+	spin_lock_irqsave(&path->lock, flags);
+	for (i = 0; i < KFI_SESS_EV_NR; i++)
+		st->events[i] += path->stats.events[i];
+	st->reconnect_attempts += path->stats.reconnect_attempts;
+	st->keepalives += path->stats.keepalives;
+	spin_unlock_irqrestore(&path->lock, flags);
+}
+
+/**
+ * kfi_sess_path_stats() - counters of one path
+ * @path: the path
+ * @st: receives them
+ *
+ * Context: any.
+ */
+void kfi_sess_path_stats(struct kfi_sess_path *path, struct kfi_sess_stats *st)
+{
+	memset(st, 0, sizeof(*st));
+	kfi_sess_stats_add(path, st);
+}
+EXPORT_SYMBOL_GPL(kfi_sess_path_stats);
+
 /**
  * kfi_sess_get_stats() - counters of the session, its paths summed
  * @sess: the session
@@ -901,19 +930,11 @@ EXPORT_SYMBOL_GPL(kfi_sess_fail_fast);
 void kfi_sess_get_stats(struct kfi_sess *sess, struct kfi_sess_stats *st)
 {
 	struct kfi_sess_path *path;
-	unsigned long flags;
-	int i;
 
 	memset(st, 0, sizeof(*st));
 	rcu_read_lock();
-	list_for_each_entry_rcu(path, &sess->paths, node) {
-		spin_lock_irqsave(&path->lock, flags);
-		for (i = 0; i < KFI_SESS_EV_NR; i++)
-			st->events[i] += path->stats.events[i];
-		st->reconnect_attempts += path->stats.reconnect_attempts;
-		st->keepalives += path->stats.keepalives;
-		spin_unlock_irqrestore(&path->lock, flags);
-	}
+	list_for_each_entry_rcu(path, &sess->paths, node)
+		kfi_sess_stats_add(path, st);
 	rcu_read_unlock();
 }
 EXPORT_SYMBOL_GPL(kfi_sess_get_stats);

@@ -2,19 +2,21 @@
 /*
  * kfblk client: blk-mq driver for block devices exported by kfblk_target.
  *
- * Life of a mapping: kfblk_dev_create() resolves the target, connects one
- * endpoint per hardware queue (the accept carries the geometry), sets up
- * the tag set (one MR per request) and adds /dev/kfblkN.  The queues'
- * connections are one path of a kfabric session (kfi_sess.h), which
- * watches it: a lost connection, an I/O timeout or a protocol violation
- * reports the path down; the session then has kfblk_sess_disconnect()
- * close every endpoint and requeue what was in flight (the queue stays
- * quiesced, so new I/O waits too), tries kfblk_sess_connect() every
- * reconnect delay, and says when to let I/O fail (fail-fast time) or to
- * give up for good (give-up time; 0, the default, gives up at once: the
- * disk then fails I/O until user space unmaps it).  A replayed WRITE is
- * safe for a block device: nothing above it was told it completed, so
- * writing the same data again can only repeat it.
+ * Life of a mapping: kfblk_dev_create() resolves the target, connects
+ * its first path (one endpoint per hardware queue; the accept carries the
+ * geometry), sets up the tag set and adds /dev/kfblkN; more paths to the
+ * same export can be added and removed while it is mapped
+ * (kfblk_client_path.c).  The paths belong to a kfabric session
+ * (kfi_sess.h), which picks one for each request by its policy and
+ * watches each: a lost connection, an I/O timeout or a protocol violation
+ * reports the path down; the session then has it torn down (what was in
+ * flight on it is requeued, and goes to another live path, or waits for
+ * one), tries to connect it again every reconnect delay, and says when to
+ * let I/O fail (fail-fast time) or to give the path up (give-up time; the
+ * disk fails once every path is given up, and then fails I/O until user
+ * space unmaps it).  A replayed WRITE is safe for a block device: nothing
+ * above it was told it completed, so writing the same data again can
+ * only repeat it.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -36,47 +38,17 @@ static unsigned int kfblk_io_timeout = 30;
 module_param_named(io_timeout, kfblk_io_timeout, uint, 0644);
 MODULE_PARM_DESC(io_timeout, "Seconds before an I/O times out and the connection is dropped (default 30)");
 
-static unsigned int kfblk_connect_timeout_ms = 5000;
-module_param_named(connect_timeout_ms, kfblk_connect_timeout_ms, uint, 0644);
-MODULE_PARM_DESC(connect_timeout_ms, "Milliseconds to wait for each connection (default 5000)");
-
-/*
- * Off by default: an immediate-data answer leaves the MR to a local
- * invalidation, which Soft-RoCE in 6.1 can lose when it races the send
- * before it; a response message invalidates remotely instead.
- */
-static bool kfblk_imm_response;
-module_param_named(imm_response, kfblk_imm_response, bool, 0644);
-MODULE_PARM_DESC(imm_response, "Let the target answer READs with RMA write immediate data, saving a message (default off)");
-
 static unsigned int kfblk_max_io_kb = 1024;
 module_param_named(max_io_kb, kfblk_max_io_kb, uint, 0644);
 MODULE_PARM_DESC(max_io_kb, "Largest request in KiB (4-1024, default 1024)");
 
-/* The session's knobs (kfi_sess_params), as nvme-fabrics names them. */
-static unsigned int kfblk_reconnect_delay_ms = 1000;
-module_param_named(reconnect_delay_ms, kfblk_reconnect_delay_ms, uint, 0644);
-MODULE_PARM_DESC(reconnect_delay_ms, "Milliseconds between reconnect attempts (default 1000)");
-
-/* Reconnect and probe by default, as nvme-fabrics does (600 s, 5 s). */
-static int kfblk_ctrl_loss_tmo = 600;
-module_param_named(ctrl_loss_tmo, kfblk_ctrl_loss_tmo, int, 0644);
-MODULE_PARM_DESC(ctrl_loss_tmo, "Seconds to keep reconnecting after a loss before failing the device; -1 forever, 0 no reconnect (default 600)");
-
-static int kfblk_fast_io_fail_tmo = -1;
-module_param_named(fast_io_fail_tmo, kfblk_fast_io_fail_tmo, int, 0644);
-MODULE_PARM_DESC(fast_io_fail_tmo, "Seconds after a loss before queued I/O fails instead of waiting; -1 (default) only at give-up");
-
-static unsigned int kfblk_keepalive_ms = 5000;
-module_param_named(keepalive_ms, kfblk_keepalive_ms, uint, 0644);
-MODULE_PARM_DESC(keepalive_ms, "Milliseconds without an answer before the target is probed; 0 no probes (default 5000)");
-
-static unsigned int kfblk_keepalive_misses = 3;
-module_param_named(keepalive_misses, kfblk_keepalive_misses, uint, 0644);
-MODULE_PARM_DESC(keepalive_misses, "Probes in a row unanswered before the connection counts as lost (default 3)");
-
 /* Live devices, queues and MRs: the leak check of the selftests reads it. */
 static atomic_t kfblk_live_objects = ATOMIC_INIT(0);
+
+void kfblk_obj_count(int n)
+{
+	atomic_add(n, &kfblk_live_objects);
+}
 
 static int kfblk_live_get(char *buf, const struct kernel_param *kp)
 {
@@ -95,24 +67,39 @@ static int kfblk_major;
 static DEFINE_IDA(kfblk_ida);
 
 /*
- * The connection is lost (or can no longer be trusted): the session takes
- * it from here.  Once the session is stopped (unmap), fail_work fails the
- * I/O instead, so that del_gendisk() never waits for a reconnect.
+ * Unmapping began while a path was lost: fail_work closes every
+ * connection and fails the I/O, so that del_gendisk() never waits for a
+ * reconnect.
  */
-static void kfblk_dev_fail(struct kfblk_dev *dev, const char *why)
+static void kfblk_dev_fail_all(struct kfblk_dev *dev, const char *why)
 {
 	if (READ_ONCE(dev->state) != KFBLK_DEV_LIVE)
 		return;
-	if (kfi_sess_path_state(dev->path) != KFI_SESS_CLOSED) {
-		kfi_sess_path_down(dev->path, why);
-		return;
-	}
 	pr_err("kfblk%d: %s; failing its I/O\n", dev->index, why);
 	queue_work(system_long_wq, &dev->fail_work);
 }
 
+/**
+ * kfblk_path_fail() - a path's connection is lost, or cannot be trusted
+ * @path: the path
+ * @why: for the log
+ *
+ * The session takes it from here.  A path taken out of the session (it
+ * is being removed) is left to its removal; once the device is being
+ * unmapped, fail_work fails the I/O instead.
+ *
+ * Context: any.
+ */
+void kfblk_path_fail(struct kfblk_path *path, const char *why)
+{
+	if (kfi_sess_path_state(path->sp) != KFI_SESS_CLOSED)
+		kfi_sess_path_down(path->sp, why);
+	else if (READ_ONCE(path->dev->unmapping))
+		kfblk_dev_fail_all(path->dev, why);
+}
+
 /* I/O that cannot reach the target fails now rather than wait. */
-static bool kfblk_dev_failing(struct kfblk_dev *dev)
+bool kfblk_dev_failing(struct kfblk_dev *dev)
 {
 	return READ_ONCE(dev->state) == KFBLK_DEV_FAILED ||
 	       kfi_sess_fail_fast(dev->sess);
@@ -139,19 +126,20 @@ static blk_status_t kfblk_rsp_status(u16 st)
 	}
 }
 
-static void kfblk_req_put(struct kfblk_req *req)
+/* Not in flight on its path any more. */
+static void kfblk_req_unpath(struct kfblk_req *req)
 {
-	struct request *rq = blk_mq_rq_from_pdu(req);
-
-	if (atomic_dec_and_test(&req->ref) &&
-	    !blk_mq_complete_request_remote(rq))
-		blk_mq_end_request(rq, req->status);
+	if (req->path) {
+		kfi_sess_path_put(req->path->sp);
+		req->path = NULL;
+	}
 }
 
 static void kfblk_complete_rq(struct request *rq)
 {
 	struct kfblk_req *req = blk_mq_rq_to_pdu(rq);
 
+	kfblk_req_unpath(req);
 	/*
 	 * Lost with its path: sent again once a path is up (the kick only
 	 * moves it to the dispatch list of a quiesced queue).
@@ -163,6 +151,15 @@ static void kfblk_complete_rq(struct request *rq)
 	blk_mq_end_request(rq, req->status);
 }
 
+static void kfblk_req_put(struct kfblk_req *req)
+{
+	struct request *rq = blk_mq_rq_from_pdu(req);
+
+	if (atomic_dec_and_test(&req->ref) &&
+	    !blk_mq_complete_request_remote(rq))
+		kfblk_complete_rq(rq);
+}
+
 static void kfblk_send_done(struct kfid_cq *cq, const struct kfi_cq_entry *e)
 {
 	struct kfblk_req *req = container_of(e->op_context, struct kfblk_req,
@@ -171,7 +168,7 @@ static void kfblk_send_done(struct kfid_cq *cq, const struct kfi_cq_entry *e)
 	if (e->err) {
 		/* No response will come: fail_work completes the request. */
 		if (e->err != -ECANCELED)
-			kfblk_dev_fail(req->queue->dev, "command send failed");
+			kfblk_path_fail(req->queue->path, "command send failed");
 		return;
 	}
 	kfblk_req_put(req);
@@ -184,13 +181,13 @@ static void kfblk_inv_done(struct kfid_cq *cq, const struct kfi_cq_entry *e)
 
 	/* A mapping left from before a loss is gone: dispatch again. */
 	if (test_and_clear_bit(KFBLK_REQ_STALE_INV, &req->flags)) {
-		blk_mq_run_hw_queue(req->queue->hctx, true);
+		blk_mq_run_hw_queue(blk_mq_rq_from_pdu(req)->mq_hctx, true);
 		return;
 	}
 	if (e->err) {
 		/* The key may still be valid: leave it to fail_work. */
 		if (e->err != -ECANCELED)
-			kfblk_dev_fail(req->queue->dev, "invalidation failed");
+			kfblk_path_fail(req->queue->path, "invalidation failed");
 		return;
 	}
 	clear_bit(KFBLK_REQ_MAPPED, &req->flags);
@@ -208,7 +205,8 @@ static struct kfblk_req *kfblk_rsp_req(struct kfblk_queue *q,
 	if (!rq || !blk_mq_request_started(rq))
 		return NULL;
 	req = blk_mq_rq_to_pdu(rq);
-	if (!kfblk_rsp_match(ri, &req->cmd) ||
+	/* In flight on another path: not this connection's to answer. */
+	if (req->queue != q || !kfblk_rsp_match(ri, &req->cmd) ||
 	    !test_and_clear_bit(KFBLK_REQ_AWAIT_RSP, &req->flags))
 		return NULL;
 	return req;
@@ -227,18 +225,18 @@ static void kfblk_rsp_finish(struct kfblk_req *req,
 	/* A command without a key invalidated one: another request's. */
 	if (e->flags & KFI_MR_INVALIDATED &&
 	    !test_bit(KFBLK_REQ_MAPPED, &req->flags)) {
-		kfblk_dev_fail(q->dev, "target invalidated a key it was not given");
+		kfblk_path_fail(q->path, "target invalidated a key it was not given");
 		return;
 	}
 	if (test_bit(KFBLK_REQ_MAPPED, &req->flags)) {
 		if (e->flags & KFI_MR_INVALIDATED) {
 			if (e->inv_key != req->mr->key) {
-				kfblk_dev_fail(q->dev, "target invalidated a wrong key");
+				kfblk_path_fail(q->path, "target invalidated a wrong key");
 				return;
 			}
 			clear_bit(KFBLK_REQ_MAPPED, &req->flags);
 		} else if (kfi_mr_unmap(q->ep, req->mr, &req->inv_ctx)) {
-			kfblk_dev_fail(q->dev, "cannot invalidate a key");
+			kfblk_path_fail(q->path, "cannot invalidate a key");
 			return;
 		} else {
 			return;
@@ -260,7 +258,7 @@ static int kfblk_imm_parse(struct kfblk_queue *q, const struct kfi_cq_entry *e,
 	return 0;
 }
 
-static void kfblk_recv_done(struct kfid_cq *cq, const struct kfi_cq_entry *e)
+void kfblk_recv_done(struct kfid_cq *cq, const struct kfi_cq_entry *e)
 {
 	struct kfblk_rx *rx = container_of(e->op_context, struct kfblk_rx, ctx);
 	struct kfblk_queue *q = rx->queue;
@@ -270,7 +268,7 @@ static void kfblk_recv_done(struct kfid_cq *cq, const struct kfi_cq_entry *e)
 
 	if (e->err) {
 		if (e->err != -ECANCELED)
-			kfblk_dev_fail(q->dev, "receive failed");
+			kfblk_path_fail(q->path, "receive failed");
 		return;
 	}
 	/* Parsing copies the response out, so the buffer can go back now. */
@@ -280,25 +278,21 @@ static void kfblk_recv_done(struct kfid_cq *cq, const struct kfi_cq_entry *e)
 		ret = kfblk_rsp_parse(&rx->rsp, e->len, q->dev->depth, &ri);
 	err = kfi_recv(q->ep, &rx->rsp, sizeof(rx->rsp), NULL, &rx->ctx);
 	if (err)
-		kfblk_dev_fail(q->dev, err == -ENOTCONN ?
+		kfblk_path_fail(q->path, err == -ENOTCONN ?
 			       "connection lost (a receive cannot be reposted)" :
 			       "cannot repost a receive");
+	if (!ret)
+		ret = kfblk_probe_answer(q, e, &ri);
 	req = ret ? NULL : kfblk_rsp_req(q, &ri);
-	if (!req) {
-		kfblk_dev_fail(q->dev, "invalid response from the target");
+	if (ret <= 0 && !req) {
+		kfblk_path_fail(q->path, "invalid response from the target");
 		return;
 	}
-	kfi_sess_path_alive(q->dev->path);
+	kfi_sess_path_alive(q->path->sp);
+	if (!req)
+		return;
 	req->status = kfblk_rsp_status(ri.status);
 	kfblk_rsp_finish(req, e);
-}
-
-static void kfblk_credit_ready(struct kfid_ep *ep)
-{
-	struct kfblk_queue *q = ep->fid.context;
-
-	if (q->hctx)
-		blk_mq_run_hw_queue(q->hctx, true);
 }
 
 /*
@@ -315,7 +309,7 @@ static blk_status_t kfblk_post_failed(struct kfblk_queue *q,
 	/* Still mapped on the old endpoint: invalidated before reuse. */
 	clear_bit(KFBLK_REQ_MAPPED, &req->flags);
 	if (ret == -ENOTCONN && !kfblk_dev_failing(q->dev)) {
-		kfblk_dev_fail(q->dev, "endpoint no longer connected");
+		kfblk_path_fail(q->path, "endpoint no longer connected");
 		return BLK_STS_RESOURCE;
 	}
 	return BLK_STS_IOERR;
@@ -400,12 +394,6 @@ static blk_status_t kfblk_setup_cmd(struct kfblk_queue *q,
 		if (rq->cmd_flags & REQ_NOUNMAP)
 			ci.flags |= KFBLK_CMD_NOUNMAP;
 		break;
-	case REQ_OP_DRV_IN:
-		/* Only kfblk_sess_keepalive() makes these. */
-		ci.opcode = KFBLK_OP_KEEPALIVE;
-		ci.sector = 0;
-		ci.len = 0;
-		break;
 	default:
 		return BLK_STS_NOTSUPP;
 	}
@@ -417,26 +405,66 @@ static blk_status_t kfblk_setup_cmd(struct kfblk_queue *q,
 	return BLK_STS_OK;
 }
 
+/*
+ * No path can take @req now: wait for one (the queue is rerun when a path
+ * comes up), or fail once the session says so.
+ */
+static blk_status_t kfblk_no_path(struct kfblk_dev *dev, struct kfblk_req *req)
+{
+	if (!kfblk_dev_failing(dev))
+		return BLK_STS_DEV_RESOURCE;
+	/* Endpoint gone: its MR cannot be reached any more. */
+	clear_bit(KFBLK_REQ_MAPPED, &req->flags);
+	return BLK_STS_IOERR;
+}
+
+/*
+ * A live path for @req, from the session's policy, and the queue and MR
+ * it uses there.  A mapping kept from a refused post on another path is
+ * left to the next request of that MR to invalidate.
+ */
+static blk_status_t kfblk_pick_path(struct kfblk_dev *dev,
+				    struct blk_mq_hw_ctx *hctx,
+				    struct request *rq, struct kfblk_req *req)
+{
+	struct kfi_sess_path *sp = kfi_sess_path_get(dev->sess);
+	struct kfblk_path *path;
+	struct kfid_mr *mr;
+
+	if (!sp)
+		return kfblk_no_path(dev, req);
+	path = sp->priv;
+	req->path = path;
+	req->queue = &path->queues[hctx->queue_num];
+	if (!READ_ONCE(req->queue->live)) {
+		kfblk_req_unpath(req);
+		return kfblk_no_path(dev, req);
+	}
+	mr = path->mrs[hctx->queue_num * dev->depth + rq->tag];
+	if (req->mr != mr) {
+		clear_bit(KFBLK_REQ_MAPPED, &req->flags);
+		req->mr = mr;
+	}
+	return BLK_STS_OK;
+}
+
 static blk_status_t kfblk_queue_rq(struct blk_mq_hw_ctx *hctx,
 				   const struct blk_mq_queue_data *bd)
 {
-	struct kfblk_queue *q = hctx->driver_data;
+	struct kfblk_dev *dev = hctx->driver_data;
 	struct request *rq = bd->rq;
 	struct kfblk_req *req = blk_mq_rq_to_pdu(rq);
+	struct kfblk_queue *q;
 	blk_status_t sts;
 	int ret;
 
-	if (!READ_ONCE(q->live)) {
-		/* Reconnecting: wait (the queue is rerun once it is up). */
-		if (!kfblk_dev_failing(q->dev))
-			return BLK_STS_DEV_RESOURCE;
-		/* Endpoint gone: its MR cannot be reached any more. */
-		clear_bit(KFBLK_REQ_MAPPED, &req->flags);
-		return BLK_STS_IOERR;
-	}
-	sts = kfblk_setup_cmd(q, req, rq);
+	sts = kfblk_pick_path(dev, hctx, rq, req);
 	if (sts)
 		return sts;
+	q = req->queue;
+	sts = kfblk_setup_cmd(q, req, rq);
+	if (sts)
+		goto unpath;
 
 	blk_mq_start_request(rq);
 	req->status = BLK_STS_OK;
@@ -447,18 +475,23 @@ static blk_status_t kfblk_queue_rq(struct blk_mq_hw_ctx *hctx,
 	if (!ret)
 		return BLK_STS_OK;
 	clear_bit(KFBLK_REQ_AWAIT_RSP, &req->flags);
-	return kfblk_post_failed(q, req, ret);
+	sts = kfblk_post_failed(q, req, ret);
+unpath:
+	kfblk_req_unpath(req);
+	return sts;
 }
 
 static enum blk_eh_timer_return kfblk_timeout(struct request *rq)
 {
 	struct kfblk_req *req = blk_mq_rq_to_pdu(rq);
-	struct kfblk_dev *dev = req->queue->dev;
+	struct kfblk_path *path = req->path;
 
-	pr_warn("kfblk%d: I/O tag %d timed out on queue %u\n", dev->index,
-		rq->tag, req->queue->qid);
-	/* fail_work closes the connections and completes the request. */
-	kfblk_dev_fail(dev, "I/O timeout");
+	if (!path)
+		return BLK_EH_RESET_TIMER;
+	pr_warn("kfblk%d: I/O tag %d timed out on path %s queue %u\n",
+		path->dev->index, rq->tag, path->addr, req->queue->qid);
+	/* Its disconnect (or fail_work) takes the request back. */
+	kfblk_path_fail(path, "I/O timeout");
 	return BLK_EH_RESET_TIMER;
 }
 
@@ -466,10 +499,9 @@ static int kfblk_init_hctx(struct blk_mq_hw_ctx *hctx, void *data,
 			   unsigned int hctx_idx)
 {
 	struct kfblk_dev *dev = data;
-	struct kfblk_queue *q = &dev->queues[hctx_idx];
 
-	q->hctx = hctx;
-	hctx->driver_data = q;
+	WRITE_ONCE(dev->hctx[hctx_idx], hctx);
+	hctx->driver_data = dev;
 	return 0;
 }
 
@@ -478,9 +510,7 @@ static int kfblk_init_request(struct blk_mq_tag_set *set, struct request *rq,
 {
 	struct kfblk_dev *dev = set->driver_data;
 	struct kfblk_req *req = blk_mq_rq_to_pdu(rq);
-	int ret;
 
-	req->queue = &dev->queues[hctx_idx];
 	req->send_ctx.done = kfblk_send_done;
 	req->inv_ctx.done = kfblk_inv_done;
 	req->sgl = kcalloc_node(dev->max_segs, sizeof(*req->sgl), GFP_KERNEL,
@@ -488,28 +518,13 @@ static int kfblk_init_request(struct blk_mq_tag_set *set, struct request *rq,
 	if (!req->sgl)
 		return -ENOMEM;
 	sg_init_table(req->sgl, dev->max_segs);
-	/* Direction is not known yet: the target may read or write it. */
-	ret = kfi_mr_alloc(dev->domain, dev->max_segs,
-			   KFI_REMOTE_READ | KFI_REMOTE_WRITE, &req->mr, req);
-	if (ret) {
-		kfree(req->sgl);
-		req->sgl = NULL;
-		return ret;
-	}
-	atomic_inc(&kfblk_live_objects);
 	return 0;
 }
 
 static void kfblk_exit_request(struct blk_mq_tag_set *set, struct request *rq,
 			       unsigned int hctx_idx)
 {
-	struct kfblk_req *req = blk_mq_rq_to_pdu(rq);
-
-	if (req->mr) {
-		kfi_close(&req->mr->fid);
-		atomic_dec(&kfblk_live_objects);
-	}
-	kfree(req->sgl);
+	kfree(((struct kfblk_req *)blk_mq_rq_to_pdu(rq))->sgl);
 }
 
 static const struct blk_mq_ops kfblk_mq_ops = {
@@ -521,233 +536,28 @@ static const struct blk_mq_ops kfblk_mq_ops = {
 	.exit_request = kfblk_exit_request,
 };
 
-/* ---- Connections ------------------------------------------------------ */
-
-static void kfblk_cm_event(const struct kfi_eq_cm_entry *e, void *arg)
-{
-	struct kfblk_queue *q = e->fid->context;
-	int st;
-
-	if (!q->connecting) {
-		if (e->event == KFI_SHUTDOWN || e->event == KFI_DEVICE_REMOVAL)
-			kfblk_dev_fail(q->dev, "connection lost");
-		return;
-	}
-	switch (e->event) {
-	case KFI_CONNECTED:
-		st = kfblk_cm_rep_parse(e->data, e->datalen, &q->rep);
-		q->cm_err = st ? -EPROTO : 0;
-		break;
-	case KFI_REJECTED:
-		st = kfblk_cm_rep_parse(e->data, e->datalen, &q->rep);
-		pr_err("kfblk%d: target refused queue %u: %s\n", q->dev->index,
-		       q->qid, st > 0 ? kfblk_status_str(st) : "no reason");
-		q->cm_err = -ECONNREFUSED;
-		break;
-	case KFI_UNREACHABLE:
-		q->cm_err = e->err ? e->err : -EHOSTUNREACH;
-		break;
-	default:
-		q->cm_err = e->err ? e->err : -ECONNRESET;
-		break;
-	}
-	q->connecting = false;
-	complete(&q->cm_done);
-}
-
-static void kfblk_queue_close(struct kfblk_queue *q)
-{
-	if (q->ep) {
-		kfi_close(&q->ep->fid);
-		q->ep = NULL;
-	}
-	if (q->cq) {
-		kfi_close(&q->cq->fid);
-		q->cq = NULL;
-		atomic_dec(&kfblk_live_objects);
-	}
-}
-
-static int kfblk_queue_open(struct kfblk_dev *dev, struct kfblk_queue *q)
-{
-	struct kfi_cq_attr cq_attr = {
-		.size = 3 * dev->depth + q->nr_rx + 1,
-		.poll_ctx = KFI_POLL_SOFTIRQ,
-		.comp_vector = -1,
-	};
-	struct kfi_info *info = dev->info;
-	u32 i;
-	int ret;
-
-	ret = kfi_cq_open(dev->domain, &cq_attr, &q->cq, q);
-	if (ret)
-		return ret;
-	atomic_inc(&kfblk_live_objects);
-	/* Each request may post a registration, a send and an invalidation. */
-	info->tx_attr.size = 3 * dev->depth + 1;
-	info->rx_attr.size = q->nr_rx;
-	ret = kfi_endpoint(dev->domain, info, &q->ep, q);
-	if (ret)
-		return ret;
-	q->ep->credit_ready = kfblk_credit_ready;
-	ret = kfi_ep_bind(q->ep, &q->cq->fid, KFI_TRANSMIT | KFI_RECEIVE);
-	if (!ret)
-		ret = kfi_ep_bind(q->ep, &dev->eq->fid, 0);
-	if (!ret)
-		ret = kfi_enable(q->ep);
-	for (i = 0; !ret && i < q->nr_rx; i++)
-		ret = kfi_recv(q->ep, &q->rx[i].rsp, sizeof(q->rx[i].rsp), NULL,
-			       &q->rx[i].ctx);
-	return ret;
-}
-
-static int kfblk_queue_connect(struct kfblk_dev *dev, struct kfblk_queue *q)
-{
-	struct kfblk_cm_req_info qi = {
-		.qid = q->qid,
-		.nr_queues = dev->nr_queues,
-		.queue_depth = dev->depth,
-		.flags = KFBLK_CM_REMOTE_INV,
-	};
-	struct kfblk_cm_req req;
-	unsigned long left;
-	int ret;
-
-	q->imm_rsp = kfblk_imm_response;
-	if (q->imm_rsp)
-		qi.flags |= KFBLK_CM_IMM_RSP;
-	strscpy(qi.export_name, dev->export, sizeof(qi.export_name));
-	ret = kfblk_cm_req_build(&req, &qi);
-	if (ret)
-		return ret;
-	ret = kfblk_queue_open(dev, q);
-	if (ret)
-		return ret;
-	reinit_completion(&q->cm_done);
-	q->connecting = true;
-	ret = kfi_connect(q->ep, &req, sizeof(req));
-	if (ret) {
-		q->connecting = false;
-		return ret;
-	}
-	left = msecs_to_jiffies(kfblk_connect_timeout_ms);
-	left = wait_for_completion_timeout(&q->cm_done, left);
-	if (!left) {
-		pr_err("kfblk%d: no answer from %s port %u after %u ms\n",
-		       dev->index, dev->addr, dev->port,
-		       kfblk_connect_timeout_ms);
-		return -ETIMEDOUT;
-	}
-	return q->cm_err;
-}
-
 /*
- * Every queue must agree with queue 0's view of the device, and after a
- * reconnect with the disk's: the tag set and the disk's limits were made
- * for it, so a target that changed under us is refused.
+ * In flight on the path (@data) that went down: back to blk-mq, to be
+ * sent again on whichever path is live then.  Its mapping stays with the
+ * old path's MR, which the path's disconnect renews.  Called by
+ * blk_mq_tagset_busy_iter().
  */
-static int kfblk_queue_check(struct kfblk_dev *dev, struct kfblk_queue *q)
-{
-	const struct kfblk_cm_rep_info *a = &dev->queues[0].rep, *b = &q->rep;
-
-	if (dev->disk)
-		a = &dev->geo;
-	if (a->capacity != b->capacity ||
-	    a->logical_block_size != b->logical_block_size ||
-	    a->max_io != b->max_io || a->caps != b->caps)
-		return -EPROTO;
-	if (dev->disk && b->queue_depth < dev->depth)
-		return -EPROTO;
-	dev->depth = min(dev->depth, b->queue_depth);
-	return 0;
-}
-
-static int kfblk_connect_all(struct kfblk_dev *dev)
-{
-	u16 i;
-	int ret;
-
-	for (i = 0; i < dev->nr_queues; i++) {
-		struct kfblk_queue *q = &dev->queues[i];
-
-		ret = kfblk_queue_connect(dev, q);
-		if (!ret)
-			ret = kfblk_queue_check(dev, q);
-		if (ret) {
-			pr_err("kfblk%d: queue %u to %s port %u: error %d\n",
-			       dev->index, i, dev->addr, dev->port, ret);
-			return ret;
-		}
-		WRITE_ONCE(q->live, true);
-	}
-	dev->geo = dev->queues[0].rep;
-	return 0;
-}
-
-static void kfblk_queues_close(struct kfblk_dev *dev)
-{
-	u16 i;
-
-	lockdep_assert_held(&dev->lock);
-	for (i = 0; i < dev->nr_queues; i++)
-		WRITE_ONCE(dev->queues[i].live, false);
-	for (i = 0; i < dev->nr_queues; i++)
-		kfblk_queue_close(&dev->queues[i]);
-}
-
-/*
- * A fresh MR for a request whose key the lost connection's peer was
- * given: closing the old MR revokes the key and releases the pages, so
- * nothing the peer still does with it reaches them.  On failure the
- * request has no MR and its data commands fail.
- */
-static int kfblk_ctrl_loss_tmo_of(struct kfblk_dev *dev)
-{
-	return dev->sess->params.ctrl_loss_tmo_s;
-}
-
-static void kfblk_req_new_mr(struct kfblk_dev *dev, struct kfblk_req *req)
-{
-	int ret;
-
-	kfi_close(&req->mr->fid);
-	atomic_dec(&kfblk_live_objects);
-	clear_bit(KFBLK_REQ_MAPPED, &req->flags);
-	ret = kfi_mr_alloc(dev->domain, dev->max_segs,
-			   KFI_REMOTE_READ | KFI_REMOTE_WRITE, &req->mr, req);
-	if (ret) {
-		pr_err("kfblk%d: cannot renew a request's MR: %d\n",
-		       dev->index, ret);
-		req->mr = NULL;
-		return;
-	}
-	atomic_inc(&kfblk_live_objects);
-}
-
-/*
- * In flight when the path went down: back to blk-mq, to be sent again.
- * Called by blk_mq_tagset_busy_iter() holding a reference on @rq and no
- * lock, so it may sleep (closing an MR does).
- */
-static bool kfblk_requeue_rq(struct request *rq, void *data)
+bool kfblk_requeue_rq(struct request *rq, void *data)
 {
 	struct kfblk_req *req = blk_mq_rq_to_pdu(rq);
 
-	if (blk_mq_request_completed(rq))
+	if (blk_mq_request_completed(rq) || req->path != data)
 		return true;
 	clear_bit(KFBLK_REQ_AWAIT_RSP, &req->flags);
 	clear_bit(KFBLK_REQ_STALE_INV, &req->flags);
-	/* Without a reconnect to come the request fails, as the disk will. */
-	if (req->mr && READ_ONCE(req->mr->mapped) &&
-	    kfblk_ctrl_loss_tmo_of(data))
-		kfblk_req_new_mr(data, req);
+	clear_bit(KFBLK_REQ_MAPPED, &req->flags);
 	set_bit(KFBLK_REQ_REQUEUE, &req->flags);
 	blk_mq_complete_request(rq);
 	return true;
 }
 
 /* Let dispatch run again: for a live path, or to fail what waits. */
-static void kfblk_unquiesce(struct kfblk_dev *dev)
+void kfblk_unquiesce(struct kfblk_dev *dev)
 {
 	lockdep_assert_held(&dev->lock);
 	if (dev->quiesced) {
@@ -769,12 +579,24 @@ static bool kfblk_cancel_rq(struct request *rq, void *data)
 	return true;
 }
 
+/* Every connection of every path; the device's paths cannot change. */
+static void kfblk_dev_close_paths(struct kfblk_dev *dev)
+{
+	int i;
+
+	lockdep_assert_held(&dev->lock);
+	for (i = 0; i < KFBLK_MAX_PATHS; i++)
+		if (dev->paths[i])
+			kfblk_path_close(dev->paths[i]);
+}
+
 static void kfblk_fail_work(struct work_struct *work)
 {
 	struct kfblk_dev *dev = container_of(work, struct kfblk_dev,
 					     fail_work);
 	struct request_queue *rq;
 
+	mutex_lock(&dev->paths_lock);
 	mutex_lock(&dev->lock);
 	if (dev->state != KFBLK_DEV_LIVE)
 		goto unlock;
@@ -782,140 +604,13 @@ static void kfblk_fail_work(struct work_struct *work)
 	rq = dev->disk->queue;
 	/* No queue_rq is running once quiesced, so endpoints can close. */
 	blk_mq_quiesce_queue(rq);
-	kfblk_queues_close(dev);
+	kfblk_dev_close_paths(dev);
 	/* Closed endpoints deliver nothing more: what is left is ours. */
 	blk_mq_tagset_busy_iter(&dev->tag_set, kfblk_cancel_rq, dev);
 	blk_mq_unquiesce_queue(rq);
 unlock:
 	mutex_unlock(&dev->lock);
-}
-
-/* ---- Session callbacks ----------------------------------------------- */
-
-/* Connect every queue; on error nothing is left open. */
-static int kfblk_sess_connect(struct kfi_sess_path *path)
-{
-	struct kfblk_dev *dev = path->priv;
-	int ret;
-
-	mutex_lock(&dev->lock);
-	ret = kfblk_connect_all(dev);
-	if (ret)
-		kfblk_queues_close(dev);
-	mutex_unlock(&dev->lock);
-	return ret;
-}
-
-/*
- * The path went down: stop dispatch, close every endpoint (nothing posted
- * on them completes afterwards) and requeue what was in flight.  The
- * queue stays quiesced, so requeued and new I/O waits for the session's
- * next event.
- */
-static void kfblk_sess_disconnect(struct kfi_sess_path *path)
-{
-	struct kfblk_dev *dev = path->priv;
-
-	mutex_lock(&dev->lock);
-	if (dev->disk) {
-		WRITE_ONCE(dev->state, KFBLK_DEV_RECONNECTING);
-		if (!dev->quiesced) {
-			blk_mq_quiesce_queue(dev->disk->queue);
-			dev->quiesced = true;
-		}
-	}
-	kfblk_queues_close(dev);
-	if (dev->disk) {
-		blk_mq_tagset_busy_iter(&dev->tag_set, kfblk_requeue_rq, dev);
-		/* Their completions requeue them, maybe on another CPU. */
-		blk_mq_tagset_wait_completed_request(&dev->tag_set);
-	}
-	mutex_unlock(&dev->lock);
-}
-
-static void kfblk_sess_event(struct kfi_sess_path *path,
-			     enum kfi_sess_event ev, const char *why)
-{
-	struct kfblk_dev *dev = path->priv;
-
-	mutex_lock(&dev->lock);
-	if (!dev->disk)
-		goto unlock;
-	switch (ev) {
-	case KFI_SESS_EV_UP:
-		WRITE_ONCE(dev->state, KFBLK_DEV_LIVE);
-		pr_info("kfblk%d: reconnected to %s port %u; resuming I/O\n",
-			dev->index, dev->addr, dev->port);
-		kfblk_unquiesce(dev);
-		break;
-	case KFI_SESS_EV_FAST_FAIL:
-		pr_err("kfblk%d: %s; failing queued I/O until reconnected\n",
-		       dev->index, why);
-		kfblk_unquiesce(dev);
-		break;
-	case KFI_SESS_EV_GIVE_UP:
-		WRITE_ONCE(dev->state, KFBLK_DEV_FAILED);
-		pr_err("kfblk%d: %s; failing its I/O\n", dev->index, why);
-		kfblk_unquiesce(dev);
-		break;
-	default:
-		break;
-	}
-unlock:
-	mutex_unlock(&dev->lock);
-}
-
-/*
- * Nothing was heard from the target for a keep-alive interval: probe it
- * with a KEEPALIVE command on the tag set aside for it.  While the last
- * probe still holds that tag, this one cannot be sent: -EAGAIN, a miss.
- * Its answer marks the path alive like any other; with no end_io the
- * request is freed when it completes.
- */
-static int kfblk_sess_keepalive(struct kfi_sess_path *path)
-{
-	struct kfblk_dev *dev = path->priv;
-	struct request *rq;
-
-	if (!dev->disk)
-		return -EAGAIN;
-	rq = blk_mq_alloc_request(dev->disk->queue, REQ_OP_DRV_IN,
-				  BLK_MQ_REQ_NOWAIT | BLK_MQ_REQ_RESERVED);
-	if (IS_ERR(rq))
-		return -EAGAIN;
-	blk_execute_rq_nowait(rq, false);
-	return 0;
-}
-
-static const struct kfi_sess_ops kfblk_sess_ops = {
-	.connect = kfblk_sess_connect,
-	.disconnect = kfblk_sess_disconnect,
-	.event = kfblk_sess_event,
-	.keepalive = kfblk_sess_keepalive,
-};
-
-static int kfblk_dev_open_sess(struct kfblk_dev *dev)
-{
-	struct kfi_sess_params p = {
-		.reconnect_delay_ms = max(kfblk_reconnect_delay_ms, 1U),
-		.ctrl_loss_tmo_s = kfblk_ctrl_loss_tmo,
-		.fast_io_fail_tmo_s = kfblk_fast_io_fail_tmo,
-		.keepalive_ms = kfblk_keepalive_ms,
-		.keepalive_misses = kfblk_keepalive_misses,
-	};
-	char name[KFBLK_ADDR_MAX + sizeof(":65535")];
-	int ret;
-
-	snprintf(name, sizeof(name), "kfblk%d", dev->index);
-	dev->sess = kfi_sess_create(name, &kfblk_sess_ops, &p, dev);
-	if (IS_ERR(dev->sess)) {
-		ret = PTR_ERR(dev->sess);
-		dev->sess = NULL;
-		pr_err("%s: bad session parameters: %d\n", name, ret);
-		return ret;
-	}
-	snprintf(name, sizeof(name), "%s:%u", dev->addr, dev->port);
-	return kfi_sess_add_path(dev->sess, name, dev, &dev->path);
+	mutex_unlock(&dev->paths_lock);
 }
 
 /* ---- Device ----------------------------------------------------------- */
@@ -936,14 +631,104 @@ static ssize_t state_show(struct device *d, struct device_attribute *attr,
 }
 static DEVICE_ATTR_RO(state);
 
+/* The address and port of the first path; the export name. */
 static ssize_t target_show(struct device *d, struct device_attribute *attr,
 			   char *buf)
 {
 	struct kfblk_dev *dev = kfblk_disk_dev(d);
+	ssize_t n = -ENOENT;
+	int i;
 
-	return sysfs_emit(buf, "%s %u %s\n", dev->addr, dev->port, dev->export);
+	mutex_lock(&dev->paths_lock);
+	for (i = 0; i < KFBLK_MAX_PATHS; i++) {
+		if (dev->paths[i]) {
+			n = sysfs_emit(buf, "%s %u %s\n", dev->paths[i]->addr,
+				       dev->paths[i]->port, dev->export);
+			break;
+		}
+	}
+	mutex_unlock(&dev->paths_lock);
+	return n;
 }
 static DEVICE_ATTR_RO(target);
+
+/* One line per path: address:port, state, in flight, reconnects. */
+static ssize_t paths_show(struct device *d, struct device_attribute *attr,
+			  char *buf)
+{
+	struct kfblk_dev *dev = kfblk_disk_dev(d);
+	struct kfi_sess_stats st;
+	struct kfi_sess_path *sp;
+	ssize_t n = 0;
+	int i;
+
+	mutex_lock(&dev->paths_lock);
+	for (i = 0; i < KFBLK_MAX_PATHS; i++) {
+		if (!dev->paths[i])
+			continue;
+		sp = dev->paths[i]->sp;
+		kfi_sess_path_stats(sp, &st);
+		n += sysfs_emit_at(buf, n, "%s %s inflight %d reconnects %llu\n",
+				   sp->name,
+				   kfi_sess_state_str(kfi_sess_path_state(sp)),
+				   atomic_read(&sp->inflight),
+				   st.events[KFI_SESS_EV_UP]);
+	}
+	mutex_unlock(&dev->paths_lock);
+	return n;
+}
+static DEVICE_ATTR_RO(paths);
+
+/* "ADDR PORT" of a path, as add_path and remove_path take it. */
+static int kfblk_parse_path(const char *buf, char *addr, u16 *port)
+{
+	char fmt[16];
+
+	snprintf(fmt, sizeof(fmt), "%%%ds %%hu", KFBLK_ADDR_MAX - 1);
+	if (sscanf(buf, fmt, addr, port) != 2 || !*port ||
+	    !kfblk_addr_valid(addr, strlen(addr))) {
+		pr_err("path: need \"ADDR PORT\" (IPv4 or IPv6, 1-65535)\n");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static ssize_t add_path_store(struct device *d, struct device_attribute *attr,
+			      const char *buf, size_t count)
+{
+	char addr[KFBLK_ADDR_MAX];
+	u16 port;
+	int ret;
+
+	ret = kfblk_parse_path(buf, addr, &port);
+	if (!ret)
+		ret = kfblk_dev_add_path(kfblk_disk_dev(d), addr, port);
+	return ret ? ret : count;
+}
+static DEVICE_ATTR_WO(add_path);
+
+static ssize_t remove_path_store(struct device *d,
+				 struct device_attribute *attr,
+				 const char *buf, size_t count)
+{
+	char addr[KFBLK_ADDR_MAX];
+	u16 port;
+	int ret;
+
+	ret = kfblk_parse_path(buf, addr, &port);
+	if (!ret)
+		ret = kfblk_dev_remove_path(kfblk_disk_dev(d), addr, port);
+	return ret ? ret : count;
+}
+static DEVICE_ATTR_WO(remove_path);
+
+static ssize_t iopolicy_show(struct device *d, struct device_attribute *attr,
+			     char *buf)
+{
+	return sysfs_emit(buf, "%s\n", kfi_sess_policy_str(
+				  kfblk_disk_dev(d)->sess->params.policy));
+}
+static DEVICE_ATTR_RO(iopolicy);
 
 static ssize_t reconnects_show(struct device *d,
 			       struct device_attribute *attr, char *buf)
@@ -980,26 +765,35 @@ static ssize_t queue_depth_show(struct device *d,
 static DEVICE_ATTR_RO(queue_depth);
 
 /*
- * Writing 1 drops the disk's connections and builds them again, as a lost
- * connection would (nvme's reset_controller): I/O in flight is requeued
- * and resumes once the session reconnects.  Only a live disk that
- * reconnects (ctrl_loss_tmo not 0) can be reset.
+ * Writing 1 drops the connections of every live path and builds them
+ * again, as a lost connection would (nvme's reset_controller): I/O in
+ * flight is requeued and resumes once the session reconnects.  Only a
+ * live disk that reconnects (ctrl_loss_tmo not 0) can be reset.
  */
 static ssize_t reset_store(struct device *d, struct device_attribute *attr,
 			   const char *buf, size_t count)
 {
 	struct kfblk_dev *dev = kfblk_disk_dev(d);
+	struct kfi_sess_path *sp;
+	int i, ret = -EBUSY;
 	bool on;
 
 	if (kstrtobool(buf, &on) || !on)
 		return -EINVAL;
-	if (!kfblk_ctrl_loss_tmo_of(dev))
+	if (!dev->sess->params.ctrl_loss_tmo_s)
 		return -EOPNOTSUPP;
-	if (READ_ONCE(dev->state) != KFBLK_DEV_LIVE ||
-	    kfi_sess_path_state(dev->path) != KFI_SESS_LIVE)
+	if (READ_ONCE(dev->state) != KFBLK_DEV_LIVE)
 		return -EBUSY;
-	kfi_sess_path_down(dev->path, "reset by request");
-	return count;
+	mutex_lock(&dev->paths_lock);
+	for (i = 0; i < KFBLK_MAX_PATHS; i++) {
+		sp = dev->paths[i] ? dev->paths[i]->sp : NULL;
+		if (sp && kfi_sess_path_state(sp) == KFI_SESS_LIVE) {
+			kfi_sess_path_down(sp, "reset by request");
+			ret = 0;
+		}
+	}
+	mutex_unlock(&dev->paths_lock);
+	return ret ? ret : count;
 }
 static DEVICE_ATTR_WO(reset);
 
@@ -1011,6 +805,10 @@ static struct attribute *kfblk_disk_attrs[] = {
 	&dev_attr_keepalives.attr,
 	&dev_attr_nr_queues.attr,
 	&dev_attr_queue_depth.attr,
+	&dev_attr_paths.attr,
+	&dev_attr_add_path.attr,
+	&dev_attr_remove_path.attr,
+	&dev_attr_iopolicy.attr,
 	NULL,
 };
 
@@ -1088,8 +886,8 @@ static int kfblk_disk_add(struct kfblk_dev *dev)
 	set->ops = &kfblk_mq_ops;
 	set->nr_hw_queues = dev->nr_queues;
 	set->queue_depth = dev->depth;
-	/* A tag for the keep-alive probe, so full queues can still probe. */
-	set->reserved_tags = kfblk_keepalive_ms ? 1 : 0;
+	/* KFBLK_PROBE_TAG: never allocated, the paths' probes use it. */
+	set->reserved_tags = dev->probes ? 1 : 0;
 	set->cmd_size = sizeof(struct kfblk_req);
 	set->numa_node = NUMA_NO_NODE;
 	set->flags = KFI_BLK_MQ_F_MERGE;
@@ -1133,113 +931,54 @@ free_tag_set:
 	return ret;
 }
 
-static int kfblk_dev_open_fabric(struct kfblk_dev *dev)
-{
-	struct kfi_info hints = {
-		.caps = KFI_MSG | KFI_RMA,
-		.ep_attr.type = KFI_EP_MSG,
-	};
-	struct kfi_eq_attr eq_attr = {
-		.size = 4 * dev->nr_queues + 4,
-		.handler = kfblk_cm_event,
-		.handler_arg = dev,
-	};
-	char port[8];
-	int ret;
-
-	snprintf(port, sizeof(port), "%u", dev->port);
-	ret = kfi_getinfo(KFI_VERSION(KFI_MAJOR_VERSION, KFI_MINOR_VERSION),
-			  dev->addr, port, 0, &hints, &dev->info);
-	if (ret) {
-		pr_err("kfblk%d: no fabric reaches %s port %u: %d\n",
-		       dev->index, dev->addr, dev->port, ret);
-		dev->info = NULL;
-		return ret;
-	}
-	if (dev->info->ep_attr.cm_data_size &&
-	    dev->info->ep_attr.cm_data_size < sizeof(struct kfblk_cm_req))
-		return -EMSGSIZE;
-	ret = kfi_fabric(&dev->info->fabric_attr, &dev->fabric, dev);
-	if (!ret)
-		ret = kfi_domain(dev->fabric, dev->info, &dev->domain, dev);
-	if (!ret)
-		ret = kfi_eq_open(dev->fabric, &eq_attr, &dev->eq, dev);
-	return ret;
-}
-
-static int kfblk_dev_alloc_queues(struct kfblk_dev *dev)
-{
-	u16 i;
-	u32 j;
-
-	dev->queues = kcalloc(dev->nr_queues, sizeof(*dev->queues),
-			      GFP_KERNEL);
-	if (!dev->queues)
-		return -ENOMEM;
-	for (i = 0; i < dev->nr_queues; i++) {
-		struct kfblk_queue *q = &dev->queues[i];
-
-		q->dev = dev;
-		q->qid = i;
-		init_completion(&q->cm_done);
-		/* One spare so a response never waits for a repost. */
-		q->nr_rx = dev->depth + 1;
-		q->rx = kcalloc(q->nr_rx, sizeof(*q->rx), GFP_KERNEL);
-		if (!q->rx)
-			return -ENOMEM;
-		for (j = 0; j < q->nr_rx; j++) {
-			q->rx[j].queue = q;
-			q->rx[j].ctx.done = kfblk_recv_done;
-		}
-	}
-	return 0;
-}
-
 /* Undo kfblk_dev_create() up to the disk, in reverse. */
 static void kfblk_dev_free(struct kfblk_dev *dev)
 {
-	u16 i;
+	int i;
 
 	/* No callback of the session runs after this. */
 	kfi_sess_free(dev->sess);
-	if (dev->queues) {
-		mutex_lock(&dev->lock);
-		kfblk_queues_close(dev);
-		mutex_unlock(&dev->lock);
-	}
-	/* Its handler may still look at a queue: close it before the free. */
-	if (dev->eq)
-		kfi_close(&dev->eq->fid);
-	if (dev->queues) {
-		for (i = 0; i < dev->nr_queues; i++)
-			kfree(dev->queues[i].rx);
-		kfree(dev->queues);
-	}
-	if (dev->domain)
-		kfi_close(&dev->domain->fid);
-	if (dev->fabric)
-		kfi_close(&dev->fabric->fid);
-	kfi_freeinfo(dev->info);
+	for (i = 0; i < KFBLK_MAX_PATHS; i++)
+		if (dev->paths[i])
+			kfblk_path_free(dev->paths[i]);
+	kfree(dev->hctx);
 	ida_free(&kfblk_ida, dev->index);
 	kfree(dev);
 	atomic_dec(&kfblk_live_objects);
 }
 
-static void kfblk_dev_init_params(struct kfblk_dev *dev,
-				  const struct kfblk_map_params *p)
+static int kfblk_dev_init_params(struct kfblk_dev *dev,
+				 const struct kfblk_map_params *p)
 {
 	u32 max_io = clamp(kfblk_max_io_kb, 4U, 1024U) << 10;
 
-	strscpy(dev->addr, p->addr, sizeof(dev->addr));
 	strscpy(dev->export, p->export, sizeof(dev->export));
-	dev->port = p->port;
 	dev->nr_queues = kfblk_nr_queues ? kfblk_nr_queues : num_online_cpus();
 	dev->nr_queues = clamp_t(u32, dev->nr_queues, 1,
 				 min(KFBLK_MAX_QUEUES, (int)nr_cpu_ids));
-	dev->depth = clamp(kfblk_queue_depth, kfblk_keepalive_ms ? 2U : 1U, 128U);
+	dev->probes = kfblk_keepalive_ms != 0;
+	dev->depth = clamp(kfblk_queue_depth, dev->probes ? 2U : 1U, 128U);
 	dev->max_segs = (max_io >> PAGE_SHIFT) + 1;
+	mutex_init(&dev->paths_lock);
 	mutex_init(&dev->lock);
 	INIT_WORK(&dev->fail_work, kfblk_fail_work);
+	dev->hctx = kcalloc(dev->nr_queues, sizeof(*dev->hctx), GFP_KERNEL);
+	return dev->hctx ? 0 : -ENOMEM;
+}
+
+/* The first path, connected; the session that keeps it. */
+static int kfblk_dev_connect(struct kfblk_dev *dev,
+			     const struct kfblk_map_params *p)
+{
+	struct kfblk_path *path;
+	int ret;
+
+	path = kfblk_path_new(dev, p->addr, p->port);
+	if (IS_ERR(path))
+		return PTR_ERR(path);
+	dev->paths[0] = path;
+	ret = kfblk_dev_open_sess(dev, path);
+	return ret ? ret : kfi_sess_start(dev->sess);
 }
 
 /**
@@ -1266,20 +1005,9 @@ struct kfblk_dev *kfblk_dev_create(const struct kfblk_map_params *p)
 		atomic_dec(&kfblk_live_objects);
 		return ERR_PTR(ret);
 	}
-	kfblk_dev_init_params(dev, p);
-
-	ret = kfblk_dev_open_fabric(dev);
+	ret = kfblk_dev_init_params(dev, p);
 	if (!ret)
-		ret = kfblk_dev_alloc_queues(dev);
-	if (!ret)
-		ret = kfblk_dev_open_sess(dev);
-	if (!ret)
-		ret = kfi_sess_start(dev->sess);
-	if (!ret && dev->info->domain_attr.max_mr_segs)
-		dev->max_segs = min(dev->max_segs,
-				    dev->info->domain_attr.max_mr_segs);
-	if (!ret && dev->max_segs < 2)
-		ret = -EINVAL;
+		ret = kfblk_dev_connect(dev, p);
 	if (!ret)
 		ret = kfblk_disk_add(dev);
 	if (ret) {
@@ -1287,7 +1015,7 @@ struct kfblk_dev *kfblk_dev_create(const struct kfblk_map_params *p)
 		return ERR_PTR(ret);
 	}
 	pr_info("kfblk%d: %s port %u export %s: %llu sectors, %u queues of %u\n",
-		dev->index, dev->addr, dev->port, dev->export,
+		dev->index, p->addr, p->port, dev->export,
 		dev->geo.capacity, dev->nr_queues, dev->depth);
 	return dev;
 }
@@ -1297,17 +1025,18 @@ struct kfblk_dev *kfblk_dev_create(const struct kfblk_map_params *p)
  * @dev: from kfblk_dev_create()
  *
  * Always succeeds, in every state: the session stops first (a reconnect
- * attempt under way finishes), so I/O waiting for a reconnect fails now
- * instead; I/O in flight on a live connection completes (or times out
- * and fails) before the disk goes.
+ * attempt under way finishes), so I/O waiting for a path fails now
+ * instead; I/O in flight on a live path completes (or times out and
+ * fails) before the disk goes.
  *
  * Context: process, may sleep.
  */
 void kfblk_dev_destroy(struct kfblk_dev *dev)
 {
 	int index = dev->index;
-	bool down = kfi_sess_path_state(dev->path) != KFI_SESS_LIVE;
+	bool down = kfi_sess_state(dev->sess) != KFI_SESS_LIVE;
 
+	WRITE_ONCE(dev->unmapping, true);
 	kfi_sess_stop(dev->sess);
 	mutex_lock(&dev->lock);
 	if (dev->state != KFBLK_DEV_LIVE) {
@@ -1317,7 +1046,7 @@ void kfblk_dev_destroy(struct kfblk_dev *dev)
 	mutex_unlock(&dev->lock);
 	/* Reported lost, not torn down yet: fail_work does it now. */
 	if (down)
-		kfblk_dev_fail(dev, "unmapped while the connection was down");
+		kfblk_dev_fail_all(dev, "unmapped while no path was up");
 	del_gendisk(dev->disk);
 	mutex_lock(&dev->lock);
 	/* fail_work, if it runs after this, finds nothing to do. */
@@ -1326,7 +1055,7 @@ void kfblk_dev_destroy(struct kfblk_dev *dev)
 	cancel_work_sync(&dev->fail_work);
 	put_disk(dev->disk);
 	mutex_lock(&dev->lock);
-	kfblk_queues_close(dev);
+	kfblk_dev_close_paths(dev);
 	mutex_unlock(&dev->lock);
 	blk_mq_free_tag_set(&dev->tag_set);
 	kfblk_dev_free(dev);

@@ -2,11 +2,14 @@
 /*
  * kfblk client: a blk-mq disk whose I/O goes to a kfblk target.
  *
- * One kfabric endpoint (and CQ) per hardware queue.  A request carries
- * everything it needs in its blk-mq PDU (struct kfblk_req): the command
- * buffer, its kfabric contexts, a scatterlist and a fast-registration MR
- * allocated once at tag-set setup, so queue_rq never allocates or sleeps.
- * A READ or WRITE maps the request's pages into the MR and sends the key;
+ * A disk reaches its target over one or more paths (struct kfblk_path),
+ * each with one kfabric endpoint (and CQ) per hardware queue and a
+ * fast-registration MR per tag, allocated at its first connect; the
+ * disk's session picks a live path for each request.  A request carries
+ * the rest in its blk-mq PDU (struct kfblk_req): the command buffer, its
+ * kfabric contexts and a scatterlist, so queue_rq never allocates or
+ * sleeps.  A READ or WRITE maps the request's pages into the MR of its
+ * path and tag and sends the key;
  * the target moves the data with RMA and answers with a response that
  * normally invalidates the key; otherwise the client invalidates it
  * before completing the request.
@@ -24,6 +27,9 @@
 
 #define KFBLK_ADDR_MAX		64
 
+struct kfblk_dev;
+struct kfblk_path;
+
 /* kfblk_req.flags */
 #define KFBLK_REQ_MAPPED	0	/* the MR holds this request's pages */
 #define KFBLK_REQ_AWAIT_RSP	1	/* sent; a response is due */
@@ -35,8 +41,10 @@
  * @send_ctx: completion of the command's send
  * @inv_ctx: completion of a local invalidation of @mr
  * @cmd: the command as sent
- * @queue: the queue it was issued on
- * @mr: fast-registration MR, from kfi_mr_alloc() at tag-set setup
+ * @path: the path it is in flight on, from kfi_sess_path_get() (put when
+ *	it completes or goes back to blk-mq); NULL when not in flight
+ * @queue: the queue of @path it was sent on
+ * @mr: @path's fast-registration MR for this tag
  * @sgl: scatterlist of the request's pages, max_segs entries
  * @ref: one for the send's completion, one for the response (which
  *	includes invalidating @mr); the request completes at zero
@@ -49,6 +57,7 @@ struct kfblk_req {
 	struct kfi_context send_ctx;
 	struct kfi_context inv_ctx;
 	struct kfblk_cmd cmd;
+	struct kfblk_path *path;
 	struct kfblk_queue *queue;
 	struct kfid_mr *mr;
 	struct scatterlist *sgl;
@@ -71,17 +80,17 @@ struct kfblk_rx {
 };
 
 /**
- * struct kfblk_queue - one hardware queue and its connection
+ * struct kfblk_queue - one hardware queue's connection on one path
  * @dev: owner
- * @qid: index
+ * @path: the path it belongs to
+ * @qid: index (the blk-mq hardware context it serves)
  * @cq: completions of sends, invalidations and receives
  * @ep: the endpoint; NULL once closed
  * @rx: @nr_rx receive buffers
  * @nr_rx: receives posted
- * @hctx: the blk-mq hardware context served
  * @imm_rsp: this queue offered immediate-data answers to READs
  * @live: I/O may be posted (cleared before the endpoint closes, with the
- *	queue quiesced, so queue_rq never sees a closed endpoint)
+ *	disk's queue quiesced, so queue_rq never sees a closed endpoint)
  * @connecting: @cm_done is waited for
  * @cm_done: the connect finished one way or the other
  * @cm_err: how
@@ -89,12 +98,12 @@ struct kfblk_rx {
  */
 struct kfblk_queue {
 	struct kfblk_dev *dev;
+	struct kfblk_path *path;
 	u16 qid;
 	struct kfid_cq *cq;
 	struct kfid_ep *ep;
 	struct kfblk_rx *rx;
 	u32 nr_rx;
-	struct blk_mq_hw_ctx *hctx;
 	bool imm_rsp;
 	bool live;
 	bool connecting;
@@ -103,24 +112,77 @@ struct kfblk_queue {
 	struct kfblk_cm_rep_info rep;
 };
 
+/*
+ * The keep-alive probe of a path: a KEEPALIVE command on its queue 0,
+ * under wire tag KFBLK_PROBE_TAG, which blk-mq never hands out (it is the
+ * tag set's reserved tag, and nothing allocates it).
+ */
+#define KFBLK_PROBE_TAG		0
+
+/**
+ * struct kfblk_probe - a path's keep-alive probe
+ * @ctx: completion of its send
+ * @cmd: the command as sent
+ * @ref: 2 while out (the send's completion and the answer), 0 when a new
+ *	probe may go
+ * @await: bit 0 set while its answer is due
+ * @gen: bumped for every probe, part of the wire tag
+ */
+struct kfblk_probe {
+	struct kfi_context ctx;
+	struct kfblk_cmd cmd;
+	atomic_t ref;
+	unsigned long await;
+	u16 gen;
+};
+
+/**
+ * struct kfblk_path - one way to the target: its own fabric objects and
+ *	one connection per hardware queue, a path of the disk's session
+ * @dev: owner
+ * @sp: its session path
+ * @addr: target address
+ * @port: target port
+ * @info: what kfi_getinfo() found for the address
+ * @fabric: fabric
+ * @domain: domain (protection domain) of its queues and MRs
+ * @eq: connection events of its queues
+ * @queues: one per hardware queue
+ * @mrs: a fast-registration MR for every tag of every hardware queue
+ *	(nr_queues * depth), allocated at the first connect
+ * @probe: the keep-alive probe
+ */
+struct kfblk_path {
+	struct kfblk_dev *dev;
+	struct kfi_sess_path *sp;
+	char addr[KFBLK_ADDR_MAX];
+	u16 port;
+	struct kfi_info *info;
+	struct kfid_fabric *fabric;
+	struct kfid_domain *domain;
+	struct kfid_eq *eq;
+	struct kfblk_queue *queues;
+	struct kfid_mr **mrs;
+	struct kfblk_probe probe;
+};
+
+/* Paths of one disk, at most. */
+#define KFBLK_MAX_PATHS		4
+
 enum kfblk_dev_state {
 	KFBLK_DEV_CONNECTING,
-	KFBLK_DEV_LIVE,
-	KFBLK_DEV_RECONNECTING,	/* connection lost: I/O waits (or fails fast) */
+	KFBLK_DEV_LIVE,		/* at least one path is up */
+	KFBLK_DEV_RECONNECTING,	/* no path is: I/O waits (or fails fast) */
 	KFBLK_DEV_FAILED,	/* gave up: I/O fails until unmapped */
 };
 
 /**
  * struct kfblk_dev - one mapped remote device
  * @index: N of /dev/kfblkN
- * @addr: target address
- * @port: target port
  * @export: export name
- * @info: what kfi_getinfo() found for the target
- * @fabric: fabric
- * @domain: domain (protection domain) of every queue and MR
- * @eq: connection events of every queue
- * @queues: @nr_queues queues
+ * @paths: its paths, the first the one it was mapped with; NULL slots
+ *	are free
+ * @hctx: the blk-mq hardware context of each queue index
  * @nr_queues: hardware queues
  * @depth: tags per queue, as granted
  * @max_segs: pages one MR maps
@@ -128,25 +190,24 @@ enum kfblk_dev_state {
  * @tag_set: blk-mq tag set, valid when @disk is set
  * @disk: the disk, once allocated
  * @state: enum kfblk_dev_state
- * @quiesced: the disk's queue is quiesced, waiting for a reconnect
- * @sess: the session with the target (keep-alive, reconnect, fail-fast)
- * @path: its one path
+ * @quiesced: the disk's queue is quiesced, waiting for a path
+ * @probes: keep-alive is on: the tag set reserves KFBLK_PROBE_TAG
+ * @unmapping: kfblk_dev_destroy() began: a loss fails the I/O at once
+ * @sess: the session with the target (keep-alive, reconnect, fail-fast,
+ *	the choice of path)
+ * @paths_lock: serialises adding and removing paths, and readers of
+ *	@paths
  * @lock: serialises setup, reconnects, failure handling and teardown of
  *	the queues (the session's callbacks and fail_work against unmap);
- *	guards @state, @quiesced and every @queues[].ep
+ *	guards @state, @quiesced and every queue's ep
  * @fail_work: closes the connections and fails outstanding I/O, for a
  *	loss after the session was stopped (during unmap)
  */
 struct kfblk_dev {
 	int index;
-	char addr[KFBLK_ADDR_MAX];
-	u16 port;
 	char export[KFBLK_EXPORT_NAME_LEN];
-	struct kfi_info *info;
-	struct kfid_fabric *fabric;
-	struct kfid_domain *domain;
-	struct kfid_eq *eq;
-	struct kfblk_queue *queues;
+	struct kfblk_path *paths[KFBLK_MAX_PATHS];
+	struct blk_mq_hw_ctx **hctx;
 	u16 nr_queues;
 	u16 depth;
 	u32 max_segs;
@@ -155,8 +216,11 @@ struct kfblk_dev {
 	struct gendisk *disk;
 	enum kfblk_dev_state state;
 	bool quiesced;
+	bool probes;
+	bool unmapping;
 	struct kfi_sess *sess;
-	struct kfi_sess_path *path;
+	/* membership of @paths; see above */
+	struct mutex paths_lock;
 	/* setup, reconnects, fail_work and unmap; see @lock above */
 	struct mutex lock;
 	struct work_struct fail_work;
@@ -178,8 +242,27 @@ struct kfblk_map_params {
 struct kfblk_dev *kfblk_dev_create(const struct kfblk_map_params *p);
 void kfblk_dev_destroy(struct kfblk_dev *dev);
 const char *kfblk_dev_state_str(struct kfblk_dev *dev);
+void kfblk_path_fail(struct kfblk_path *path, const char *why);
+bool kfblk_dev_failing(struct kfblk_dev *dev);
+void kfblk_recv_done(struct kfid_cq *cq, const struct kfi_cq_entry *e);
+bool kfblk_requeue_rq(struct request *rq, void *data);
+void kfblk_unquiesce(struct kfblk_dev *dev);
+void kfblk_obj_count(int n);
+
+/* kfblk_client_path.c */
+extern unsigned int kfblk_keepalive_ms;
+struct kfblk_path *kfblk_path_new(struct kfblk_dev *dev, const char *addr,
+				  u16 port);
+void kfblk_path_free(struct kfblk_path *path);
+void kfblk_path_close(struct kfblk_path *path);
+int kfblk_dev_add_path(struct kfblk_dev *dev, const char *addr, u16 port);
+int kfblk_dev_remove_path(struct kfblk_dev *dev, const char *addr, u16 port);
+int kfblk_dev_open_sess(struct kfblk_dev *dev, struct kfblk_path *first);
+int kfblk_probe_answer(struct kfblk_queue *q, const struct kfi_cq_entry *e,
+		       const struct kfblk_rsp_info *ri);
 
 /* kfblk_client_cfs.c */
+bool kfblk_addr_valid(const char *s, size_t len);
 int kfblk_cfs_init(void);
 void kfblk_cfs_exit(void);
 

@@ -64,17 +64,30 @@ static ssize_t kfblk_map_addr_show(struct config_item *item, char *page)
 	return n;
 }
 
+/**
+ * kfblk_addr_valid() - an IPv4 or IPv6 address, nothing else
+ * @s: the text (need not be terminated)
+ * @len: its length
+ *
+ * No names and no port: what configfs and sysfs take as an address.
+ */
+bool kfblk_addr_valid(const char *s, size_t len)
+{
+	u8 buf[16];
+
+	return len && len < KFBLK_ADDR_MAX &&
+	       (in4_pton(s, len, buf, -1, NULL) ||
+		in6_pton(s, len, buf, -1, NULL));
+}
+
 static ssize_t kfblk_map_addr_store(struct config_item *item,
 				    const char *page, size_t count)
 {
 	struct kfblk_map *map = to_map(item);
 	size_t len = strcspn(page, "\n");
-	u8 buf[16];
 	int ret;
 
-	if (!len || len >= KFBLK_ADDR_MAX ||
-	    !(in4_pton(page, len, buf, -1, NULL) ||
-	      in6_pton(page, len, buf, -1, NULL))) {
+	if (!kfblk_addr_valid(page, len)) {
 		pr_err("addr: '%.*s' is not an IPv4 or IPv6 address\n",
 		       (int)min_t(size_t, len, KFBLK_ADDR_MAX), page);
 		return -EINVAL;

@@ -276,6 +276,7 @@ enum kfi_sess_state kfi_sess_state(struct kfi_sess *sess);
 enum kfi_sess_state kfi_sess_path_state(struct kfi_sess_path *path);
 bool kfi_sess_fail_fast(struct kfi_sess *sess);
 void kfi_sess_get_stats(struct kfi_sess *sess, struct kfi_sess_stats *st);
+void kfi_sess_path_stats(struct kfi_sess_path *path, struct kfi_sess_stats *st);
 u32 kfi_sess_max_attempts(const struct kfi_sess *sess);
 const char *kfi_sess_state_str(enum kfi_sess_state state);
 const char *kfi_sess_event_str(enum kfi_sess_event ev);
