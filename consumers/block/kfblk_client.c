@@ -421,7 +421,7 @@ static blk_status_t kfblk_no_path(struct kfblk_dev *dev, struct kfblk_req *req)
 /*
  * A live path for @req, from the session's policy, and the queue and MR
  * it uses there.  A mapping kept from a refused post on another path is
- * left to the next request of that MR to invalidate.
+ * left to the next request of that MR to invalidate (kfblk_stale_inv()).
  */
 static blk_status_t kfblk_pick_path(struct kfblk_dev *dev,
 				    struct blk_mq_hw_ctx *hctx,
@@ -440,11 +440,14 @@ static blk_status_t kfblk_pick_path(struct kfblk_dev *dev,
 		kfblk_req_unpath(req);
 		return kfblk_no_path(dev, req);
 	}
+	/*
+	 * A mapping kept from a refused post holds only on the same MR, and
+	 * only while that is mapped: a renewed MR may sit at the old address.
+	 */
 	mr = path->mrs[hctx->queue_num * dev->depth + rq->tag];
-	if (req->mr != mr) {
+	if (req->mr != mr || (mr && !READ_ONCE(mr->mapped)))
 		clear_bit(KFBLK_REQ_MAPPED, &req->flags);
-		req->mr = mr;
-	}
+	req->mr = mr;
 	return BLK_STS_OK;
 }
 
@@ -470,10 +473,13 @@ static blk_status_t kfblk_queue_rq(struct blk_mq_hw_ctx *hctx,
 	req->status = BLK_STS_OK;
 	atomic_set(&req->ref, 2);
 	set_bit(KFBLK_REQ_AWAIT_RSP, &req->flags);
+	/* Counted first: once sent, the request may complete at once. */
+	this_cpu_inc(*req->path->ios);
 	ret = kfi_send(q->ep, &req->cmd, sizeof(req->cmd), NULL,
 		       &req->send_ctx);
 	if (!ret)
 		return BLK_STS_OK;
+	this_cpu_dec(*req->path->ios);
 	clear_bit(KFBLK_REQ_AWAIT_RSP, &req->flags);
 	sts = kfblk_post_failed(q, req, ret);
 unpath:
@@ -652,7 +658,10 @@ static ssize_t target_show(struct device *d, struct device_attribute *attr,
 }
 static DEVICE_ATTR_RO(target);
 
-/* One line per path: address:port, state, in flight, reconnects. */
+/*
+ * One line per path: address:port, state, requests in flight on it,
+ * reconnects, commands sent.
+ */
 static ssize_t paths_show(struct device *d, struct device_attribute *attr,
 			  char *buf)
 {
@@ -668,11 +677,12 @@ static ssize_t paths_show(struct device *d, struct device_attribute *attr,
 			continue;
 		sp = dev->paths[i]->sp;
 		kfi_sess_path_stats(sp, &st);
-		n += sysfs_emit_at(buf, n, "%s %s inflight %d reconnects %llu\n",
+		n += sysfs_emit_at(buf, n, "%s %s inflight %d reconnects %llu ios %llu\n",
 				   sp->name,
 				   kfi_sess_state_str(kfi_sess_path_state(sp)),
 				   atomic_read(&sp->inflight),
-				   st.events[KFI_SESS_EV_UP]);
+				   st.events[KFI_SESS_EV_UP],
+				   kfblk_path_ios(dev->paths[i]));
 	}
 	mutex_unlock(&dev->paths_lock);
 	return n;

@@ -151,6 +151,7 @@ struct kfblk_probe {
  * @mrs: a fast-registration MR for every tag of every hardware queue
  *	(nr_queues * depth), allocated at the first connect
  * @probe: the keep-alive probe
+ * @ios: commands sent on it (per CPU)
  */
 struct kfblk_path {
 	struct kfblk_dev *dev;
@@ -164,6 +165,7 @@ struct kfblk_path {
 	struct kfblk_queue *queues;
 	struct kfid_mr **mrs;
 	struct kfblk_probe probe;
+	u64 __percpu *ios;
 };
 
 /* Paths of one disk, at most. */
@@ -254,6 +256,7 @@ extern unsigned int kfblk_keepalive_ms;
 struct kfblk_path *kfblk_path_new(struct kfblk_dev *dev, const char *addr,
 				  u16 port);
 void kfblk_path_free(struct kfblk_path *path);
+u64 kfblk_path_ios(struct kfblk_path *path);
 void kfblk_path_close(struct kfblk_path *path);
 int kfblk_dev_add_path(struct kfblk_dev *dev, const char *addr, u16 port);
 int kfblk_dev_remove_path(struct kfblk_dev *dev, const char *addr, u16 port);

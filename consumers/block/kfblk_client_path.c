@@ -284,6 +284,7 @@ void kfblk_path_close(struct kfblk_path *path)
 		WRITE_ONCE(path->queues[i].live, false);
 	for (i = 0; i < dev->nr_queues; i++)
 		kfblk_queue_close(&path->queues[i]);
+	clear_bit(0, &path->probe.await);
 	atomic_set(&path->probe.ref, 0);
 }
 
@@ -662,6 +663,7 @@ void kfblk_path_free(struct kfblk_path *path)
 		kfree(path->queues);
 	}
 	kfblk_path_free_mrs(path);
+	free_percpu(path->ios);
 	if (path->domain)
 		kfi_close(&path->domain->fid);
 	if (path->fabric)
@@ -692,7 +694,8 @@ struct kfblk_path *kfblk_path_new(struct kfblk_dev *dev, const char *addr,
 	strscpy(path->addr, addr, sizeof(path->addr));
 	path->port = port;
 	path->probe.ctx.done = kfblk_probe_send_done;
-	ret = kfblk_path_open_fabric(path);
+	path->ios = alloc_percpu(u64);
+	ret = path->ios ? kfblk_path_open_fabric(path) : -ENOMEM;
 	if (!ret)
 		ret = kfblk_path_check_segs(path);
 	if (!ret)
@@ -702,6 +705,22 @@ struct kfblk_path *kfblk_path_new(struct kfblk_dev *dev, const char *addr,
 		return ERR_PTR(ret);
 	}
 	return path;
+}
+
+/**
+ * kfblk_path_ios() - commands sent on a path so far
+ * @path: the path
+ *
+ * Context: any.
+ */
+u64 kfblk_path_ios(struct kfblk_path *path)
+{
+	u64 n = 0;
+	int cpu;
+
+	for_each_possible_cpu(cpu)
+		n += *per_cpu_ptr(path->ios, cpu);
+	return n;
 }
 
 /* The session's name for a path. */
