@@ -735,8 +735,10 @@ static DEVICE_ATTR_WO(remove_path);
 static ssize_t iopolicy_show(struct device *d, struct device_attribute *attr,
 			     char *buf)
 {
-	return sysfs_emit(buf, "%s\n", kfi_sess_policy_str(
-				  kfblk_disk_dev(d)->sess->params.policy));
+	struct kfblk_dev *dev = kfblk_disk_dev(d);
+
+	return sysfs_emit(buf, "%s\n",
+			  kfi_sess_policy_str(dev->sess->params.policy));
 }
 static DEVICE_ATTR_RO(iopolicy);
 
