@@ -430,11 +430,12 @@ static int kfblk_sess_keepalive(struct kfi_sess_path *sp)
 	struct kfblk_probe *probe = &path->probe;
 	struct kfblk_queue *q = &path->queues[0];
 	struct kfblk_cmd_info ci = { .opcode = KFBLK_OP_KEEPALIVE };
-	int ret;
+	int ret = -EAGAIN;
 
-	if (!path->dev->probes || !READ_ONCE(q->live) ||
-	    atomic_read(&probe->ref))
-		return -EAGAIN;
+	/* Against fail_work, which may close the path during an unmap. */
+	mutex_lock(&path->dev->lock);
+	if (!path->dev->probes || !q->live || atomic_read(&probe->ref))
+		goto unlock;
 	probe->gen++;
 	ci.tag = KFBLK_PROBE_TAG | (u32)probe->gen << 16;
 	kfblk_cmd_build(&probe->cmd, &ci);
@@ -445,9 +446,11 @@ static int kfblk_sess_keepalive(struct kfi_sess_path *sp)
 	if (ret) {
 		clear_bit(0, &probe->await);
 		atomic_set(&probe->ref, 0);
-		return -EAGAIN;
+		ret = -EAGAIN;
 	}
-	return 0;
+unlock:
+	mutex_unlock(&path->dev->lock);
+	return ret;
 }
 
 /* ---- Session callbacks ----------------------------------------------- */
