@@ -703,8 +703,10 @@ static int kfblk_parse_path(const char *buf, char *addr, u16 *port)
 	return 0;
 }
 
-static ssize_t add_path_store(struct device *d, struct device_attribute *attr,
-			      const char *buf, size_t count)
+/* add_path and remove_path: "ADDR PORT" handed to @op. */
+static ssize_t kfblk_path_store(struct device *d, const char *buf,
+				size_t count,
+				int (*op)(struct kfblk_dev *, const char *, u16))
 {
 	char addr[KFBLK_ADDR_MAX];
 	u16 port;
@@ -712,8 +714,14 @@ static ssize_t add_path_store(struct device *d, struct device_attribute *attr,
 
 	ret = kfblk_parse_path(buf, addr, &port);
 	if (!ret)
-		ret = kfblk_dev_add_path(kfblk_disk_dev(d), addr, port);
+		ret = op(kfblk_disk_dev(d), addr, port);
 	return ret ? ret : count;
+}
+
+static ssize_t add_path_store(struct device *d, struct device_attribute *attr,
+			      const char *buf, size_t count)
+{
+	return kfblk_path_store(d, buf, count, kfblk_dev_add_path);
 }
 static DEVICE_ATTR_WO(add_path);
 
@@ -721,14 +729,7 @@ static ssize_t remove_path_store(struct device *d,
 				 struct device_attribute *attr,
 				 const char *buf, size_t count)
 {
-	char addr[KFBLK_ADDR_MAX];
-	u16 port;
-	int ret;
-
-	ret = kfblk_parse_path(buf, addr, &port);
-	if (!ret)
-		ret = kfblk_dev_remove_path(kfblk_disk_dev(d), addr, port);
-	return ret ? ret : count;
+	return kfblk_path_store(d, buf, count, kfblk_dev_remove_path);
 }
 static DEVICE_ATTR_WO(remove_path);
 
