@@ -766,14 +766,21 @@ int kfblk_dev_open_sess(struct kfblk_dev *dev, struct kfblk_path *first)
 	return kfi_sess_add_path(dev->sess, name, first, &first->sp);
 }
 
-static int kfblk_dev_free_slot(struct kfblk_dev *dev)
+/* The slot of the path to @addr @port (NULL, NULL: a free one), or -1. */
+static int kfblk_dev_find_path(struct kfblk_dev *dev, const char *addr,
+			       u16 port)
 {
+	struct kfblk_path *path;
 	int i;
 
-	for (i = 0; i < KFBLK_MAX_PATHS; i++)
-		if (!dev->paths[i])
+	lockdep_assert_held(&dev->paths_lock);
+	for (i = 0; i < KFBLK_MAX_PATHS; i++) {
+		path = dev->paths[i];
+		if (!addr ? !path : path && path->port == port &&
+				    !strcmp(path->addr, addr))
 			return i;
-	return -ENOSPC;
+	}
+	return -1;
 }
 
 /**
@@ -787,9 +794,9 @@ static int kfblk_dev_free_slot(struct kfblk_dev *dev)
  * geometry is refused.
  *
  * Context: process; sleeps for up to nr_queues connect timeouts.
- * Return: 0; -ENOSPC with KFBLK_MAX_PATHS paths; -EEXIST for a path the
- * disk has; -ESHUTDOWN while unmapping; -EPROTO for another device; or
- * the connect's error.
+ * Return: 0; -EEXIST for a path the disk has; -ENOSPC with
+ * KFBLK_MAX_PATHS paths; -ESHUTDOWN while unmapping; -EPROTO for another
+ * device; or the connect's error.
  */
 int kfblk_dev_add_path(struct kfblk_dev *dev, const char *addr, u16 port)
 {
@@ -798,11 +805,13 @@ int kfblk_dev_add_path(struct kfblk_dev *dev, const char *addr, u16 port)
 	int slot, ret;
 
 	mutex_lock(&dev->paths_lock);
-	slot = kfblk_dev_free_slot(dev);
-	if (slot < 0) {
-		ret = slot;
+	ret = -EEXIST;
+	if (kfblk_dev_find_path(dev, addr, port) >= 0)
 		goto unlock;
-	}
+	ret = -ENOSPC;
+	slot = kfblk_dev_find_path(dev, NULL, 0);
+	if (slot < 0)
+		goto unlock;
 	path = kfblk_path_new(dev, addr, port);
 	if (IS_ERR(path)) {
 		ret = PTR_ERR(path);
@@ -838,16 +847,13 @@ unlock:
  */
 int kfblk_dev_remove_path(struct kfblk_dev *dev, const char *addr, u16 port)
 {
-	struct kfblk_path *path = NULL;
+	struct kfblk_path *path;
 	int i, ret = -ENOENT;
 
 	mutex_lock(&dev->paths_lock);
-	for (i = 0; i < KFBLK_MAX_PATHS; i++) {
+	i = kfblk_dev_find_path(dev, addr, port);
+	if (i >= 0) {
 		path = dev->paths[i];
-		if (path && path->port == port && !strcmp(path->addr, addr))
-			break;
-	}
-	if (i < KFBLK_MAX_PATHS) {
 		ret = kfi_sess_remove_path(path->sp);
 		if (!ret) {
 			dev->paths[i] = NULL;
