@@ -10,10 +10,13 @@
 #   node_start NODE SCRIPT      start it; prints an id for node_wait
 #   node_wait NODE ID           wait for it as node_run does
 #   node_qmp NODE JSON          one QMP command; its answer on stdout
-#   link_set NODE on|off        that node's end of the link up or down
+#   link_set NODE on|off [LINK] that node's end of link LINK (0, the
+#                               default: QEMU netdev net0, the guest's eth0;
+#                               1: net1, eth1) up or down
 #   node_pause / node_resume NODE   stop / continue the guest's CPUs
 #   node_done NODE ID           true once a node_start command ended
-#   link_cut SECONDS            both ends down that long, then up
+#   link_cut SECONDS [LINK]     both ends of link LINK (default 0) down
+#                               that long, then up
 #   node_reboot NODE            hard reset (power cycle) and wait until the
 #                               guest's agent is back; its RAM is lost, the
 #                               results dir (a host directory) is not; the
@@ -111,9 +114,17 @@ node_qmp()
 
 link_set()
 {
-	local up=true
-	[ "$2" = on ] || up=false
-	node_qmp "$1" "{\"execute\":\"set_link\",\"arguments\":{\"name\":\"net0\",\"up\":$up}}" >/dev/null
+	local up=true link=${3:-0}
+	case $2 in
+	on)	;;
+	off)	up=false ;;
+	*)	echo "pair_lib: link_set: '$2' is not on or off" >&2; return 1 ;;
+	esac
+	case $link in
+	0|1)	;;
+	*)	echo "pair_lib: link_set: no link '$link' (0 or 1)" >&2; return 1 ;;
+	esac
+	node_qmp "$1" "{\"execute\":\"set_link\",\"arguments\":{\"name\":\"net$link\",\"up\":$up}}" >/dev/null
 }
 
 node_pause()
@@ -134,13 +145,14 @@ node_done()
 	[ -e "$out/.vm/chan/$2.rc" ]
 }
 
-# link_cut SECONDS: pull the cable: both ends of the link down for that
-# long, then up again.
+# link_cut SECONDS [LINK]: pull the cable: both ends of link LINK (default
+# 0) down for that long, then up again.
 link_cut()
 {
-	link_set a off && link_set b off || return 1
+	local link=${2:-0}
+	link_set a off "$link" && link_set b off "$link" || return 1
 	sleep "$1"
-	link_set a on && link_set b on
+	link_set a on "$link" && link_set b on "$link"
 }
 
 node_boot_id()

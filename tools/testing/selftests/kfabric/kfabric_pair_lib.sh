@@ -11,9 +11,10 @@
 #   $lib         the start of a node command: KFBLK_PROVIDER set and
 #                kfblk_test_lib.sh sourced (KFBLKCTL, kfblk_load, ...)
 #   $pt_unload   a node command that unloads every project module left
-#   pt_map_a EXPORT MAP TMO  on node a: kfblk loaded with one queue,
-#                keep-alive 1 s x 3, a reconnect attempt every second and
-#                ctrl_loss_tmo TMO, and node b's EXPORT mapped as MAP;
+#   pt_map_a EXPORT MAP TMO [PARAM...]  on node a: kfblk loaded with one
+#                queue, keep-alive 1 s x 3, a reconnect attempt every second,
+#                ctrl_loss_tmo TMO and the PARAMs (name=value), and node
+#                b's EXPORT mapped as MAP (through its address on link 0);
 #                prints /dev/kfblkN (or, failing, what went wrong)
 #   pt_log_clean NODE TEST   NODE's kernel log since the suite's mark for
 #                TEST has no splat (for a test that resets NODE: the suite
@@ -49,11 +50,12 @@ pt_log_clean()
 
 pt_map_a()
 {
-	local dev
+	local dev exp=$1 map=$2 tmo=$3
+	shift 3
 	dev=$(node_run a "$lib
-		kfblk_load nr_queues=1 ctrl_loss_tmo=$3 reconnect_delay_ms=1000 \
-			keepalive_ms=1000 keepalive_misses=3 || exit 1
-		\$KFBLKCTL map $KFI_NODE_B_IP $KFBLK_PORT $1 $2" 2>&1)
+		kfblk_load nr_queues=1 ctrl_loss_tmo=$tmo reconnect_delay_ms=1000 \
+			keepalive_ms=1000 keepalive_misses=3 $* || exit 1
+		\$KFBLKCTL map $KFI_NODE_B_IP $KFBLK_PORT $exp $map" 2>&1)
 	echo "$dev"
 	[[ $dev =~ ^/dev/kfblk[0-9]+$ ]]
 }

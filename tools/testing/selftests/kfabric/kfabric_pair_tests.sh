@@ -3,12 +3,13 @@
 #
 # kfabric's two-node tests, run on the host by tools/testing/vm/pair once
 # its two guests are up (node a 192.0.2.1, node b 192.0.2.2, Soft-RoCE on
-# the link between them).  Each listed "pair" test (pair/<name>.sh here, a
-# standalone KTAP producer that drives both nodes with
-# tools/testing/vm/pair_lib.sh) runs in the list's order; its cases become
-# <name>.<case>.  Around them, the suite's own checks on each node: rxe0
-# ACTIVE, no project module left after a test, a kernel log without a
-# splat, no bad taint.  Prints a flat KTAP stream and saves it as
+# the link between them; 198.51.100.1 and .2 on the second link).  Each
+# listed "pair" test (pair/<name>.sh here, a standalone KTAP producer that
+# drives both nodes with tools/testing/vm/pair_lib.sh) runs in the list's
+# order; its cases become <name>.<case>.  Around them, the suite's own
+# checks on each node: rxe0 (and rxe1 on the second link) ACTIVE, no
+# project module left after a test, a kernel log without a splat, no bad
+# taint.  Prints a flat KTAP stream and saves it as
 # $KFI_PAIR_OUT/ktap.txt; scripts/check.sh appends it to the one-node
 # suite's stream.  See Documentation/testing.rst.
 #
@@ -155,12 +156,15 @@ mapfile -t pairs < <(kfi_selected_tests pair)
 [ ${#pairs[@]} -gt 0 ] ||
 	kt_result fail suite.pair_selection "KFI_TESTS='${KFI_TESTS:-}' selects no two-node test"
 
+# Each node's Soft-RoCE devices ACTIVE: rxe0, and rxe1 on the second link
+# when the node has one (KFI_RXE_DEV2).
 for n in a b; do
-	if node_run $n 'rdma link show "$KFI_RXE_DEV/1" | grep -q "state ACTIVE"' \
-	   >/dev/null; then
+	if down=$(node_run $n 'for d in "$KFI_RXE_DEV" ${KFI_RXE_DEV2:-}; do
+			rdma link show "$d/1" | grep -q "state ACTIVE" || echo "$d"
+		done') && [ -z "$down" ]; then
 		kt_step ok "pair.$n.rxe_active"
 	else
-		kt_step fail "pair.$n.rxe_active" "node $n: rxe0 is not ACTIVE"
+		kt_step fail "pair.$n.rxe_active" "node $n: not ACTIVE, or no answer: ${down//$'\n'/ }"
 	fi
 done
 
