@@ -776,8 +776,10 @@ static int kfblk_dev_find_path(struct kfblk_dev *dev, const char *addr,
 	lockdep_assert_held(&dev->paths_lock);
 	for (i = 0; i < KFBLK_MAX_PATHS; i++) {
 		path = dev->paths[i];
-		if (!addr ? !path : path && path->port == port &&
-				    !strcmp(path->addr, addr))
+		if (!addr && !path)
+			return i;
+		if (addr && path && path->port == port &&
+		    !strcmp(path->addr, addr))
 			return i;
 	}
 	return -1;

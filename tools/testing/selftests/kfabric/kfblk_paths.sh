@@ -78,7 +78,7 @@ path_field()
 
 nr_paths()
 {
-	wc -l <"${1:-$sysfs}/paths"
+	wc -l <"$sysfs/paths"
 }
 
 add_paths()
@@ -120,7 +120,7 @@ kt_check add_path.refused add_refused
 ios_all()
 {
 	awk '{ for (i = 3; i < NF; i++) if ($i == "ios") print $(i + 1) }' \
-		"${1:-$sysfs}/paths"
+		"$sysfs/paths"
 }
 
 # fio over four paths, round-robin: every path sends a share.
