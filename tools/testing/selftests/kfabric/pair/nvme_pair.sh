@@ -14,11 +14,11 @@
 # sends a keep-alive once a quarter of it passes with no completion and
 # gives it up after a whole one, nvmet ends a controller that sent it no
 # command for a whole one; kfblk probes every second and gives up after
-# 3), a reconnect attempt every second, ctrl_loss_tmo 120 s.  Each case passes when fio
-# verified every block and the controller is live at the end; the pause
-# from the pull to "Successfully reconnected" in node a's log, and
-# whether it reconnected at all, are reported (measurements, not pass
-# marks).  A two-node test run on the host through pair_lib.sh;
+# 3), a reconnect attempt every second, ctrl_loss_tmo 120 s.  Each case
+# passes when fio verified every block and the controller is live at the
+# end; the pause from the pull to "Successfully reconnected" in node a's
+# log, and whether it reconnected at all, are reported (measurements, not
+# pass marks).  A two-node test run on the host through pair_lib.sh;
 # standalone KTAP producer.
 #
 # KFBLK_PAIR_PROVIDER=tcp, the lane that runs kfblk over kfi_tcp, runs it
