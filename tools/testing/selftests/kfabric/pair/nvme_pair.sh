@@ -27,8 +27,8 @@
 
 # shellcheck source=SCRIPTDIR/../kfabric_pair_lib.sh
 . "$(dirname "$(readlink -f "$0")")/../kfabric_pair_lib.sh"
-# shellcheck source=SCRIPTDIR/../kfabric_nvme_lib.sh
-. "$(dirname "$(readlink -f "$0")")/../kfabric_nvme_lib.sh"
+# shellcheck source=SCRIPTDIR/../nvme_pair_lib.sh
+. "$(dirname "$(readlink -f "$0")")/../nvme_pair_lib.sh"
 t=$nvme_t
 
 # undo: both nodes back to where they were (nvme_teardown disconnects

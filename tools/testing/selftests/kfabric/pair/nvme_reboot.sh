@@ -24,8 +24,8 @@
 
 # shellcheck source=SCRIPTDIR/../kfabric_pair_lib.sh
 . "$(dirname "$(readlink -f "$0")")/../kfabric_pair_lib.sh"
-# shellcheck source=SCRIPTDIR/../kfabric_nvme_lib.sh
-. "$(dirname "$(readlink -f "$0")")/../kfabric_nvme_lib.sh"
+# shellcheck source=SCRIPTDIR/../nvme_pair_lib.sh
+. "$(dirname "$(readlink -f "$0")")/../nvme_pair_lib.sh"
 t=$nvme_t
 # The backing file, as the host and node b see it.
 img=$KFI_NODE_B_OUT/nvme_reboot.img
