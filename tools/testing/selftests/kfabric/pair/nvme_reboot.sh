@@ -35,6 +35,8 @@ serial=kfabric0reboot
 ns_uuid=6b66626c-6e76-4d65-8000-000000000001
 ns_nguid=6b66626c-6e76-4d65-8000-000000000002
 
+
+
 # undo: both nodes back to where they were.
 undo()
 {
