@@ -27,9 +27,27 @@
 
 # shellcheck source=SCRIPTDIR/../kfabric_pair_lib.sh
 . "$(dirname "$(readlink -f "$0")")/../kfabric_pair_lib.sh"
-# shellcheck source=SCRIPTDIR/../nvme_pair_lib.sh
-. "$(dirname "$(readlink -f "$0")")/../nvme_pair_lib.sh"
-t=$nvme_t
+t=rdma
+[ "$provider" = verbs ] || t=tcp
+kato=${NVME_PAIR_KATO:-1}
+# The modules each node had before the test: what it loads is unloaded.
+declare -A mods=()
+
+# unload_new NODE: on NODE, every module loaded since the test began
+# unloaded, users first; names those that would not go.
+unload_new()
+{
+	node_run "$1" "before=' ${mods[$1]} '
+		for _ in 1 2 3 4 5 6; do
+			left=
+			for m in \$(cut -d ' ' -f 1 /proc/modules); do
+				[[ \$before == *\" \$m \"* ]] && continue
+				rmmod \$m 2>/dev/null || left+=\" \$m\"
+			done
+			[ -z \"\$left\" ] && break
+		done
+		[ -z \"\$left\" ] || { echo \"node $1: still loaded:\$left\"; exit 1; }"
+}
 
 # undo: both nodes back to where they were (nvme_teardown disconnects
 # node a and removes node b's nvmet configfs tree).
@@ -37,8 +55,8 @@ undo()
 {
 	node_run a "$lib; nvme_teardown" >/dev/null 2>&1
 	node_run b "$lib; nvme_teardown; nullb_remove kfbt_nvme" >/dev/null 2>&1
-	[ -z "${mods[a]:-}" ] || nvme_unload_new a
-	[ -z "${mods[b]:-}" ] || nvme_unload_new b
+	[ -z "${mods[a]:-}" ] || unload_new a
+	[ -z "${mods[b]:-}" ] || unload_new b
 }
 
 cleanup()
@@ -46,20 +64,73 @@ cleanup()
 	undo >/dev/null 2>&1
 }
 
+# target_b: on node b, nvmet exporting a 128 MiB null_blk device on node
+# b's address on the link (as nvme_setup does on one node).
+target_b()
+{
+	node_run b "$lib
+		modprobe -a configfs nvmet nvmet-$t || exit 1
+		modprobe null_blk nr_devices=0 || exit 1
+		mountpoint -q /sys/kernel/config ||
+			mount -t configfs configfs /sys/kernel/config || exit 1
+		nb=\$(nullb_create kfbt_nvme 128) || exit 1
+		s=\$NVMET_CFS/subsystems/\$KFBLK_NQN
+		p=\$NVMET_CFS/ports/1
+		mkdir -p \$s/namespaces/1 \$p &&
+		echo 1 >\$s/attr_allow_any_host &&
+		echo \$nb >\$s/namespaces/1/device_path &&
+		echo 1 >\$s/namespaces/1/enable &&
+		echo ipv4 >\$p/addr_adrfam &&
+		echo $t >\$p/addr_trtype &&
+		echo \$KFI_IPADDR >\$p/addr_traddr &&
+		echo \$NVME_PORT >\$p/addr_trsvcid &&
+		ln -s \$s \$p/subsystems/\$KFBLK_NQN"
+}
+
+# connect_a: on node a, nvme connect to node b's address; prints the
+# controller and its namespace ("nvme0 nvme0n1") last.
+connect_a()
+{
+	node_run a "$lib
+		[ -d /sys/module/nvme_core ] || modprobe nvme_core multipath=N ||
+			exit 1
+		[ \$(cat /sys/module/nvme_core/parameters/multipath) = N ] ||
+			{ echo 'nvme_core has native multipath on'; exit 1; }
+		modprobe -a nvme-fabrics nvme-$t || exit 1
+		nvme connect -t $t -a $KFI_NODE_B_IP -s \$NVME_PORT \
+			-n \$KFBLK_NQN -q \$KFBLK_HOSTNQN --nr-io-queues=1 \
+			--keep-alive-tmo=$kato --reconnect-delay=1 \
+			--ctrl-loss-tmo=120 || exit 1
+		for i in \$(seq 50); do
+			for c in /sys/class/nvme/nvme*; do
+				[ \"\$(cat \$c/subsysnqn 2>/dev/null)\" = \$KFBLK_NQN ] ||
+					continue
+				for n in \$c/nvme*n*; do
+					[ -b /dev/\${n##*/} ] || continue
+					echo \${c##*/} \${n##*/}
+					exit 0
+				done
+			done
+			sleep 0.2
+		done
+		echo 'no namespace showed'
+		exit 1"
+}
+
 kt_plan 5
 trap cleanup EXIT
 
-if ! nvme_modules_now a || ! nvme_modules_now b; then
+if ! mods[a]=$(node_run a "cut -d ' ' -f 1 /proc/modules" | tr '\n' ' ') ||
+   ! mods[b]=$(node_run b "cut -d ' ' -f 1 /proc/modules" | tr '\n' ' '); then
 	kt_fail setup "cannot list the nodes' modules"
 	exit 1
 fi
-if ! out=$(nvme_export_b "modprobe null_blk nr_devices=0 &&
-		nullb_create kfbt_nvme 128" 2>&1); then
+if ! out=$(target_b 2>&1); then
 	kt_diag "$out"
 	kt_fail setup "node b: cannot export through nvmet-$t"
 	exit 1
 fi
-if ! out=$(nvme_connect_a 120 2>&1); then
+if ! out=$(connect_a 2>&1); then
 	kt_diag "$out"
 	kt_fail setup "node a: cannot connect to node b with nvme-$t"
 	exit 1

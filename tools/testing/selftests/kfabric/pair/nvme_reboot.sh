@@ -24,9 +24,9 @@
 
 # shellcheck source=SCRIPTDIR/../kfabric_pair_lib.sh
 . "$(dirname "$(readlink -f "$0")")/../kfabric_pair_lib.sh"
-# shellcheck source=SCRIPTDIR/../nvme_pair_lib.sh
-. "$(dirname "$(readlink -f "$0")")/../nvme_pair_lib.sh"
-t=$nvme_t
+t=rdma
+[ "$provider" = verbs ] || t=tcp
+kato=${NVME_PAIR_KATO:-1}
 # The backing file, as the host and node b see it.
 img=$KFI_NODE_B_OUT/nvme_reboot.img
 img_b=\$KFI_OUT/nvme_reboot.img
@@ -34,16 +34,40 @@ img_b=\$KFI_OUT/nvme_reboot.img
 serial=kfabric0reboot
 ns_uuid=6b66626c-6e76-4d65-8000-000000000001
 ns_nguid=6b66626c-6e76-4d65-8000-000000000002
+# The modules each node had before the test (node b: since its new boot):
+# what the test loads is unloaded.
+declare -A mods=()
 
+# unload_new NODE: on NODE, every module loaded since the test began
+# unloaded, users first; names those that would not go.
+unload_new()
+{
+	node_run "$1" "before=' ${mods[$1]} '
+		for _ in 1 2 3 4 5 6; do
+			left=
+			for m in \$(cut -d ' ' -f 1 /proc/modules); do
+				[[ \$before == *\" \$m \"* ]] && continue
+				rmmod \$m 2>/dev/null || left+=\" \$m\"
+			done
+			[ -z \"\$left\" ] && break
+		done
+		[ -z \"\$left\" ] || { echo \"node $1: still loaded:\$left\"; exit 1; }"
+}
 
+# modules_now NODE: into mods[NODE], what NODE has loaded.
+modules_now()
+{
+	mods[$1]=$(node_run "$1" "cut -d ' ' -f 1 /proc/modules" | tr '\n' ' ')
+	[ -n "${mods[$1]}" ]
+}
 
 # undo: both nodes back to where they were.
 undo()
 {
 	node_run a "$lib; nvme_teardown" >/dev/null 2>&1
 	node_run b "$lib; nvme_teardown; loop_detach $img_b" >/dev/null 2>&1
-	[ -z "${mods[a]:-}" ] || nvme_unload_new a
-	[ -z "${mods[b]:-}" ] || nvme_unload_new b
+	[ -z "${mods[a]:-}" ] || unload_new a
+	[ -z "${mods[b]:-}" ] || unload_new b
 }
 
 cleanup()
@@ -56,17 +80,64 @@ cleanup()
 # node b's address on the link, with the identifiers above.
 export_b()
 {
-	nvme_export_b "modprobe loop 2>/dev/null; losetup -f --show $img_b" \
-		serial=$serial ns/device_uuid=$ns_uuid ns/device_nguid=$ns_nguid
+	node_run b "$lib
+		modprobe -a configfs nvmet nvmet-$t || exit 1
+		modprobe loop 2>/dev/null
+		mountpoint -q /sys/kernel/config ||
+			mount -t configfs configfs /sys/kernel/config || exit 1
+		loop=\$(losetup -f --show $img_b) || exit 1
+		s=\$NVMET_CFS/subsystems/\$KFBLK_NQN
+		p=\$NVMET_CFS/ports/1
+		mkdir -p \$s/namespaces/1 \$p &&
+		echo 1 >\$s/attr_allow_any_host &&
+		echo $serial >\$s/attr_serial &&
+		echo \$loop >\$s/namespaces/1/device_path &&
+		echo $ns_uuid >\$s/namespaces/1/device_uuid &&
+		echo $ns_nguid >\$s/namespaces/1/device_nguid &&
+		echo 1 >\$s/namespaces/1/enable &&
+		echo ipv4 >\$p/addr_adrfam &&
+		echo $t >\$p/addr_trtype &&
+		echo \$KFI_IPADDR >\$p/addr_traddr &&
+		echo \$NVME_PORT >\$p/addr_trsvcid &&
+		ln -s \$s \$p/subsystems/\$KFBLK_NQN"
 }
 
+# connect_a: on node a, nvme connect to node b's address; prints the
+# controller and its namespace ("nvme0 nvme0n1") last.
+connect_a()
+{
+	node_run a "$lib
+		[ -d /sys/module/nvme_core ] || modprobe nvme_core multipath=N ||
+			exit 1
+		[ \$(cat /sys/module/nvme_core/parameters/multipath) = N ] ||
+			{ echo 'nvme_core has native multipath on'; exit 1; }
+		modprobe -a nvme-fabrics nvme-$t || exit 1
+		nvme connect -t $t -a $KFI_NODE_B_IP -s \$NVME_PORT \
+			-n \$KFBLK_NQN -q \$KFBLK_HOSTNQN --nr-io-queues=1 \
+			--keep-alive-tmo=$kato --reconnect-delay=1 \
+			--ctrl-loss-tmo=900 || exit 1
+		for i in \$(seq 50); do
+			for c in /sys/class/nvme/nvme*; do
+				[ \"\$(cat \$c/subsysnqn 2>/dev/null)\" = \$KFBLK_NQN ] ||
+					continue
+				for n in \$c/nvme*n*; do
+					[ -b /dev/\${n##*/} ] || continue
+					echo \${c##*/} \${n##*/}
+					exit 0
+				done
+			done
+			sleep 0.2
+		done
+		echo 'no namespace showed'
+		exit 1"
+}
 
 kt_plan 3
 trap cleanup EXIT
 
 rm -f "$img"
 truncate -s 64M "$img"
-if ! nvme_modules_now a || ! nvme_modules_now b; then
+if ! modules_now a || ! modules_now b; then
 	kt_fail setup "cannot list the nodes' modules"
 	exit 1
 fi
@@ -75,7 +146,7 @@ if ! out=$(export_b 2>&1); then
 	kt_fail setup "node b: cannot export through nvmet-$t"
 	exit 1
 fi
-if ! out=$(nvme_connect_a 900 2>&1); then
+if ! out=$(connect_a 2>&1); then
 	kt_diag "$out"
 	kt_fail setup "node a: cannot connect to node b with nvme-$t"
 	exit 1
@@ -142,7 +213,7 @@ target_reset()
 	t0=$SECONDS
 	node_reboot b || { echo "node b did not come back"; return 1; }
 	echo "node b reset and booted again in $((SECONDS - t0)) s"
-	nvme_modules_now b || { echo "node b: cannot list its modules"; return 1; }
+	modules_now b || { echo "node b: cannot list its modules"; return 1; }
 	if ! out=$(export_b 2>&1); then
 		echo "node b: cannot export again: $out"
 		return 1
