@@ -99,7 +99,7 @@ void kfblk_path_fail(struct kfblk_path *path, const char *why)
 }
 
 /* I/O that cannot reach the target fails now rather than wait. */
-bool kfblk_dev_failing(struct kfblk_dev *dev)
+static bool kfblk_dev_failing(struct kfblk_dev *dev)
 {
 	return READ_ONCE(dev->state) == KFBLK_DEV_FAILED ||
 	       kfi_sess_fail_fast(dev->sess);

@@ -245,7 +245,6 @@ struct kfblk_dev *kfblk_dev_create(const struct kfblk_map_params *p);
 void kfblk_dev_destroy(struct kfblk_dev *dev);
 const char *kfblk_dev_state_str(struct kfblk_dev *dev);
 void kfblk_path_fail(struct kfblk_path *path, const char *why);
-bool kfblk_dev_failing(struct kfblk_dev *dev);
 void kfblk_recv_done(struct kfid_cq *cq, const struct kfi_cq_entry *e);
 bool kfblk_requeue_rq(struct request *rq, void *data);
 void kfblk_unquiesce(struct kfblk_dev *dev);
