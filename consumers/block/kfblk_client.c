@@ -361,6 +361,27 @@ static blk_status_t kfblk_map_data(struct kfblk_queue *q,
 	return BLK_STS_OK;
 }
 
+/*
+ * A WRITE small enough for the queue's inline data, whose pages a send
+ * can gather after the command: the command and the data go in one
+ * message, with no key for the target to read from.  Not for a retry
+ * whose pages are still mapped in its MR: that one goes as mapped.
+ */
+static bool kfblk_map_inline(struct kfblk_queue *q, struct kfblk_req *req,
+			     struct request *rq, struct kfblk_cmd_info *ci)
+{
+	if (ci->len > q->inline_max ||
+	    blk_rq_nr_phys_segments(rq) >= q->iov_limit ||
+	    test_bit(KFBLK_REQ_MAPPED, &req->flags))
+		return false;
+	sg_set_buf(&req->sgl[0], &req->cmd, sizeof(req->cmd));
+	sg_unmark_end(&req->sgl[0]);
+	req->nr_sge = 1 + kfi_blk_rq_map_sg(rq, req->sgl + 1);
+	ci->flags |= KFBLK_CMD_INLINE;
+	set_bit(KFBLK_REQ_INLINE, &req->flags);
+	return true;
+}
+
 static blk_status_t kfblk_setup_cmd(struct kfblk_queue *q,
 				    struct kfblk_req *req, struct request *rq)
 {
@@ -379,7 +400,8 @@ static blk_status_t kfblk_setup_cmd(struct kfblk_queue *q,
 		ci.opcode = KFBLK_OP_WRITE;
 		if (rq->cmd_flags & REQ_FUA)
 			ci.flags |= KFBLK_CMD_FUA;
-		sts = kfblk_map_data(q, req, rq, &ci);
+		if (!kfblk_map_inline(q, req, rq, &ci))
+			sts = kfblk_map_data(q, req, rq, &ci);
 		break;
 	case REQ_OP_FLUSH:
 		ci.opcode = KFBLK_OP_FLUSH;
@@ -451,6 +473,31 @@ static blk_status_t kfblk_pick_path(struct kfblk_dev *dev,
 	return BLK_STS_OK;
 }
 
+/*
+ * Send the command; an inline WRITE's data goes after it, in the same
+ * message.  Counted first: once sent, the request may complete at once.
+ */
+static int kfblk_send_cmd(struct kfblk_queue *q, struct kfblk_req *req)
+{
+	struct kfblk_path_pcpu __percpu *st = req->path->stats;
+	bool inl = test_bit(KFBLK_REQ_INLINE, &req->flags);
+	int ret;
+
+	this_cpu_inc(st->n[KFBLK_STAT_IOS]);
+	if (inl)
+		this_cpu_inc(st->n[KFBLK_STAT_INLINE]);
+	ret = inl ? kfi_sendsg(q->ep, req->sgl, NULL, req->nr_sge,
+			       &req->send_ctx) :
+		    kfi_send(q->ep, &req->cmd, sizeof(req->cmd), NULL,
+			     &req->send_ctx);
+	if (ret) {
+		this_cpu_dec(st->n[KFBLK_STAT_IOS]);
+		if (inl)
+			this_cpu_dec(st->n[KFBLK_STAT_INLINE]);
+	}
+	return ret;
+}
+
 static blk_status_t kfblk_queue_rq(struct blk_mq_hw_ctx *hctx,
 				   const struct blk_mq_queue_data *bd)
 {
@@ -465,6 +512,7 @@ static blk_status_t kfblk_queue_rq(struct blk_mq_hw_ctx *hctx,
 	if (sts)
 		return sts;
 	q = req->queue;
+	clear_bit(KFBLK_REQ_INLINE, &req->flags);
 	sts = kfblk_setup_cmd(q, req, rq);
 	if (sts)
 		goto unpath;
@@ -473,13 +521,9 @@ static blk_status_t kfblk_queue_rq(struct blk_mq_hw_ctx *hctx,
 	req->status = BLK_STS_OK;
 	atomic_set(&req->ref, 2);
 	set_bit(KFBLK_REQ_AWAIT_RSP, &req->flags);
-	/* Counted first: once sent, the request may complete at once. */
-	this_cpu_inc(*req->path->ios);
-	ret = kfi_send(q->ep, &req->cmd, sizeof(req->cmd), NULL,
-		       &req->send_ctx);
+	ret = kfblk_send_cmd(q, req);
 	if (!ret)
 		return BLK_STS_OK;
-	this_cpu_dec(*req->path->ios);
 	clear_bit(KFBLK_REQ_AWAIT_RSP, &req->flags);
 	sts = kfblk_post_failed(q, req, ret);
 unpath:
@@ -519,11 +563,11 @@ static int kfblk_init_request(struct blk_mq_tag_set *set, struct request *rq,
 
 	req->send_ctx.done = kfblk_send_done;
 	req->inv_ctx.done = kfblk_inv_done;
-	req->sgl = kcalloc_node(dev->max_segs, sizeof(*req->sgl), GFP_KERNEL,
-				numa_node);
+	req->sgl = kcalloc_node(dev->max_segs + 1, sizeof(*req->sgl),
+				GFP_KERNEL, numa_node);
 	if (!req->sgl)
 		return -ENOMEM;
-	sg_init_table(req->sgl, dev->max_segs);
+	sg_init_table(req->sgl, dev->max_segs + 1);
 	return 0;
 }
 
@@ -660,7 +704,8 @@ static DEVICE_ATTR_RO(target);
 
 /*
  * One line per path: address:port, state, requests in flight on it,
- * reconnects, commands sent.
+ * reconnects, commands sent, WRITEs sent inline of them, and the inline
+ * data queue 0 of the path may carry.
  */
 static ssize_t paths_show(struct device *d, struct device_attribute *attr,
 			  char *buf)
@@ -673,16 +718,21 @@ static ssize_t paths_show(struct device *d, struct device_attribute *attr,
 
 	mutex_lock(&dev->paths_lock);
 	for (i = 0; i < KFBLK_MAX_PATHS; i++) {
-		if (!dev->paths[i])
+		struct kfblk_path *path = dev->paths[i];
+
+		if (!path)
 			continue;
-		sp = dev->paths[i]->sp;
+		sp = path->sp;
 		kfi_sess_path_stats(sp, &st);
-		n += sysfs_emit_at(buf, n, "%s %s inflight %d reconnects %llu ios %llu\n",
+		n += sysfs_emit_at(buf, n, "%s %s inflight %d reconnects %llu ios %llu",
 				   sp->name,
 				   kfi_sess_state_str(kfi_sess_path_state(sp)),
 				   atomic_read(&sp->inflight),
 				   st.events[KFI_SESS_EV_UP],
-				   kfblk_path_ios(dev->paths[i]));
+				   kfblk_path_stat(path, KFBLK_STAT_IOS));
+		n += sysfs_emit_at(buf, n, " inline %llu inline_max %u\n",
+				   kfblk_path_stat(path, KFBLK_STAT_INLINE),
+				   path->queues[0].inline_max);
 	}
 	mutex_unlock(&dev->paths_lock);
 	return n;

@@ -30,11 +30,23 @@
 struct kfblk_dev;
 struct kfblk_path;
 
+/* What a path counts, per CPU so the data path shares no cache line. */
+enum kfblk_path_stat {
+	KFBLK_STAT_IOS,		/* commands sent */
+	KFBLK_STAT_INLINE,	/* of them, WRITEs with their data inline */
+	KFBLK_STAT_NR,
+};
+
+struct kfblk_path_pcpu {
+	u64 n[KFBLK_STAT_NR];
+};
+
 /* kfblk_req.flags */
 #define KFBLK_REQ_MAPPED	0	/* the MR holds this request's pages */
 #define KFBLK_REQ_AWAIT_RSP	1	/* sent; a response is due */
 #define KFBLK_REQ_REQUEUE	2	/* its path went down: requeue, not end */
 #define KFBLK_REQ_STALE_INV	3	/* invalidating a mapping left from before */
+#define KFBLK_REQ_INLINE	4	/* the data goes inline, after the command */
 
 /**
  * struct kfblk_req - per-request state, the blk-mq PDU
@@ -45,7 +57,9 @@ struct kfblk_path;
  *	it completes or goes back to blk-mq); NULL when not in flight
  * @queue: the queue of @path it was sent on
  * @mr: @path's fast-registration MR for this tag
- * @sgl: scatterlist of the request's pages, max_segs entries
+ * @sgl: scatterlist of the request's pages, max_segs entries; one more
+ *	for an inline WRITE, whose send is the command then its pages
+ * @nr_sge: entries of @sgl an inline WRITE sends
  * @ref: one for the send's completion, one for the response (which
  *	includes invalidating @mr); the request completes at zero
  * @flags: KFBLK_REQ_*
@@ -61,6 +75,7 @@ struct kfblk_req {
 	struct kfblk_queue *queue;
 	struct kfid_mr *mr;
 	struct scatterlist *sgl;
+	u32 nr_sge;
 	atomic_t ref;
 	unsigned long flags;
 	u16 gen;
@@ -89,6 +104,9 @@ struct kfblk_rx {
  * @rx: @nr_rx receive buffers
  * @nr_rx: receives posted
  * @imm_rsp: this queue offered immediate-data answers to READs
+ * @inline_max: bytes of WRITE data the target takes inline on this queue
+ *	(0: none)
+ * @iov_limit: buffers one send may gather
  * @live: I/O may be posted (cleared before the endpoint closes, with the
  *	disk's queue quiesced, so queue_rq never sees a closed endpoint)
  * @connecting: @cm_done is waited for
@@ -105,6 +123,8 @@ struct kfblk_queue {
 	struct kfblk_rx *rx;
 	u32 nr_rx;
 	bool imm_rsp;
+	u32 inline_max;
+	u32 iov_limit;
 	bool live;
 	bool connecting;
 	struct completion cm_done;
@@ -151,7 +171,7 @@ struct kfblk_probe {
  * @mrs: a fast-registration MR for every tag of every hardware queue
  *	(nr_queues * depth), allocated at the first connect
  * @probe: the keep-alive probe
- * @ios: commands sent on it (per CPU)
+ * @stats: counters (enum kfblk_path_stat), per CPU
  */
 struct kfblk_path {
 	struct kfblk_dev *dev;
@@ -165,7 +185,7 @@ struct kfblk_path {
 	struct kfblk_queue *queues;
 	struct kfid_mr **mrs;
 	struct kfblk_probe probe;
-	u64 __percpu *ios;
+	struct kfblk_path_pcpu __percpu *stats;
 };
 
 /* Paths of one disk, at most. */
@@ -255,7 +275,7 @@ extern unsigned int kfblk_keepalive_ms;
 struct kfblk_path *kfblk_path_new(struct kfblk_dev *dev, const char *addr,
 				  u16 port);
 void kfblk_path_free(struct kfblk_path *path);
-u64 kfblk_path_ios(struct kfblk_path *path);
+u64 kfblk_path_stat(struct kfblk_path *path, enum kfblk_path_stat s);
 void kfblk_path_close(struct kfblk_path *path);
 int kfblk_dev_add_path(struct kfblk_dev *dev, const char *addr, u16 port);
 int kfblk_dev_remove_path(struct kfblk_dev *dev, const char *addr, u16 port);

@@ -35,6 +35,10 @@ static bool kfblk_imm_response;
 module_param_named(imm_response, kfblk_imm_response, bool, 0644);
 MODULE_PARM_DESC(imm_response, "Let the target answer READs with RMA write immediate data, saving a message (default off)");
 
+static bool kfblk_inline_write = true;
+module_param_named(inline_write, kfblk_inline_write, bool, 0644);
+MODULE_PARM_DESC(inline_write, "Send small WRITEs' data in the command, as the target allows, instead of by RMA read (default on)");
+
 /* The session's knobs (kfi_sess_params), as nvme-fabrics names them. */
 static unsigned int kfblk_reconnect_delay_ms = 1000;
 module_param_named(reconnect_delay_ms, kfblk_reconnect_delay_ms, uint, 0644);
@@ -192,6 +196,8 @@ static int kfblk_queue_connect(struct kfblk_path *path, struct kfblk_queue *q)
 	q->imm_rsp = kfblk_imm_response;
 	if (q->imm_rsp)
 		qi.flags |= KFBLK_CM_IMM_RSP;
+	if (kfblk_inline_write)
+		qi.flags |= KFBLK_CM_INLINE;
 	strscpy(qi.export_name, dev->export, sizeof(qi.export_name));
 	ret = kfblk_cm_req_build(&req, &qi);
 	if (ret)
@@ -218,6 +224,19 @@ static int kfblk_queue_connect(struct kfblk_path *path, struct kfblk_queue *q)
 }
 
 /*
+ * Inline WRITE data on @q, if the target took the offer and a send can
+ * gather the command and at least one page.
+ */
+static void kfblk_queue_inline(struct kfblk_path *path, struct kfblk_queue *q)
+{
+	q->iov_limit = path->info->tx_attr.iov_limit;
+	q->inline_max = 0;
+	if (kfblk_inline_write && q->rep.caps & KFBLK_CAP_INLINE &&
+	    q->iov_limit >= 2)
+		q->inline_max = q->rep.inline_max;
+}
+
+/*
  * Every queue must agree with queue 0's view of the device, and once the
  * disk exists with the disk's: the tag set and the disk's limits were
  * made for it, so a target that changed under us (or another path that
@@ -232,7 +251,8 @@ static int kfblk_queue_check(struct kfblk_path *path, struct kfblk_queue *q)
 		a = &dev->geo;
 	if (a->capacity != b->capacity ||
 	    a->logical_block_size != b->logical_block_size ||
-	    a->max_io != b->max_io || a->caps != b->caps)
+	    a->max_io != b->max_io ||
+	    (a->caps ^ b->caps) & ~KFBLK_CAP_CONN)
 		return -EPROTO;
 	if (dev->disk && b->queue_depth < dev->depth)
 		return -EPROTO;
@@ -257,6 +277,7 @@ static int kfblk_connect_all(struct kfblk_path *path)
 			       dev->index, i, path->addr, path->port, ret);
 			return ret;
 		}
+		kfblk_queue_inline(path, q);
 		WRITE_ONCE(q->live, true);
 	}
 	if (!dev->disk)
@@ -666,7 +687,7 @@ void kfblk_path_free(struct kfblk_path *path)
 		kfree(path->queues);
 	}
 	kfblk_path_free_mrs(path);
-	free_percpu(path->ios);
+	free_percpu(path->stats);
 	if (path->domain)
 		kfi_close(&path->domain->fid);
 	if (path->fabric)
@@ -697,8 +718,8 @@ struct kfblk_path *kfblk_path_new(struct kfblk_dev *dev, const char *addr,
 	strscpy(path->addr, addr, sizeof(path->addr));
 	path->port = port;
 	path->probe.ctx.done = kfblk_probe_send_done;
-	path->ios = alloc_percpu(u64);
-	ret = path->ios ? kfblk_path_open_fabric(path) : -ENOMEM;
+	path->stats = alloc_percpu(struct kfblk_path_pcpu);
+	ret = path->stats ? kfblk_path_open_fabric(path) : -ENOMEM;
 	if (!ret)
 		ret = kfblk_path_check_segs(path);
 	if (!ret)
@@ -711,18 +732,19 @@ struct kfblk_path *kfblk_path_new(struct kfblk_dev *dev, const char *addr,
 }
 
 /**
- * kfblk_path_ios() - commands sent on a path so far
+ * kfblk_path_stat() - one of a path's counters, so far
  * @path: the path
+ * @s: which
  *
  * Context: any.
  */
-u64 kfblk_path_ios(struct kfblk_path *path)
+u64 kfblk_path_stat(struct kfblk_path *path, enum kfblk_path_stat s)
 {
 	u64 n = 0;
 	int cpu;
 
 	for_each_possible_cpu(cpu)
-		n += *per_cpu_ptr(path->ios, cpu);
+		n += per_cpu_ptr(path->stats, cpu)->n[s];
 	return n;
 }
 

@@ -37,11 +37,17 @@ static int kfblk_range_ok(const struct kfblk_limits *lim, u64 sector,
 static int kfblk_rw_ok(const struct kfblk_limits *lim,
 		       const struct kfblk_cmd_info *ci)
 {
-	u16 allowed = ci->opcode == KFBLK_OP_WRITE ? KFBLK_CMD_FUA : 0;
+	u16 allowed = 0;
 
+	if (ci->opcode == KFBLK_OP_WRITE)
+		allowed = KFBLK_CMD_FUA | (lim->inline_max ? KFBLK_CMD_INLINE : 0);
 	if (ci->flags & ~allowed)
 		return KFBLK_ST_INVAL;
 	if (ci->len > lim->max_io)
+		return KFBLK_ST_INVAL;
+	/* Inline data comes with the command: no buffer of the client's. */
+	if (ci->flags & KFBLK_CMD_INLINE &&
+	    (ci->len > lim->inline_max || ci->raddr || ci->rkey))
 		return KFBLK_ST_INVAL;
 	/* The remote buffer must not wrap the address space either. */
 	if (ci->len && ci->raddr > U64_MAX - (ci->len - 1))
@@ -71,13 +77,32 @@ static int kfblk_trim_ok(const struct kfblk_limits *lim,
 	return kfblk_range_ok(lim, ci->sector, ci->len);
 }
 
+/*
+ * The message is exactly the command, and the data that follows it when
+ * the command says so and the connection agreed to inline data.
+ */
+static bool kfblk_cmd_size_ok(size_t len, const struct kfblk_limits *lim,
+			      const struct kfblk_cmd_info *ci)
+{
+	u64 data = 0;
+
+	if (ci->flags & KFBLK_CMD_INLINE && lim->inline_max)
+		data = ci->len;
+	return len == sizeof(struct kfblk_cmd) + data;
+}
+
 /**
  * kfblk_cmd_parse() - validate a received command
- * @buf: the received bytes
- * @len: how many arrived
+ * @buf: the received bytes; only the command itself, the first
+ *	sizeof(struct kfblk_cmd) of them, is read
+ * @len: how many arrived, inline data included
  * @lim: the export and connection the command is checked against
  * @ci: the command in host order; @ci->tag is valid whenever the return
  *	value is not negative
+ *
+ * A command with KFBLK_CMD_INLINE on a connection with inline data
+ * (@lim->inline_max) must arrive with exactly its @ci->len bytes of data
+ * after it; every other command alone.
  *
  * Return: KFBLK_ST_OK; a positive enum kfblk_status to answer the command
  * with; or -EPROTO when the message cannot even be answered (wrong size,
@@ -89,7 +114,7 @@ int kfblk_cmd_parse(const void *buf, size_t len,
 	struct kfblk_cmd cmd;
 
 	memset(ci, 0, sizeof(*ci));
-	if (len != sizeof(cmd))
+	if (len < sizeof(cmd))
 		return -EPROTO;
 	memcpy(&cmd, buf, sizeof(cmd));
 	if (le32_to_cpu(cmd.magic) != KFBLK_MAGIC_CMD ||
@@ -102,6 +127,8 @@ int kfblk_cmd_parse(const void *buf, size_t len,
 	ci->opcode = cmd.opcode;
 	ci->flags = le16_to_cpu(cmd.flags);
 	ci->len = le32_to_cpu(cmd.len);
+	if (!kfblk_cmd_size_ok(len, lim, ci))
+		return -EPROTO;
 	ci->sector = le64_to_cpu(cmd.sector);
 	ci->raddr = le64_to_cpu(cmd.raddr);
 	ci->rkey = le64_to_cpu(cmd.rkey);
@@ -327,7 +354,12 @@ static bool kfblk_geometry_ok(const struct kfblk_cm_rep_info *pi)
 	if (!(pi->caps & KFBLK_CAP_WRITE_ZEROES) &&
 	    pi->max_write_zeroes_sectors)
 		return false;
-	return true;
+	/* Inline data: whole logical blocks, never more than one I/O. */
+	if (!(pi->caps & KFBLK_CAP_INLINE))
+		return !pi->inline_max;
+	return pi->inline_max >= lbs && pi->inline_max <= pi->max_io &&
+	       pi->inline_max <= KFBLK_MAX_INLINE &&
+	       !(pi->inline_max & (lbs - 1));
 }
 
 /**
@@ -365,6 +397,7 @@ int kfblk_cm_rep_parse(const void *buf, size_t len,
 	pi->max_discard_sectors = le32_to_cpu(rep.max_discard_sectors);
 	pi->max_write_zeroes_sectors =
 		le32_to_cpu(rep.max_write_zeroes_sectors);
+	pi->inline_max = le32_to_cpu(rep.inline_max);
 	if (!pi->queue_depth || pi->queue_depth > KFBLK_MAX_QUEUE_DEPTH ||
 	    pi->caps & ~KFBLK_CAP_ALL || rep.reserved ||
 	    !kfblk_geometry_ok(pi))
@@ -395,6 +428,7 @@ void kfblk_cm_rep_build(struct kfblk_cm_rep *rep,
 	rep->max_discard_sectors = cpu_to_le32(pi->max_discard_sectors);
 	rep->max_write_zeroes_sectors =
 		cpu_to_le32(pi->max_write_zeroes_sectors);
+	rep->inline_max = cpu_to_le32(pi->inline_max);
 }
 
 /**

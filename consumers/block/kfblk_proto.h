@@ -37,6 +37,7 @@
 #define KFBLK_MAX_BLOCK_SIZE	4096
 #define KFBLK_EXPORT_NAME_LEN	16		/* with the terminating NUL */
 #define KFBLK_SECTOR_SHIFT	9
+#define KFBLK_MAX_INLINE	(64U << 10)	/* WRITE data in a command */
 
 /* The low 16 bits of a tag index the client's queue; the rest is free. */
 #define KFBLK_TAG_INDEX(tag)	((tag) & 0xffffU)
@@ -53,6 +54,7 @@ enum kfblk_opcode {
 /* kfblk_cmd.flags */
 #define KFBLK_CMD_FUA		0x0001U	/* WRITE: durable before the response */
 #define KFBLK_CMD_NOUNMAP	0x0002U	/* WRITE_ZEROES: keep the blocks allocated */
+#define KFBLK_CMD_INLINE	0x0004U	/* WRITE: the data follows the command */
 
 /*
  * Response and connection status.  Values are part of the protocol, so the
@@ -76,7 +78,8 @@ enum kfblk_status {
 /* kfblk_cm_req.flags: what the client offers */
 #define KFBLK_CM_REMOTE_INV	0x0001U	/* responses may invalidate the rkey */
 #define KFBLK_CM_IMM_RSP	0x0002U	/* a READ may be answered by immediate data */
-#define KFBLK_CM_ALL		0x0003U
+#define KFBLK_CM_INLINE		0x0004U	/* WRITE data may follow its command */
+#define KFBLK_CM_ALL		0x0007U
 
 /* kfblk_cm_rep.caps: what the export can do */
 #define KFBLK_CAP_WRITE_CACHE	0x0001U	/* volatile cache: FLUSH means something */
@@ -86,7 +89,11 @@ enum kfblk_status {
 #define KFBLK_CAP_READ_ONLY	0x0010U
 #define KFBLK_CAP_REMOTE_INV	0x0020U	/* responses invalidate the rkey */
 #define KFBLK_CAP_IMM_RSP	0x0040U	/* successful READs answered by immediate */
-#define KFBLK_CAP_ALL		0x007fU
+#define KFBLK_CAP_INLINE	0x0080U	/* WRITEs of up to inline_max bytes inline */
+#define KFBLK_CAP_ALL		0x00ffU
+/* Agreed per connection: the queues of one device may differ in these. */
+#define KFBLK_CAP_CONN		(KFBLK_CAP_REMOTE_INV | KFBLK_CAP_IMM_RSP | \
+				 KFBLK_CAP_INLINE)
 
 /**
  * struct kfblk_cmd - one command, client to target, in a send
@@ -98,8 +105,12 @@ enum kfblk_status {
  * @len: bytes (READ, WRITE, DISCARD, WRITE_ZEROES); 0 for FLUSH
  * @sector: first 512-byte sector; 0 for FLUSH
  * @raddr: READ/WRITE: address of the client's buffer in its MR; else 0
+ *	(and 0 for an inline WRITE)
  * @rkey: READ/WRITE: remote key of that MR; else 0
  * @reserved: 0
+ *
+ * A WRITE with KFBLK_CMD_INLINE carries its @len bytes of data right after
+ * the command, in the same message.
  */
 struct kfblk_cmd {
 	__le32 magic;
@@ -165,6 +176,8 @@ struct kfblk_cm_req {
  * @capacity: 512-byte sectors
  * @max_discard_sectors: per DISCARD (0 without KFBLK_CAP_DISCARD)
  * @max_write_zeroes_sectors: per WRITE_ZEROES
+ * @inline_max: bytes of WRITE data a command may carry (0 without
+ *	KFBLK_CAP_INLINE)
  * @reserved: 0
  */
 struct kfblk_cm_rep {
@@ -179,7 +192,8 @@ struct kfblk_cm_rep {
 	__le64 capacity;
 	__le32 max_discard_sectors;
 	__le32 max_write_zeroes_sectors;
-	__le64 reserved;
+	__le32 inline_max;
+	__le32 reserved;
 };
 
 static_assert(sizeof(struct kfblk_cmd) == 48);
@@ -196,6 +210,7 @@ static_assert(sizeof(struct kfblk_cm_rep) == 48);
  * @max_write_zeroes_sectors: per WRITE_ZEROES
  * @queue_depth: tags index below this
  * @caps: KFBLK_CAP_*
+ * @inline_max: bytes of WRITE data a command may carry; 0: none
  */
 struct kfblk_limits {
 	u64 capacity;
@@ -205,6 +220,7 @@ struct kfblk_limits {
 	u32 max_write_zeroes_sectors;
 	u32 queue_depth;
 	u32 caps;
+	u32 inline_max;
 };
 
 /* A command in host byte order; see struct kfblk_cmd for the fields. */
@@ -245,6 +261,7 @@ struct kfblk_cm_rep_info {
 	u64 capacity;
 	u32 max_discard_sectors;
 	u32 max_write_zeroes_sectors;
+	u32 inline_max;
 };
 
 int kfblk_cmd_parse(const void *buf, size_t len,

@@ -61,6 +61,8 @@ struct kfblk_rma_ctx {
  * @node: on kfblk_tconn.work (llist) or .backlog
  * @bio: the bio, embedded so the fast path does not allocate it
  * @bvec: @conn->max_pages entries, the bio's and RMA's page list
+ * @inl: the page inline WRITE data arrives in, after @cmd (NULL when
+ *	the connection takes no inline data)
  * @pages: pages cached across commands, @nr_pages of them
  * @nr_pages: pages in @pages
  * @charged: pages charged to the connection's I/O memory budget
@@ -94,6 +96,7 @@ struct kfblk_slot {
 	};
 	struct bio bio;
 	struct bio_vec *bvec;
+	struct page *inl;
 	struct page **pages;
 	u32 nr_pages;
 	u32 charged;
@@ -116,6 +119,9 @@ struct kfblk_slot {
  * @nr_slots: receives posted when idle
  * @max_pages: pages in one command
  * @iov_limit: local entries per RMA operation
+ * @inline_max: bytes of WRITE data a command may carry (one page at
+ *	most; 0: none): every receive has room for that much after the
+ *	command
  * @key_max: largest remote key the fabric can have issued (its key size)
  * @remote_inv: the client lets responses invalidate its keys
  * @imm_rsp: a successful READ is answered by its last RMA write carrying
@@ -157,6 +163,7 @@ struct kfblk_tconn {
 	u32 nr_slots;
 	u32 max_pages;
 	u32 iov_limit;
+	u32 inline_max;
 	u64 key_max;
 	bool remote_inv;
 	bool imm_rsp;
@@ -266,6 +273,7 @@ extern struct workqueue_struct *kfblk_tgt_release_wq;
 extern unsigned int kfblk_tgt_max_io_kb;
 extern bool kfblk_tgt_direct;
 extern bool kfblk_tgt_imm_rsp;
+extern bool kfblk_tgt_inline;
 
 /* kfblk_target_io.c */
 void kfblk_slot_init(struct kfblk_slot *slot, struct kfblk_tconn *conn,

@@ -58,6 +58,8 @@ static void kfblk_tconn_free_slots(struct kfblk_tconn *conn)
 
 		/* Finished commands gave their pages to the pool. */
 		WARN_ON_ONCE(slot->nr_pages);
+		if (slot->inl)
+			__free_page(slot->inl);
 		kfree(slot->pages);
 		kfree(slot->bvec);
 		kfree(slot->rma);
@@ -85,6 +87,11 @@ static int kfblk_tconn_alloc_slots(struct kfblk_tconn *conn)
 		slot->rma = kcalloc(nr_rma, sizeof(*slot->rma), GFP_KERNEL);
 		if (!slot->bvec || !slot->pages || !slot->rma)
 			return -ENOMEM;
+		if (conn->inline_max) {
+			slot->inl = alloc_page(GFP_KERNEL);
+			if (!slot->inl)
+				return -ENOMEM;
+		}
 		kfblk_slot_init(slot, conn, nr_rma);
 	}
 	return 0;
@@ -328,6 +335,20 @@ static u16 kfblk_export_admit(struct kfblk_export *exp,
 	return KFBLK_ST_BUSY;
 }
 
+/*
+ * Inline WRITE data, if the client offers it: a page after the command in
+ * every receive, so the endpoint must take receives of two buffers.
+ */
+static u32 kfblk_tconn_inline_max(const struct kfi_info *info,
+				  const struct kfblk_cm_rep_info *ri,
+				  const struct kfblk_cm_req_info *qi)
+{
+	if (!kfblk_tgt_inline || !(qi->flags & KFBLK_CM_INLINE) ||
+	    info->rx_attr.iov_limit < 2)
+		return 0;
+	return min_t(u32, min_t(u32, PAGE_SIZE, KFBLK_MAX_INLINE), ri->max_io);
+}
+
 static u16 kfblk_tconn_create(struct kfblk_export *exp, struct kfi_info *info,
 			      const struct kfblk_cm_req_info *qi)
 {
@@ -370,6 +391,10 @@ static u16 kfblk_tconn_create(struct kfblk_export *exp, struct kfi_info *info,
 	conn->imm_rsp = kfblk_tgt_imm_rsp && qi->flags & KFBLK_CM_IMM_RSP;
 	if (conn->imm_rsp)
 		ri.caps |= KFBLK_CAP_IMM_RSP;
+	conn->inline_max = kfblk_tconn_inline_max(info, &ri, qi);
+	if (conn->inline_max)
+		ri.caps |= KFBLK_CAP_INLINE;
+	ri.inline_max = conn->inline_max;
 	conn->lim = (struct kfblk_limits){
 		.capacity = ri.capacity,
 		.lbs = ri.logical_block_size,
@@ -378,6 +403,7 @@ static u16 kfblk_tconn_create(struct kfblk_export *exp, struct kfi_info *info,
 		.max_write_zeroes_sectors = ri.max_write_zeroes_sectors,
 		.queue_depth = ri.queue_depth,
 		.caps = ri.caps,
+		.inline_max = ri.inline_max,
 	};
 	atomic_set(&conn->busy, 0);
 	init_llist_head(&conn->work);

@@ -60,10 +60,19 @@ void kfblk_tconn_unhold(struct kfblk_tconn *conn)
 		wake_up_var(&conn->busy);
 }
 
+/* Room for a command, and for the inline data that may follow it. */
 int kfblk_slot_post_recv(struct kfblk_slot *slot)
 {
-	return kfi_recv(slot->conn->ep, &slot->cmd, sizeof(slot->cmd), NULL,
-			&slot->rx_ctx);
+	struct kfblk_tconn *conn = slot->conn;
+	struct kvec kv[2] = {
+		{ .iov_base = &slot->cmd, .iov_len = sizeof(slot->cmd) },
+	};
+
+	if (!conn->inline_max)
+		return kfi_recvv(conn->ep, kv, NULL, 1, &slot->rx_ctx);
+	kv[1].iov_base = page_address(slot->inl);
+	kv[1].iov_len = conn->inline_max;
+	return kfi_recvv(conn->ep, kv, NULL, 2, &slot->rx_ctx);
 }
 
 /* The command is over: give the receive (and the credit) back. */
@@ -556,11 +565,32 @@ static bool kfblk_slot_submit_now(struct kfblk_slot *slot)
 	return true;
 }
 
+/*
+ * A WRITE whose data came inline: the bio takes it from the page it
+ * arrived in, which stays the slot's until the command is over.
+ */
+static bool kfblk_slot_inline(struct kfblk_slot *slot)
+{
+	struct bio_vec *bv = &slot->bvec[0];
+
+	if (!(slot->ci.flags & KFBLK_CMD_INLINE))
+		return false;
+	bv->bv_page = slot->inl;
+	bv->bv_offset = 0;
+	bv->bv_len = slot->ci.len;
+	return true;
+}
+
 /* A new command, in completion context: run it now if it cannot sleep. */
 static void kfblk_slot_start(struct kfblk_slot *slot)
 {
 	u8 op = slot->ci.opcode;
 
+	if (kfblk_slot_inline(slot)) {
+		if (!kfblk_slot_submit_now(slot))
+			kfblk_slot_queue(slot, KFBLK_STAGE_SUBMIT);
+		return;
+	}
 	if (!slot->conn->direct || !in_task() ||
 	    (op != KFBLK_OP_READ && op != KFBLK_OP_WRITE) ||
 	    kfblk_slot_get_pages(slot, GFP_NOWAIT | __GFP_NOWARN)) {

@@ -31,6 +31,10 @@ bool kfblk_tgt_imm_rsp = true;
 module_param_named(imm_response, kfblk_tgt_imm_rsp, bool, 0644);
 MODULE_PARM_DESC(imm_response, "Answer READs with RMA write immediate data when the client offers it (default on)");
 
+bool kfblk_tgt_inline = true;
+module_param_named(inline_write, kfblk_tgt_inline, bool, 0644);
+MODULE_PARM_DESC(inline_write, "Take WRITEs of up to a page inline in the command when the client offers it (default on)");
+
 bool kfblk_tgt_direct = true;
 module_param_named(direct_submit, kfblk_tgt_direct, bool, 0444);
 MODULE_PARM_DESC(direct_submit, "Poll completions from a workqueue and submit READ/WRITE from there (default on)");

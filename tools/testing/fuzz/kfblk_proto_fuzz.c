@@ -34,6 +34,13 @@ static void limits_from(const uint8_t *p, struct kfblk_limits *lim)
 	lim->max_write_zeroes_sectors = p[5] * 8U;
 	lim->queue_depth = 1 + p[6] % 128;
 	lim->caps = p[7] & KFBLK_CAP_ALL;
+	/* Inline data when the caps say so: 1 to 8 blocks, within max_io. */
+	lim->inline_max = 0;
+	if (lim->caps & KFBLK_CAP_INLINE) {
+		lim->inline_max = lim->lbs * (1 + p[3] % 8);
+		if (lim->inline_max > lim->max_io)
+			lim->inline_max = lim->max_io;
+	}
 }
 
 static void fuzz_cmd(const uint8_t *buf, size_t len,
@@ -58,6 +65,14 @@ static void fuzz_cmd(const uint8_t *buf, size_t len,
 			CHECK(ci.len && ci.len <= lim->max_io);
 			CHECK(ci.raddr + ci.len - 1 >= ci.raddr);
 		}
+		/* Inline: a WRITE, agreed, its data exactly what came. */
+		if (ci.flags & KFBLK_CMD_INLINE)
+			CHECK(ci.opcode == KFBLK_OP_WRITE &&
+			      ci.len <= lim->inline_max &&
+			      len == sizeof(cmd) + ci.len &&
+			      !ci.raddr && !ci.rkey);
+		else
+			CHECK(len == sizeof(cmd));
 		if (ci.opcode != KFBLK_OP_READ)
 			CHECK(!(lim->caps & KFBLK_CAP_READ_ONLY) ||
 			      ci.opcode == KFBLK_OP_FLUSH ||
@@ -68,7 +83,8 @@ static void fuzz_cmd(const uint8_t *buf, size_t len,
 	if (cmd.reserved)
 		return;
 	kfblk_cmd_build(&cmd, &ci);
-	CHECK(kfblk_cmd_parse(&cmd, sizeof(cmd), lim, &again) == st);
+	/* The parser reads the command only; @len still counts the data. */
+	CHECK(kfblk_cmd_parse(&cmd, len, lim, &again) == st);
 	CHECK(!memcmp(&ci, &again, sizeof(ci)));
 }
 
@@ -115,6 +131,11 @@ static void fuzz_cm_rep(const uint8_t *buf, size_t len)
 	CHECK(pi.logical_block_size >= 512 && pi.logical_block_size <= 4096);
 	CHECK(pi.max_io >= pi.logical_block_size);
 	CHECK(pi.max_io % pi.logical_block_size == 0);
+	CHECK(!pi.inline_max || (pi.caps & KFBLK_CAP_INLINE &&
+				 pi.inline_max <= pi.max_io &&
+				 pi.inline_max <= KFBLK_MAX_INLINE &&
+				 pi.inline_max % pi.logical_block_size == 0));
+	CHECK(!(pi.caps & KFBLK_CAP_INLINE) || pi.inline_max);
 	CHECK(!memcmp(&pi, &again, sizeof(pi)));
 }
 

@@ -51,6 +51,6 @@ fuzz_one()
 	echo "run.sh: no crash in ${name}_proto in ${secs}s"
 }
 
-fuzz_one kfblk "$top/consumers/block" 256
+fuzz_one kfblk "$top/consumers/block" 1200
 fuzz_one kfkv "$top/consumers/kv" 4200
 fuzz_one kfit "$top/providers/tcp" 406
