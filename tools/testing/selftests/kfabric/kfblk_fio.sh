@@ -4,7 +4,9 @@
 # kfblk data integrity with fio: random writes, then every block read back
 # and verified (crc32c), at 4 KiB and 128 KiB, iodepth 1 and 32, on a
 # 64 MiB RAM-backed null_blk device with a volatile cache (so FLUSH and FUA
-# travel too), exported and mapped over Soft-RoCE.  (FLUSH, zero-out and
+# travel too), exported and mapped over Soft-RoCE.  The 4 KiB WRITEs carry
+# their data inline in the command, the 128 KiB ones go by RMA read: both
+# are counted.  (FLUSH, zero-out and
 # discard, each checked on the backing device: kfblk_blkops.sh.)
 # Standalone KTAP producer; run as root in the test VM.
 
@@ -41,9 +43,29 @@ fio_verify()
 	fi
 }
 
-kt_check fio.verify_4k_qd1 fio_verify 4k 1 8M
+# WRITEs sent with their data inline in the command, on every path.
+inline_writes()
+{
+	awk '{ for (i = 3; i < NF; i++) if ($i == "inline") n += $(i + 1) }
+	     END { print n + 0 }' "/sys/block/${dev#/dev/}/kfblk/paths"
+}
+
+# inline_verify BS IODEPTH SIZE WANT: fio_verify, and exactly WANT of its
+# WRITEs went inline (iodepth 1: nothing merges).
+inline_verify()
+{
+	local before after
+	before=$(inline_writes)
+	fio_verify "$1" "$2" "$3" || return 1
+	after=$(inline_writes)
+	echo "inline WRITEs: $before -> $after, want +$4"
+	[ $((after - before)) = "$4" ]
+}
+
+# 8 MiB in 4 KiB WRITEs: one page each, all inline; 128 KiB never.
+kt_check fio.verify_4k_qd1 inline_verify 4k 1 8M 2048
 kt_check fio.verify_4k_qd32 fio_verify 4k 32 16M
-kt_check fio.verify_128k_qd1 fio_verify 128k 1 32M
+kt_check fio.verify_128k_qd1 inline_verify 128k 1 32M 0
 kt_check fio.verify_128k_qd32 fio_verify 128k 32 64M
 
 kt_check teardown kfblk_teardown fio

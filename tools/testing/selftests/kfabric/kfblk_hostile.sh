@@ -26,7 +26,7 @@ CCFS=/sys/kernel/config/kfblk
 HPORT=$((KFBLK_PORT + 1))
 IO_TIMEOUT=5
 SPLATS='Oops|BUG:|WARNING:|KASAN|UBSAN:|general protection fault|refcount_t:|list_(add|del) corruption|soft lockup|blocked for more than|rcu_.*stall|Call Trace:'
-TARGET_CASES=(malformed_connect malformed_fields malformed_burst
+TARGET_CASES=(malformed_connect malformed_fields malformed_inline malformed_burst
 	malformed_then_stream inflight_disconnect conn_flood credit_hold
 	idle_memory)
 CLIENT_CASES=(unknown_tag dup_answer wrong_len never_sent wrong_op

@@ -19,6 +19,9 @@
 #define HW_MAGIC_RSP	0x524b464bU
 
 enum { HW_READ = 1, HW_WRITE, HW_FLUSH, HW_DISCARD, HW_WZEROES };
+#define HW_CMD_INLINE	0x0004	/* command flag: WRITE data follows */
+#define HW_CM_INLINE	0x0004	/* connect flag: inline data offered */
+#define HW_CAP_INLINE	0x0080	/* reply cap: inline data agreed */
 enum { HW_OK, HW_IOERR, HW_INVAL, HW_RANGE, HW_NOTSUPP, HW_RO, HW_XFER,
 	HW_NOSPC, HW_NOEXPORT, HW_VERSION, HW_BUSY };
 
@@ -44,7 +47,8 @@ struct hw_rep {
 	__le64 capacity;
 	__le32 max_discard;
 	__le32 max_wzeroes;
-	__le64 reserved;
+	__le32 inline_max;
+	__le32 reserved;
 };
 
 struct hw_cmd {

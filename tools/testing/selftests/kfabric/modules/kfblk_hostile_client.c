@@ -11,6 +11,7 @@
 
 #include <linux/delay.h>
 #include <linux/moduleparam.h>
+#include <linux/random.h>
 #include <linux/sizes.h>
 #include <linux/slab.h>
 #include "kfblk_hostile.h"
@@ -101,9 +102,13 @@ static void hc_close(struct hc_conn *c)
 	kfree(c);
 }
 
+/* Connect flags offered (malformed_inline offers inline WRITE data). */
+static u32 hc_offer;
+
 static void hc_req_init(struct hw_req *r, u16 depth, const char *name)
 {
 	memset(r, 0, sizeof(*r));
+	r->flags = cpu_to_le32(hc_offer);
 	r->magic = cpu_to_le32(HW_MAGIC_REQ);
 	r->version = cpu_to_le16(1);
 	r->nr_queues = cpu_to_le16(1);
@@ -457,6 +462,11 @@ static void m_tag(struct hw_cmd *w)
 	w->tag = cpu_to_le32(0xffff);
 }
 
+static void m_inline(struct hw_cmd *w)
+{
+	w->flags = cpu_to_le16(HW_CMD_INLINE);
+}
+
 static const struct hc_field_case hc_fields[] = {
 	{ "reserved", HW_READ, 4096, 0, m_reserved, HW_INVAL },
 	{ "flags", HW_READ, 4096, 0, m_flags, HW_INVAL },
@@ -474,6 +484,8 @@ static const struct hc_field_case hc_fields[] = {
 	{ "bad_version", HW_READ, 4096, 0, m_version, -ECONNRESET },
 	{ "short", HW_READ, 4096, 0, NULL, -ECONNRESET, 47 },
 	{ "tag_index", HW_READ, 4096, 0, m_tag, -ECONNRESET },
+	/* Inline data the connection did not agree to: no data expected. */
+	{ "inline_unagreed", HW_WRITE, 4096, 0, m_inline, HW_INVAL },
 };
 
 static int hc_field_one(const struct hc_field_case *fc)
@@ -501,6 +513,134 @@ static int hc_field_one(const struct hc_field_case *fc)
 		return -EINVAL;
 	}
 	return 0;
+}
+
+/*
+ * Send command @i followed by @data bytes of inline data (from the upper
+ * half of the region); wait out a lack of credit.
+ */
+static int hc_send_inline(struct hc_conn *c, u32 i, u32 data)
+{
+	struct kvec kv[2] = {
+		{ .iov_base = &c->cmd[i].w, .iov_len = sizeof(struct hw_cmd) },
+		{ .iov_base = hc_buf + HC_BUF / 2, .iov_len = data },
+	};
+	int ret, tries;
+
+	WRITE_ONCE(c->status[i], HC_NO_RSP);
+	for (tries = 0; tries < 1000; tries++) {
+		ret = kfi_sendv(c->ep, kv, NULL, 2, &c->cmd[i].ctx);
+		if (ret != -EAGAIN)
+			return ret;
+		usleep_range(1000, 2000);
+	}
+	return ret;
+}
+
+/* An inline WRITE, then a READ of it into the region: the data is there. */
+static int hc_inline_roundtrip(struct hc_conn *c, u64 sector)
+{
+	int ret;
+
+	get_random_bytes(hc_buf + HC_BUF / 2, SZ_4K);
+	memset(hc_buf, 0, SZ_4K);
+	hc_cmd_build(c, 1, HW_WRITE, SZ_4K, sector);
+	c->cmd[1].w.flags = cpu_to_le16(HW_CMD_INLINE);
+	c->cmd[1].w.raddr = 0;
+	c->cmd[1].w.rkey = 0;
+	ret = hc_send_inline(c, 1, SZ_4K) ?: hc_wait_rsp(c, 1);
+	if (ret)
+		return ret;
+	hc_cmd_build(c, 2, HW_READ, SZ_4K, sector);
+	ret = hc_send(c, 2, sizeof(struct hw_cmd)) ?: hc_wait_rsp(c, 2);
+	if (ret)
+		return ret;
+	return memcmp(hc_buf, hc_buf + HC_BUF / 2, SZ_4K) ? -EIO : 0;
+}
+
+struct hc_inline_case {
+	const char *what;
+	u8 op;
+	u32 len;		/* the command's */
+	u32 data;		/* bytes sent after it */
+	bool key;		/* keep the raddr and rkey of an RMA command */
+	int want;		/* status, or -ECONNRESET: connection closed */
+};
+
+static const struct hc_inline_case hc_inlines[] = {
+	{ "inline_short", HW_WRITE, 4096, 512, false, -ECONNRESET },
+	{ "inline_long", HW_WRITE, 512, 1024, false, -ECONNRESET },
+	{ "inline_none", HW_WRITE, 4096, 0, false, -ECONNRESET },
+	{ "inline_over", HW_WRITE, 8192, 8192, false, -ECONNRESET },
+	{ "inline_key", HW_WRITE, 4096, 4096, true, HW_INVAL },
+	{ "inline_read", HW_READ, 4096, 4096, false, HW_INVAL },
+};
+
+static int hc_inline_one(const struct hc_inline_case *ic, u64 sector)
+{
+	struct hc_conn *c = hc_connect(16, 32, NULL);
+	int ret;
+
+	if (IS_ERR(c))
+		return PTR_ERR(c);
+	hc_cmd_build(c, 1, ic->op, ic->len, sector);
+	c->cmd[1].w.flags = cpu_to_le16(HW_CMD_INLINE);
+	if (!ic->key) {
+		c->cmd[1].w.raddr = 0;
+		c->cmd[1].w.rkey = 0;
+	}
+	ret = ic->data ? hc_send_inline(c, 1, ic->data) :
+			 hc_send(c, 1, sizeof(struct hw_cmd));
+	if (!ret && ic->want >= 0)
+		ret = hc_wait_rsp(c, 1);
+	else if (!ret)
+		ret = hc_wait_closed(c, HC_WAIT_MS) ?: -ECONNRESET;
+	hc_close(c);
+	if (ret != ic->want) {
+		pr_info("    # %s: got %d, the protocol says %d\n", ic->what,
+			ret, ic->want);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/*
+ * Inline WRITE data, offered and agreed (one page): a good one lands
+ * where it was written; too little, too much, or more than agreed ends
+ * the connection; a key beside it, or inline data on a READ, is INVAL.
+ * Writes go to the upper half of the device, as hc_fill()'s do.
+ */
+static int malformed_inline(void)
+{
+	struct hc_conn *c;
+	u64 sector;
+	int i, ret, failed = 0;
+
+	hc_offer = HW_CM_INLINE;
+	c = hc_connect(16, 32, NULL);
+	if (IS_ERR(c)) {
+		hc_offer = 0;
+		return PTR_ERR(c);
+	}
+	sector = c->capacity / 2 + 8;
+	if (!(le16_to_cpu(c->rep.caps) & HW_CAP_INLINE) ||
+	    le32_to_cpu(c->rep.inline_max) != SZ_4K) {
+		pr_info("    # inline: caps %#x inline_max %u, want one page\n",
+			le16_to_cpu(c->rep.caps), le32_to_cpu(c->rep.inline_max));
+		failed = -EINVAL;
+	} else {
+		ret = hc_inline_roundtrip(c, sector);
+		if (ret) {
+			pr_info("    # inline_good: %d\n", ret);
+			failed = -EINVAL;
+		}
+	}
+	hc_close(c);
+	for (i = 0; i < ARRAY_SIZE(hc_inlines); i++)
+		if (hc_inline_one(&hc_inlines[i], sector))
+			failed = -EINVAL;
+	hc_offer = 0;
+	return failed;
 }
 
 /* Every malformed field gets the answer the protocol document gives. */
@@ -719,6 +859,7 @@ static const struct {
 	{ "malformed_burst", malformed_burst },
 	{ "malformed_then_stream", malformed_then_stream },
 	{ "malformed_fields", malformed_fields },
+	{ "malformed_inline", malformed_inline },
 	{ "malformed_connect", malformed_connect },
 	{ "conn_flood", conn_flood },
 	{ "credit_hold", credit_hold },
