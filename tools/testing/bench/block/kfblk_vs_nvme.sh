@@ -39,13 +39,25 @@
 # side's spread.
 #
 # Points: 4 KiB randread and randwrite at iodepth 1 (latency) and 32
-# (IOPS); 128 KiB sequential read and write at iodepth 8 (MB/s).
+# (IOPS); 128 KiB sequential read and write at iodepth 8 (MB/s).  With
+# KFBLK_BENCH_POINTS=scale (the block-scale suite), the curves instead:
+# 4 KiB randread and randwrite at iodepth 1 to 128, and with 2 and 4 fio
+# jobs of iodepth 32.
+#
+# With KFI_KFBLK_AB set to kfblk parameters (e.g. "inline_write=0"), a
+# third implementation runs beside the two: "kfblk-ab", the same export
+# mapped a second time with those parameters set while it connects, so
+# a change of kfblk is measured against itself in the same run; its
+# records carry "ab", and the table gains its ratios against nvme-rdma
+# and kfblk's against it.
 #
 # Environment: KFBLK_BENCH_TRANSPORT (rdma, the default, or tcp),
 # KFBLK_BENCH_RUNTIME (seconds per run, default 10),
 # KFBLK_BENCH_REPEAT, KFBLK_BENCH_QUEUES, KFBLK_BENCH_DEPTH,
 # KFBLK_BENCH_OUT (records file), KFI_TCP_PARAMS (kfi_tcp's module
-# parameters, e.g. wq_unbound=1).  Run as root in the test VM
+# parameters, e.g. wq_unbound=1), KFI_KFBLK_PARAMS (more of kfblk's, e.g.
+# inline_write=0 to send every WRITE's data by RMA read).  Run as root in
+# the test VM
 # (tools/testing/vm/run -- tools/testing/bench/block/kfblk_vs_nvme.sh).
 
 set -u
@@ -75,6 +87,18 @@ POINTS=(
 	"seq128k read 128k 8"
 	"seq128k write 128k 8"
 )
+# KFBLK_BENCH_POINTS=scale: the curves instead, 4 KiB random I/O at every
+# iodepth from 1 to 128, and 2 and 4 fio jobs of iodepth 32 each (a fifth
+# field: jobs, reported together; test "jobsN").
+if [ "${KFBLK_BENCH_POINTS:-main}" = scale ]; then
+	POINTS=()
+	for op in randread randwrite; do
+		for qd in 1 2 4 8 16 32 64 128; do
+			POINTS+=("rand4k $op 4k $qd")
+		done
+		POINTS+=("jobs2 $op 4k 32 2" "jobs4 $op 4k 32 4")
+	done
+fi
 
 log()
 {
@@ -160,16 +184,17 @@ print(json.dumps({"suite": "block", "test": test, "op": op,
                   "impl": impl, "rep": int(rep), "failed": why}))' "$@"
 }
 
-# run_point IMPL DEV REP TEST OP BS QD: one fio run, one record; fails
-# when fio does.
+# run_point IMPL DEV REP TEST OP BS QD [JOBS]: one fio run, one record;
+# fails when fio does.
 run_point()
 {
-	local impl=$1 dev=$2 rep=$3 test=$4 op=$5 bs=$6 qd=$7 tmp b0 b1 s0 s1
-	local rec rc=0
+	local impl=$1 dev=$2 rep=$3 test=$4 op=$5 bs=$6 qd=$7 jobs=${8:-1}
+	local tmp b0 b1 s0 s1 rec rc=0
 	tmp=$(mktemp /tmp/kfblk-fio.XXXXXX)
 	read -r b0 _ < <(cpu_jiffies)
 	s0=$(tcp_segs)
-	fio_json "$test" "$dev" "$op" "$bs" "$qd" "$RUNTIME" >"$tmp" 2>&1 || rc=$?
+	fio_json "$test" "$dev" "$op" "$bs" "$qd" "$RUNTIME" \
+		--numjobs="$jobs" --group_reporting >"$tmp" 2>&1 || rc=$?
 	s1=$(tcp_segs)
 	read -r b1 _ < <(cpu_jiffies)
 	if [ $rc != 0 ]; then
@@ -182,11 +207,29 @@ run_point()
 			$((b1 - b0)) $((s1 - s0)))
 	fi
 	rm -f "$tmp"
+	[ "$impl" != kfblk-ab ] || rec="${rec%\}}, \"ab\": \"$KFI_KFBLK_AB\"}"
 	[ -n "$rec" ] || rec=$(failed_record "$impl" "$rep" "$test" "$op" \
 		"$bs" "$qd" "no record")
 	echo "$rec" >>"$OUT"
 	log "$rec"
 	[ $rc = 0 ] && [[ $rec != *'"failed"'* ]]
+}
+
+# ab_map: the export mapped once more, as kfblk-ab: KFI_KFBLK_AB's
+# parameters set while it connects, and put back after.
+ab_map()
+{
+	local kv p old=() dev rc=0
+	for kv in $KFI_KFBLK_AB; do
+		p=/sys/module/kfblk/parameters/${kv%%=*}
+		old+=("$p=$(cat "$p")") && echo "${kv#*=}" >"$p" || return 1
+	done
+	dev=$("$KFBLKCTL" map "$KFI_IPADDR" "$KFBLK_PORT" bench m_bench_ab) ||
+		rc=1
+	for kv in "${old[@]}"; do
+		echo "${kv#*=}" >"${kv%%=*}"
+	done
+	[ $rc = 0 ] && echo "$dev"
 }
 
 # shape DEV: "<hardware queues> <tags per queue> <scheduler>" of a disk.
@@ -223,7 +266,7 @@ write_plan()
 	done | "$PY" -c 'import json, sys
 pts = []
 for line in sys.stdin:
-    test, op, bs, qd = line.split()
+    test, op, bs, qd = line.split()[:4]
     pts.append({"test": test, "op": op, "size": int(bs[:-1]) * 1024,
                 "iodepth": int(qd)})
 json.dump(pts, sys.stdout)' >"$PLAN"
@@ -254,10 +297,10 @@ def spread(rs, m):
         return "-"
     return "%.0f%%" % (100.0 * (max(v) - min(v)) / statistics.median(v))
 
-def pair_ratios(g, m):
-    """kfblk / nvme-rdma of the runs of the same repeat, both sound."""
-    n = {r["rep"]: r[m] for r in good(g.get(NVME, []))}
-    return [r[m] / n[r["rep"]] for r in good(g.get("kfblk", []))
+def pair_ratios(g, m, a="kfblk", b=NVME):
+    """a / b of the runs of the same repeat, both sound."""
+    n = {r["rep"]: r[m] for r in good(g.get(b, []))}
+    return [r[m] / n[r["rep"]] for r in good(g.get(a, []))
             if n.get(r["rep"])]
 
 print("%-8s %-9s %4s | %10s %5s %10s %5s | %6s %11s | %8s %8s | %7s %7s | "
@@ -284,6 +327,32 @@ for key in sorted(pts, key=lambda k: (k[0], k[3], k[1])):
               min(pr), max(pr), med(k, "lat_us_p50"), med(n, "lat_us_p50"),
               med(k, "cpu_us_per_io"), med(n, "cpu_us_per_io"),
               med(k, "segs_per_io"), med(n, "segs_per_io"), unit))
+
+def ab_table():
+    """kfblk-ab beside the two, when the run has it."""
+    keys = [k for k in pts if good(pts[k].get("kfblk-ab", []))]
+    if not keys:
+        return
+    ab = good(pts[keys[0]]["kfblk-ab"])[0].get("ab", "")
+    print("kfblk-ab: kfblk with %s, same export, same run" % ab)
+    print("%-8s %-9s %4s | %10s %5s | %6s | %6s %11s | %8s | %7s" % (
+        "test", "op", "qd", "kfblk-ab", "spr", "ab/nvm", "kfb/ab",
+        "range", "p50 ab", "cpu ab"))
+    for key in sorted(keys, key=lambda k: (k[0], k[3], k[1])):
+        g = pts[key]
+        unit = "iops" if key[2] == 4096 else "mbps"
+        a, n, k = g["kfblk-ab"], g.get(NVME, []), g.get("kfblk", [])
+        if not good(n) or not good(k):
+            continue
+        pr = pair_ratios(g, unit, "kfblk", "kfblk-ab") or [0]
+        print("%-8s %-9s %4d | %10.1f %5s | %6.2f | %6.2f %5.2f-%5.2f | "
+              "%8.1f | %7.1f %s" % (
+                  key[0], key[1], key[3], med(a, unit), spread(a, unit),
+                  med(a, unit) / med(n, unit), med(k, unit) / med(a, unit),
+                  min(pr), max(pr), med(a, "lat_us_p50"),
+                  med(a, "cpu_us_per_io"), unit))
+
+ab_table()
 
 def spread_of(rs, m):
     v = [r[m] for r in good(rs)]
@@ -328,8 +397,9 @@ PYEOF
 
 main()
 {
-	local nb_n kdev ndev pt i test op bs qd fails=0 mp
-	kfblk_load nr_queues="$QUEUES" queue_depth="$DEPTH" ||
+	local nb_n kdev ndev adev='' pt i j k n test op bs qd jobs fails=0 mp
+	# shellcheck disable=SC2086
+	kfblk_load nr_queues="$QUEUES" queue_depth="$DEPTH" ${KFI_KFBLK_PARAMS:-} ||
 		{ log "cannot load modules"; return 1; }
 	if [ "$TRANSPORT" = tcp ]; then
 		tcp_setup || { log "cannot set up kfi_tcp and $TCP_NETDEV"; return 1; }
@@ -343,7 +413,11 @@ main()
 		log "nvme_core has native multipath on: $ndev is a multipath head"
 		return 1
 	fi
-	same_shape "$kdev" "$ndev" || { log "the two sides differ"; return 1; }
+	if [ -n "${KFI_KFBLK_AB:-}" ]; then
+		adev=$(ab_map) || { log "kfblk-ab ($KFI_KFBLK_AB) map failed"; return 1; }
+	fi
+	# shellcheck disable=SC2086 # adev: none, or one more disk
+	same_shape "$kdev" "$ndev" $adev || { log "the sides differ"; return 1; }
 	log "kfblk: $kdev, $NVME: $ndev (multipath ${mp:-N}), ${RUNTIME}s per run, $REPEAT repeats"
 	# Write the whole area once, so reads find data on both.
 	for d in "$kdev" "$ndev"; do
@@ -351,17 +425,20 @@ main()
 	done
 	: >"$OUT"
 	write_plan
+	local impls=(kfblk "$NVME") devs=("$kdev" "$ndev")
+	[ -z "$adev" ] || { impls+=(kfblk-ab); devs+=("$adev"); }
+	n=${#impls[@]}
 	for pt in "${POINTS[@]}"; do
-		read -r test op bs qd <<<"$pt"
+		read -r test op bs qd jobs <<<"$pt"
 		for ((i = 0; i < REPEAT; i++)); do
-			# Neither side always runs first, after the other's caches.
-			if [ $((i % 2)) = 0 ]; then
-				run_point kfblk "$kdev" $i "$test" "$op" "$bs" "$qd" || fails=$((fails + 1))
-				run_point "$NVME" "$ndev" $i "$test" "$op" "$bs" "$qd" || fails=$((fails + 1))
-			else
-				run_point "$NVME" "$ndev" $i "$test" "$op" "$bs" "$qd" || fails=$((fails + 1))
-				run_point kfblk "$kdev" $i "$test" "$op" "$bs" "$qd" || fails=$((fails + 1))
-			fi
+			# Each repeat starts with the next implementation, so none
+			# always runs first, or after the same other one's caches.
+			for ((j = 0; j < n; j++)); do
+				k=$(((i + j) % n))
+				# shellcheck disable=SC2086 # jobs: none, or a count
+				run_point "${impls[$k]}" "${devs[$k]}" $i "$test" \
+					"$op" "$bs" "$qd" $jobs || fails=$((fails + 1))
+			done
 		done
 	done
 	summary | tee "${OUT%.jsonl}.txt"
