@@ -265,19 +265,32 @@ static void hc_cmd_build(struct hc_conn *c, u32 i, u8 op, u32 len, u64 sector)
 	}
 }
 
-/* Send command buffer @i (@len bytes of it); wait out a lack of credit. */
-static int hc_send(struct hc_conn *c, u32 i, size_t len)
+/*
+ * Send @len bytes of command buffer @i, then @data bytes of inline data
+ * from the upper half of the region; wait out a lack of credit.
+ */
+static int hc_send_data(struct hc_conn *c, u32 i, size_t len, u32 data)
 {
+	struct kvec kv[2] = {
+		{ .iov_base = &c->cmd[i].w, .iov_len = len },
+		{ .iov_base = hc_buf + HC_BUF / 2, .iov_len = data },
+	};
 	int ret, tries;
 
 	WRITE_ONCE(c->status[i], HC_NO_RSP);
 	for (tries = 0; tries < 1000; tries++) {
-		ret = kfi_send(c->ep, &c->cmd[i].w, len, NULL, &c->cmd[i].ctx);
+		ret = kfi_sendv(c->ep, kv, NULL, data ? 2 : 1, &c->cmd[i].ctx);
 		if (ret != -EAGAIN)
 			return ret;
 		usleep_range(1000, 2000);
 	}
 	return ret;
+}
+
+/* Send command buffer @i (@len bytes of it); wait out a lack of credit. */
+static int hc_send(struct hc_conn *c, u32 i, size_t len)
+{
+	return hc_send_data(c, i, len, 0);
 }
 
 /* The status the target answered command @i with, or -ETIMEDOUT. */
@@ -488,6 +501,26 @@ static const struct hc_field_case hc_fields[] = {
 	{ "inline_unagreed", HW_WRITE, 4096, 0, m_inline, HW_INVAL },
 };
 
+/*
+ * Command 1 went out on @c (@ret: the send's result); what came of it
+ * must be @want: the status answered, or -ECONNRESET for the target
+ * hanging up.  Closes @c.
+ */
+static int hc_expect(struct hc_conn *c, int ret, int want, const char *what)
+{
+	if (!ret && want >= 0)
+		ret = hc_wait_rsp(c, 1);
+	else if (!ret)
+		ret = hc_wait_closed(c, HC_WAIT_MS) ?: -ECONNRESET;
+	hc_close(c);
+	if (ret != want) {
+		pr_info("    # %s: got %d, the protocol says %d\n", what, ret,
+			want);
+		return -EINVAL;
+	}
+	return 0;
+}
+
 static int hc_field_one(const struct hc_field_case *fc)
 {
 	struct hc_conn *c = hc_connect(16, 32, NULL);
@@ -502,39 +535,7 @@ static int hc_field_one(const struct hc_field_case *fc)
 	if (fc->mangle)
 		fc->mangle(&c->cmd[1].w);
 	ret = hc_send(c, 1, fc->size ?: sizeof(struct hw_cmd));
-	if (!ret && fc->want >= 0)
-		ret = hc_wait_rsp(c, 1);
-	else if (!ret)
-		ret = hc_wait_closed(c, HC_WAIT_MS) ?: -ECONNRESET;
-	hc_close(c);
-	if (ret != fc->want) {
-		pr_info("    # %s: got %d, the protocol says %d\n", fc->what,
-			ret, fc->want);
-		return -EINVAL;
-	}
-	return 0;
-}
-
-/*
- * Send command @i followed by @data bytes of inline data (from the upper
- * half of the region); wait out a lack of credit.
- */
-static int hc_send_inline(struct hc_conn *c, u32 i, u32 data)
-{
-	struct kvec kv[2] = {
-		{ .iov_base = &c->cmd[i].w, .iov_len = sizeof(struct hw_cmd) },
-		{ .iov_base = hc_buf + HC_BUF / 2, .iov_len = data },
-	};
-	int ret, tries;
-
-	WRITE_ONCE(c->status[i], HC_NO_RSP);
-	for (tries = 0; tries < 1000; tries++) {
-		ret = kfi_sendv(c->ep, kv, NULL, 2, &c->cmd[i].ctx);
-		if (ret != -EAGAIN)
-			return ret;
-		usleep_range(1000, 2000);
-	}
-	return ret;
+	return hc_expect(c, ret, fc->want, fc->what);
 }
 
 /* An inline WRITE, then a READ of it into the region: the data is there. */
@@ -548,7 +549,8 @@ static int hc_inline_roundtrip(struct hc_conn *c, u64 sector)
 	c->cmd[1].w.flags = cpu_to_le16(HW_CMD_INLINE);
 	c->cmd[1].w.raddr = 0;
 	c->cmd[1].w.rkey = 0;
-	ret = hc_send_inline(c, 1, SZ_4K) ?: hc_wait_rsp(c, 1);
+	ret = hc_send_data(c, 1, sizeof(struct hw_cmd), SZ_4K) ?:
+	      hc_wait_rsp(c, 1);
 	if (ret)
 		return ret;
 	hc_cmd_build(c, 2, HW_READ, SZ_4K, sector);
@@ -589,19 +591,8 @@ static int hc_inline_one(const struct hc_inline_case *ic, u64 sector)
 		c->cmd[1].w.raddr = 0;
 		c->cmd[1].w.rkey = 0;
 	}
-	ret = ic->data ? hc_send_inline(c, 1, ic->data) :
-			 hc_send(c, 1, sizeof(struct hw_cmd));
-	if (!ret && ic->want >= 0)
-		ret = hc_wait_rsp(c, 1);
-	else if (!ret)
-		ret = hc_wait_closed(c, HC_WAIT_MS) ?: -ECONNRESET;
-	hc_close(c);
-	if (ret != ic->want) {
-		pr_info("    # %s: got %d, the protocol says %d\n", ic->what,
-			ret, ic->want);
-		return -EINVAL;
-	}
-	return 0;
+	ret = hc_send_data(c, 1, sizeof(struct hw_cmd), ic->data);
+	return hc_expect(c, ret, ic->want, ic->what);
 }
 
 /*
