@@ -522,6 +522,11 @@ static void kfblk_slot_exec(struct kfblk_slot *slot)
 		kfblk_slot_finish(slot);
 		return;
 	}
+	/* Its data came with it: no pages to get, nothing to pull. */
+	if (slot->ci.flags & KFBLK_CMD_INLINE) {
+		kfblk_slot_submit(slot, 0);
+		return;
+	}
 	if (op == KFBLK_OP_READ || op == KFBLK_OP_WRITE)
 		ret = kfblk_slot_exec_pages(slot);
 	if (ret == -ENOSPC)
@@ -588,7 +593,7 @@ static void kfblk_slot_start(struct kfblk_slot *slot)
 
 	if (kfblk_slot_inline(slot)) {
 		if (!kfblk_slot_submit_now(slot))
-			kfblk_slot_queue(slot, KFBLK_STAGE_SUBMIT);
+			kfblk_slot_queue(slot, KFBLK_STAGE_EXEC);
 		return;
 	}
 	if (!slot->conn->direct || !in_task() ||
