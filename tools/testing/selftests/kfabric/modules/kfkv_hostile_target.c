@@ -44,6 +44,14 @@ static int ht_rma_refused;
 module_param_named(rma_refused, ht_rma_refused, int, 0444);
 MODULE_PARM_DESC(rma_refused, "RMA writes it refused (read-only)");
 
+/*
+ * A refused write ends the connection; the disconnect can reach this
+ * side before the refusal does, and then the write completes cancelled.
+ */
+static int ht_rma_cut;
+module_param_named(rma_cut, ht_rma_cut, int, 0444);
+MODULE_PARM_DESC(rma_cut, "RMA writes cancelled by the disconnect (read-only)");
+
 /* What the RMA cases write, at most how much, and how far across an end. */
 #define HT_RMA_BYTE	0xe7
 #define HT_RMA_MAX	SZ_16K
@@ -251,7 +259,9 @@ static void ht_cq_handler(struct kfid_cq *cq, const struct kfi_cq_entry *e,
 	if (e->op_context == &ht_rma_ctx) {
 		if (!e->err)
 			ht_rma_landed++;
-		else if (e->err != -ECANCELED)
+		else if (e->err == -ECANCELED)
+			ht_rma_cut++;
+		else
 			ht_rma_refused++;
 		return;
 	}

@@ -1196,8 +1196,9 @@ static int t_rma_first(struct kfkv_handle *h, struct t_once *o,
 /*
  * hostile_rma: the store is kfkv_hostile.ko writing by RMA where a GET
  * did not offer (kfkv_hostile.sh client.rma_*, client.stale_key).  The
- * fabric must refuse the write: the GET fails, once, and no byte outside
- * the value it offered changes, nor (first_ok) the first GET's buffer.
+ * fabric must refuse the write: the GET fails, once, sooner than the
+ * handle's timeout would fail it, and no byte outside the value it
+ * offered changes, nor (first_ok) the first GET's buffer.
  */
 static int t_hostile_rma(void)
 {
@@ -1205,6 +1206,8 @@ static int t_hostile_rma(void)
 	struct t_once *o = kcalloc(2, sizeof(*o), GFP_KERNEL);
 	struct kfkv_handle *h = NULL;
 	int r = 0, calls, hit, old;
+	unsigned long start;
+	unsigned int ms;
 
 	if (!b || !o || t_rma_alloc(&b[0]) || t_rma_alloc(&b[1])) {
 		r = -ENOMEM;
@@ -1221,16 +1224,20 @@ static int t_hostile_rma(void)
 		kfkv_close(h);
 		goto out;
 	}
+	start = jiffies;
 	r = t_once_get(h, &o[1], &b[1]);
+	ms = jiffies_to_msecs(jiffies - start);
 	msleep(t_settle_ms);
 	calls = atomic_read(&o[1].calls);
 	kfkv_close(h);
 	hit = t_rma_guard_hit(&b[1]);
 	old = t_rma_count(&b[0], 0, T_RMA_PAGES * PAGE_SIZE, T_RMA_GUARD);
-	pr_info("# GET: %d after %d completions, %d guard bytes hit, %d bytes of the first buffer\n",
-		r, calls, hit, old);
+	pr_info("# GET: %d in %u ms after %d completions, %d guard bytes hit, %d bytes of the first buffer\n",
+		r, ms, calls, hit, old);
 	if (r >= 0 || calls != 1 || hit || old)
 		r = T_FAIL(-EINVAL, "want one failed GET and nothing written");
+	else if (ms >= t_timeout_ms)
+		r = T_FAIL(-EINVAL, "the GET failed by the timeout, not the fabric");
 	else
 		r = 0;
 out:
