@@ -112,7 +112,7 @@ static void kfiv_ep_connected(struct kfiv_ep *ep, struct rdma_cm_event *ev)
 				  ev->param.conn.private_data_len);
 		if (!h) {
 			pr_warn_ratelimited("peer is not a kfabric endpoint\n");
-			rdma_disconnect(ep->cm_id);
+			kfiv_disconnect(ep);
 			kfiv_ep_fail(ep, KFI_UNREACHABLE, -EPROTO, GFP_KERNEL);
 			return;
 		}
@@ -164,7 +164,7 @@ static int kfiv_ep_cm_event(struct kfiv_ep *ep, struct rdma_cm_event *ev)
 		break;
 	case RDMA_CM_EVENT_DISCONNECTED:
 		/* Move the QP to error so outstanding work flushes. */
-		rdma_disconnect(ep->cm_id);
+		kfiv_disconnect(ep);
 		kfiv_ep_fail(ep, KFI_SHUTDOWN, 0, GFP_KERNEL);
 		break;
 	case RDMA_CM_EVENT_ADDR_CHANGE:
@@ -172,7 +172,7 @@ static int kfiv_ep_cm_event(struct kfiv_ep *ep, struct rdma_cm_event *ev)
 		 * The address the connection was made on moved (a bonding
 		 * failover): the path is gone, so is the connection.
 		 */
-		rdma_disconnect(ep->cm_id);
+		kfiv_disconnect(ep);
 		kfiv_ep_fail(ep, KFI_SHUTDOWN, -ENETRESET, GFP_KERNEL);
 		break;
 	case RDMA_CM_EVENT_TIMEWAIT_EXIT:
@@ -550,6 +550,21 @@ int kfiv_ep_take_creq(struct kfiv_ep *ep)
 	return 0;
 }
 
+/**
+ * kfiv_disconnect() - end the connection from this side
+ * @ep: endpoint with an id
+ *
+ * The QP moves to error and outstanding work flushes; marked first, so
+ * that the flushes are not taken for a QP the device failed.
+ *
+ * Context: process context.
+ */
+void kfiv_disconnect(struct kfiv_ep *ep)
+{
+	WRITE_ONCE(ep->disconnecting, true);
+	rdma_disconnect(ep->cm_id);
+}
+
 /* Setup calls need a live id with a QP.  Caller holds dom->lock. */
 static int kfiv_ep_cm_ready(struct kfiv_ep *ep)
 {
@@ -645,7 +660,7 @@ int kfiv_shutdown(struct kfid_ep *kep)
 
 	mutex_lock(&ep->dom->lock);
 	if (ep->cm_id)
-		rdma_disconnect(ep->cm_id);
+		kfiv_disconnect(ep);
 	mutex_unlock(&ep->dom->lock);
 	return 0;
 }

@@ -679,7 +679,7 @@ void kfiv_ep_teardown(struct kfiv_ep *ep, bool removed)
 	if (!id)
 		return;
 	if (ep->qp) {
-		rdma_disconnect(id);
+		kfiv_disconnect(ep);
 		/* Not connected yet: the QP is moved to error by hand. */
 		rdma_lock_handler(id);
 		ib_modify_qp(ep->qp, &attr, IB_QP_STATE);

@@ -335,6 +335,8 @@ enum kfiv_cm_kind {
  * @dead: posts refused (read under the queue locks)
  * @removed: the device went away (posts get -ENODEV)
  * @errored: a QP error was reported once
+ * @disconnecting: this side moved the QP towards error (kfiv_disconnect()):
+ *	the flushes that follow are expected, not a failure
  * @drain_wq: teardown waits here for @sq.busy and @rq.busy when a drain
  *	marker could not be posted
  * @credit_work: sends a credit update on behalf of a receive post
@@ -362,6 +364,7 @@ struct kfiv_ep {
 	bool dead;
 	bool removed;
 	atomic_t errored;
+	bool disconnecting;
 	wait_queue_head_t drain_wq;
 	struct work_struct credit_work;
 	struct delayed_work comm_est_work;
@@ -515,6 +518,7 @@ int kfiv_ep_open(struct kfid_ep *ep);
 int kfiv_ep_enable(struct kfid_ep *ep);
 void kfiv_ep_close(struct kfid_ep *ep);
 void kfiv_ep_teardown(struct kfiv_ep *ep, bool removed);
+void kfiv_disconnect(struct kfiv_ep *ep);
 void kfiv_ep_fail(struct kfiv_ep *ep, enum kfi_eq_event event, int err,
 		  gfp_t gfp);
 int kfiv_ep_create_qp(struct kfiv_ep *ep);

@@ -603,11 +603,25 @@ static void kfiv_complete(struct kfid_cq *cq, struct kfi_context *ctx,
 	kfi_cq_complete(cq, &e);
 }
 
-/* A transport error ends the connection: report it once. */
+/*
+ * A transport error ends the connection: report it once.  So does a flush
+ * this side did not ask for: the device moved the QP to error with no
+ * error completion of ours, as a responder does when the peer's request
+ * breaks the rules (an RMA write outside the key's range).
+ */
 static void kfiv_wc_error(struct kfiv_ep *ep, struct ib_wc *wc)
 {
-	if (wc->status == IB_WC_SUCCESS || wc->status == IB_WC_WR_FLUSH_ERR)
+	if (wc->status == IB_WC_SUCCESS)
 		return;
+	if (wc->status == IB_WC_WR_FLUSH_ERR) {
+		if (READ_ONCE(ep->disconnecting) ||
+		    READ_ONCE(ep->base.state) != KFI_EP_CONNECTED)
+			return;
+		pr_warn_ratelimited("QP %u: flushed while connected\n",
+				    ep->qp->qp_num);
+		kfiv_ep_fail(ep, KFI_SHUTDOWN, -ECONNRESET, GFP_ATOMIC);
+		return;
+	}
 	pr_warn_ratelimited("QP %u: %s (%d) vendor 0x%x\n", ep->qp->qp_num,
 			    ib_wc_status_msg(wc->status), wc->status,
 			    wc->vendor_err);
