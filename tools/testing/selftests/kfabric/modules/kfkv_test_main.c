@@ -1237,7 +1237,7 @@ static int t_hostile_rma(void)
 	if (r >= 0 || calls != 1 || hit || old)
 		r = T_FAIL(-EINVAL, "want one failed GET and nothing written");
 	else if (ms >= t_timeout_ms)
-		r = T_FAIL(-EINVAL, "the GET failed by the timeout, not the fabric");
+		r = T_FAIL(-EINVAL, "GET failed by timeout, not by the fabric");
 	else
 		r = 0;
 out:
