@@ -34,6 +34,8 @@
 #define BENCH_LIST_MAX	16
 #define BENCH_REC_MAX	512
 #define BENCH_CMD_MAX	128
+/* The connect test's ports: connect_port up to this many above it. */
+#define BENCH_CONNECT_MAX	10000
 
 static char *ipaddr;
 module_param(ipaddr, charp, 0444);
@@ -83,6 +85,10 @@ static uint timeout_s = 60;
 module_param(timeout_s, uint, 0444);
 MODULE_PARM_DESC(timeout_s, "give up on a point after this many seconds");
 
+static ushort connect_port = 20000;
+module_param(connect_port, ushort, 0444);
+MODULE_PARM_DESC(connect_port, "first port of the connect test's listeners");
+
 static uint inject_size = 64;
 module_param(inject_size, uint, 0444);
 MODULE_PARM_DESC(inject_size, "largest inject the plan asks for, bytes");
@@ -91,6 +97,7 @@ const char *const bench_test_names[BENCH_NR_TESTS] = {
 	[BENCH_PINGPONG] = "pingpong",
 	[BENCH_BW] = "bw",
 	[BENCH_RATE] = "rate",
+	[BENCH_CONNECT] = "connect",
 };
 
 const char *const bench_op_names[BENCH_NR_OPS] = {
@@ -220,7 +227,8 @@ static int bench_parse_tests(const char *str)
 		*op++ = '\0';
 		t = bench_name_index(bench_test_names, BENCH_NR_TESTS, tok);
 		o = bench_name_index(bench_op_names, BENCH_OP_RECV, op);
-		if (t < 0 || o < 0) {
+		/* The connect test is run by name only (the connect suite). */
+		if (t < 0 || o < 0 || t == BENCH_CONNECT) {
 			ret = -EINVAL;
 			break;
 		}
@@ -471,6 +479,34 @@ static int bench_put_rates(char *buf, size_t len, int pos,
 }
 
 /*
+ * The connect test's figures: connections set up a second, the latency of
+ * one setup, the memory of one endpoint (KiB) and the teardown of all.
+ */
+static int bench_put_connect(char *buf, size_t len, int pos,
+			     const struct bench_result *r)
+{
+	u64 mem;
+
+	if (r->errors)
+		return pos + scnprintf(buf + pos, len - pos,
+				       ",\"iops\":null,\"opened\":%u",
+				       r->opened);
+	pos = bench_put(buf, len, pos, "iops",
+			bench_per_sec_milli(r->opened, r->elapsed_ns));
+	pos = bench_put(buf, len, pos, "lat_us_p50", r->p50_ns);
+	pos = bench_put(buf, len, pos, "lat_us_p99", r->p99_ns);
+	pos = bench_put(buf, len, pos, "lat_us_avg", r->avg_ns);
+	mem = abs(r->mem_per_ep);
+	pos += scnprintf(buf + pos, len - pos,
+			 ",\"mem_kib_per_ep\":%s%llu.%03llu",
+			 r->mem_per_ep < 0 ? "-" : "", mem >> 10,
+			 (mem & 1023) * 1000 >> 10);
+	pos = bench_put_int(buf, len, pos, "teardown_us",
+			    div_u64(r->teardown_ns, 1000));
+	return bench_put_int(buf, len, pos, "errors", r->errors);
+}
+
+/*
  * One JSON record.  A failed run (timed out, errors, no data, data not as
  * sent) says so in "failed" and carries no rate: its elapsed time is not
  * that of the work it was asked to do.
@@ -487,6 +523,15 @@ static void bench_format(char *buf, size_t len, const struct bench_ops *ops,
 			bench_test_names[pt->test], bench_op_names[pt->op],
 			pt->size, pt->depth, ops->name);
 	pos = bench_put_int(buf, len, pos, "iters", pt->iters);
+	if (pt->test == BENCH_CONNECT) {
+		pos = bench_put_connect(buf, len, pos, r);
+		if (r->errors)
+			pos += scnprintf(buf + pos, len - pos,
+					 ",\"failed\":\"setup %u: %d\"",
+					 r->opened, bench_run.first_err);
+		scnprintf(buf + pos, len - pos, "}");
+		return;
+	}
 	pos = bench_put_rates(buf, len, pos, pt, r);
 	pos = bench_put(buf, len, pos, "post_us", r->post_ns);
 	pos = bench_put_int(buf, len, pos, "elapsed_us",
@@ -551,6 +596,9 @@ static int bench_check_point(const struct bench_point *pt,
 	if (!pt->size || !pt->depth || !pt->iters || pt->size > SZ_4M ||
 	    pt->depth > 1024)
 		return -EINVAL;
+	if (pt->test == BENCH_CONNECT &&
+	    (pt->size != pt->iters || pt->iters > BENCH_CONNECT_MAX))
+		return -EINVAL;
 	if (pt->test == BENCH_PINGPONG &&
 	    (pt->depth != 1 || pt->op == BENCH_OP_READ ||
 	     pt->op == BENCH_OP_INJECT))
@@ -558,6 +606,36 @@ static int bench_check_point(const struct bench_point *pt,
 	if (pt->op == BENCH_OP_INJECT && conn && pt->size > conn->inject_max)
 		return -EMSGSIZE;
 	return 0;
+}
+
+/*
+ * The connect test, on ports of its own: a new range each run, so that no
+ * listener meets the remains (TIME_WAIT) of the previous run's.
+ */
+static int bench_measure_connect(struct bench_ops *ops,
+				 const struct bench_point *pt)
+{
+	static u32 next;
+	struct bench_result res = {};
+	u16 first;
+	int ret;
+
+	lockdep_assert_held(&bench_lock);
+	if (next + pt->iters > 3 * BENCH_CONNECT_MAX)
+		next = 0;
+	first = connect_port + next;
+	next += pt->iters;
+	if (!ipaddr)
+		return -EDESTADDRREQ;
+	if ((u32)first + pt->iters > U16_MAX)
+		return -ERANGE;
+	/* The implementation's own pair is not counted in the memory. */
+	bench_drop_conn(ops);
+	ret = bench_run_connect(&bench_run, ops, ipaddr, first, pt, &res);
+	if (ret)
+		pr_warn("%s connect: setup %u of %u failed: %d\n", ops->name,
+			res.opened + 1, pt->iters, ret);
+	return bench_add_record(ops, pt, &res) ?: (ret ? -EIO : 0);
 }
 
 static int bench_measure(struct bench_ops *ops, const struct bench_point *pt)
@@ -571,6 +649,8 @@ static int bench_measure(struct bench_ops *ops, const struct bench_point *pt)
 	ret = bench_check_point(pt, NULL) ?: bench_grow_lat(pt->iters);
 	if (ret)
 		return ret;
+	if (pt->test == BENCH_CONNECT)
+		return bench_measure_connect(ops, pt);
 	conn = bench_get_conn(ops, pt);
 	if (IS_ERR(conn))
 		return PTR_ERR(conn);

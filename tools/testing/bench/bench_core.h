@@ -24,6 +24,7 @@ enum bench_test {
 	BENCH_PINGPONG,		/* round trips at depth 1, one-way latency */
 	BENCH_BW,		/* @depth operations kept in flight */
 	BENCH_RATE,		/* small messages, @depth in flight */
+	BENCH_CONNECT,		/* @iters connections open at once */
 	BENCH_NR_TESTS,
 };
 
@@ -49,6 +50,9 @@ enum bench_role {
  * @size: bytes per operation
  * @depth: operations in flight
  * @iters: operations (pingpong: round trips) that are timed
+ *
+ * The connect test opens @iters connections of queue depth @depth; its
+ * @size is @iters too (the record's size column: endpoints pairs).
  */
 struct bench_point {
 	enum bench_test test;

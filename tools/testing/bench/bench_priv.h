@@ -72,6 +72,9 @@ struct bench_run {
  * @eagain: posts refused with -EAGAIN and retried
  * @verified: every byte of the last transfer arrived at its place
  * @timed_out: the run did not finish in time
+ * @opened: connect test: connections set up (the rest failed)
+ * @mem_per_ep: connect test: bytes of memory one endpoint holds
+ * @teardown_ns: connect test: closing all of them
  */
 struct bench_result {
 	u64 elapsed_ns;
@@ -84,6 +87,9 @@ struct bench_result {
 	u32 eagain;
 	bool verified;
 	bool timed_out;
+	u32 opened;
+	s64 mem_per_ep;
+	u64 teardown_ns;
 };
 
 extern const char *const bench_test_names[BENCH_NR_TESTS];
@@ -93,5 +99,8 @@ int bench_run_point(struct bench_run *run, struct bench_conn *conn,
 		    const struct bench_point *pt, unsigned int timeout_s,
 		    struct bench_result *res);
 bool bench_conn_broken(const struct bench_conn *conn);
+int bench_run_connect(struct bench_run *run, const struct bench_ops *ops,
+		      const char *ip, u16 port, const struct bench_point *pt,
+		      struct bench_result *res);
 
 #endif /* _KFI_BENCH_PRIV_H */

@@ -19,6 +19,8 @@
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/sched.h>
+#include <linux/sched/signal.h>
+#include <linux/vmstat.h>
 #include <linux/bottom_half.h>
 
 #include "bench_priv.h"
@@ -461,6 +463,7 @@ static void bench_start(struct bench_run *run, unsigned long deadline)
 		for (i = 0; i < run->pt.depth; i++)
 			bench_issue(run, bench_tx_slot(c, i));
 		return;
+	case BENCH_CONNECT:	/* bench_run_connect() */
 	case BENCH_NR_TESTS:
 		break;
 	}
@@ -554,22 +557,13 @@ static int bench_cmp_u64(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-static void bench_stats(struct bench_run *run, struct bench_result *res)
+/* Median, 99th percentile and mean of the latencies the run recorded. */
+static void bench_lat_stats(struct bench_run *run, struct bench_result *res)
 {
 	u32 n = min_t(u32, atomic_read(&run->nr_lat), run->max_iters);
-	u32 posts = atomic_read(&run->nr_post);
-	u64 sum = 0, t_end;
+	u64 sum = 0;
 	u32 i;
 
-	/* A run that did not end has no t_end: it lasted until now. */
-	t_end = READ_ONCE(run->t_end) ?: ktime_get_ns();
-	res->elapsed_ns = t_end > run->t_start ? t_end - run->t_start : 1;
-	res->bytes = (u64)atomic_read(&run->completed) * run->pt.size;
-	if (run->pt.op == BENCH_OP_INJECT)
-		res->bytes = (u64)atomic_read(&run->rx_count) * run->pt.size;
-	res->errors = atomic_read(&run->errors) + atomic_read(&run->bad_len);
-	res->eagain = atomic_read(&run->eagain);
-	res->post_ns = posts ? div_u64(atomic64_read(&run->post_ns), posts) : 0;
 	res->p50_ns = 0;
 	res->p99_ns = 0;
 	res->avg_ns = 0;
@@ -581,6 +575,23 @@ static void bench_stats(struct bench_run *run, struct bench_result *res)
 	res->avg_ns = div_u64(sum, n);
 	res->p50_ns = run->lat[(n - 1) * 50 / 100];
 	res->p99_ns = run->lat[(n - 1) * 99 / 100];
+}
+
+static void bench_stats(struct bench_run *run, struct bench_result *res)
+{
+	u32 posts = atomic_read(&run->nr_post);
+	u64 t_end;
+
+	/* A run that did not end has no t_end: it lasted until now. */
+	t_end = READ_ONCE(run->t_end) ?: ktime_get_ns();
+	res->elapsed_ns = t_end > run->t_start ? t_end - run->t_start : 1;
+	res->bytes = (u64)atomic_read(&run->completed) * run->pt.size;
+	if (run->pt.op == BENCH_OP_INJECT)
+		res->bytes = (u64)atomic_read(&run->rx_count) * run->pt.size;
+	res->errors = atomic_read(&run->errors) + atomic_read(&run->bad_len);
+	res->eagain = atomic_read(&run->eagain);
+	res->post_ns = posts ? div_u64(atomic64_read(&run->post_ns), posts) : 0;
+	bench_lat_stats(run, res);
 }
 
 /**
@@ -629,4 +640,88 @@ int bench_run_point(struct bench_run *run, struct bench_conn *conn,
 	if (!done)
 		return -ETIMEDOUT;
 	return res->errors ? -EIO : 0;
+}
+
+/* Each connection of the connect test has buffers of this many bytes. */
+#define BENCH_CONNECT_SIZE	64
+
+/* Free memory, in bytes (the per-CPU counter drift is noise here). */
+static s64 bench_free_bytes(void)
+{
+	return (s64)global_zone_page_state(NR_FREE_PAGES) << PAGE_SHIFT;
+}
+
+/* Open up to @n connections into @conns; stops at the first failure. */
+static u32 bench_open_many(struct bench_run *run, const struct bench_ops *ops,
+			   const char *ip, u16 port, u32 n, u32 depth,
+			   struct bench_conn **conns)
+{
+	u32 i;
+
+	for (i = 0; i < n; i++) {
+		u64 t0 = ktime_get_ns();
+
+		conns[i] = ops->setup(ip, port + i, BENCH_CONNECT_SIZE, depth);
+		if (IS_ERR(conns[i])) {
+			run->first_err = PTR_ERR(conns[i]);
+			break;
+		}
+		bench_record(run, ktime_get_ns() - t0);
+		if (fatal_signal_pending(current)) {
+			run->first_err = -EINTR;
+			i++;
+			break;
+		}
+	}
+	return i;
+}
+
+/**
+ * bench_run_connect() - the connect test: what an endpoint costs
+ * @run: the harness's run state (its @lat array sized for @pt->iters)
+ * @ops: the implementation
+ * @ip: address to listen and connect on
+ * @port: first of @pt->iters ports, one listener for each connection
+ * @pt: the point: @pt->iters connections of queue depth @pt->depth
+ * @res: filled with the measurement
+ *
+ * Opens the connections one after the other and keeps every one, as a
+ * target with that many initiators would; the latency is one setup
+ * (listen, connect, accept, both sides established, buffers registered),
+ * the memory what free memory lost with all of them open, over the
+ * endpoints (two a connection, the harness's own buffers included: one
+ * page and the slots of each, the same for every implementation).  Then
+ * closes them all, timed.
+ *
+ * Context: process; sleeps.
+ * Return: 0, or the errno of the first setup that failed.
+ */
+int bench_run_connect(struct bench_run *run, const struct bench_ops *ops,
+		      const char *ip, u16 port, const struct bench_point *pt,
+		      struct bench_result *res)
+{
+	struct bench_conn **conns;
+	s64 before;
+	u64 t0;
+	u32 n;
+
+	conns = kvcalloc(pt->iters, sizeof(*conns), GFP_KERNEL);
+	if (!conns)
+		return -ENOMEM;
+	bench_reset(run, NULL, pt);
+	before = bench_free_bytes();
+	run->t_start = ktime_get_ns();
+	n = bench_open_many(run, ops, ip, port, pt->iters, pt->depth, conns);
+	run->t_end = ktime_get_ns();
+	res->mem_per_ep = n ? div_s64(before - bench_free_bytes(), 2 * n) : 0;
+	res->opened = n;
+	t0 = ktime_get_ns();
+	while (n--)
+		ops->teardown(conns[n]);
+	res->teardown_ns = ktime_get_ns() - t0;
+	kvfree(conns);
+	res->elapsed_ns = max_t(u64, run->t_end - run->t_start, 1);
+	res->errors = run->first_err ? 1 : 0;
+	bench_lat_stats(run, res);
+	return run->first_err;
 }
