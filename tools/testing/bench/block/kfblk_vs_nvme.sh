@@ -42,7 +42,10 @@
 # (IOPS); 128 KiB sequential read and write at iodepth 8 (MB/s).  With
 # KFBLK_BENCH_POINTS=scale (the block-scale suite), the curves instead:
 # 4 KiB randread and randwrite at iodepth 1 to 128, and with 2 and 4 fio
-# jobs of iodepth 32.
+# jobs of iodepth 32.  KFBLK_BENCH_POINTS=hwq: one point of the hardware
+# queue curve, the suite runs it once for each count from 1 to the CPUs:
+# 4 KiB randread and randwrite with one fio job of iodepth 32 pinned to
+# each CPU, on $KFBLK_BENCH_QUEUES queues (test "hwqN").
 #
 # With KFI_KFBLK_AB set to kfblk parameters (e.g. "inline_write=0"), a
 # third implementation runs beside the two: "kfblk-ab", the same export
@@ -99,6 +102,76 @@ if [ "${KFBLK_BENCH_POINTS:-main}" = scale ]; then
 		POINTS+=("jobs2 $op 4k 32 2" "jobs4 $op 4k 32 4")
 	done
 fi
+# stages: where the time of a 4 KiB I/O goes, both drivers, at iodepth 1.
+# ftrace's function_graph tracer times the entry points of each stage
+# (STAGE_FUNCS: the syscalls, each driver's submit and completion, each
+# target's receive and response, the backing device, the CQ dispatch of
+# ib_core and kfabric, Soft-RoCE's tasks) while fio runs, without ramp so
+# that fio's I/O count covers the time traced; record, below, turns the
+# trace into each stage's own time (its calls' durations less those of
+# the traced calls nested in them, time scheduled out left out) per I/O.
+# (perf's sampling does not work under emulation: its cpu-clock samples
+# land almost all in idle.)
+STAGES=0 FIO_STAGES=()
+STAGE_FUNCS=(
+	__x64_sys_io_submit __x64_sys_io_getevents __x64_sys_io_pgetevents
+	kfblk_queue_rq nvme_rdma_queue_rq
+	kfblk_recv_done kfblk_send_done kfblk_inv_done
+	nvme_rdma_recv_done nvme_rdma_send_done nvme_rdma_inv_rkey_done
+	kfblk_slot_recv_done nvmet_rdma_recv_done
+	null_queue_rq
+	kfblk_bio_end_io kfblk_rma_read_done kfblk_rma_write_done
+	kfblk_rsp_done nvmet_bio_done nvmet_rdma_queue_response
+	nvmet_rdma_read_data_done nvmet_rdma_write_data_done
+	nvmet_rdma_send_done
+	ib_poll_handler ib_cq_poll_work kfi_cq_iop_poll kfi_cq_work
+	rxe_requester rxe_responder rxe_completer rxe_udp_encap_recv
+)
+TRACEFS=/sys/kernel/tracing
+if [ "${KFBLK_BENCH_POINTS:-main}" = stages ]; then
+	POINTS=("stages randread 4k 1" "stages randwrite 4k 1")
+	STAGES=1 FIO_STAGES=(--ramp_time=0)
+	[ -e $TRACEFS/trace ] || mount -t tracefs nodev $TRACEFS
+fi
+
+# trace_setup: function_graph on STAGE_FUNCS, tracing still off.
+trace_setup()
+{
+	local f
+	echo 0 >$TRACEFS/tracing_on
+	echo nop >$TRACEFS/current_tracer
+	: >$TRACEFS/set_ftrace_filter
+	# One at a time: a function this kernel lacks is skipped.
+	for f in "${STAGE_FUNCS[@]}"; do
+		echo "$f" >>$TRACEFS/set_ftrace_filter 2>/dev/null
+	done
+	echo 8192 >$TRACEFS/buffer_size_kb
+	echo function_graph >$TRACEFS/current_tracer
+	echo 1 >$TRACEFS/options/funcgraph-tail
+	echo 0 >$TRACEFS/options/sleep-time
+	: >$TRACEFS/trace
+}
+
+# trace_stop READER: tracing off, the reader of trace_pipe (a child of
+# this shell) gone, the tracer back to nop.
+trace_stop()
+{
+	echo 0 >$TRACEFS/tracing_on
+	sleep 1
+	kill "$1" 2>/dev/null
+	wait "$1" 2>/dev/null
+	echo nop >$TRACEFS/current_tracer
+	: >$TRACEFS/set_ftrace_filter
+}
+
+# hwq: every CPU submits, each through its own queue once there are as
+# many queues as CPUs (blk-mq maps CPUs to queues).
+FIO_PIN=()
+if [ "${KFBLK_BENCH_POINTS:-main}" = hwq ]; then
+	ncpu=$(nproc)
+	POINTS=("hwq$QUEUES randread 4k 32 $ncpu" "hwq$QUEUES randwrite 4k 32 $ncpu")
+	FIO_PIN=(--cpus_allowed="0-$((ncpu - 1))" --cpus_allowed_policy=split)
+fi
 
 log()
 {
@@ -132,14 +205,79 @@ tcp_segs()
 		       else print $c }' /proc/net/snmp
 }
 
-# record IMPL REP TEST OP BS QD JSONFILE BUSY_JIFFIES TCP_SEGS: one JSON
-# line; a failed record when fio reports an error or moved nothing.
+# record IMPL REP TEST OP BS QD JSONFILE BUSY_JIFFIES TCP_SEGS [TRACE]:
+# one JSON line; a failed record when fio reports an error or moved
+# nothing.  With TRACE (function_graph of STAGE_FUNCS), the record gains
+# stages_us_per_io: each stage's own microseconds per I/O.
 record()
 {
 	"$PY" - "$@" <<'PYEOF'
-import json, os, sys
+import json, os, re, sys
 
 impl, rep, test, op, bs, qd, path, busy, segs = sys.argv[1:10]
+
+# The stage of each traced function (STAGE_FUNCS).
+STAGE = {}
+for name, funcs in (
+        ("syscall", "__x64_sys_io_submit __x64_sys_io_getevents "
+                    "__x64_sys_io_pgetevents"),
+        ("submit", "kfblk_queue_rq nvme_rdma_queue_rq"),
+        ("complete", "kfblk_recv_done kfblk_send_done kfblk_inv_done "
+                     "nvme_rdma_recv_done nvme_rdma_send_done "
+                     "nvme_rdma_inv_rkey_done"),
+        ("target_recv", "kfblk_slot_recv_done nvmet_rdma_recv_done"),
+        ("backend", "null_queue_rq"),
+        ("target_resp", "kfblk_bio_end_io kfblk_rma_read_done "
+                        "kfblk_rma_write_done kfblk_rsp_done nvmet_bio_done "
+                        "nvmet_rdma_queue_response nvmet_rdma_read_data_done "
+                        "nvmet_rdma_write_data_done nvmet_rdma_send_done"),
+        ("cq", "ib_poll_handler ib_cq_poll_work kfi_cq_iop_poll "
+               "kfi_cq_work"),
+        ("rxe", "rxe_requester rxe_responder rxe_completer "
+                "rxe_udp_encap_recv")):
+    for f in funcs.split():
+        STAGE[f] = name
+LINE = re.compile(r"^\s*(\d+)\)\s*(?:[+!#*@$]\s*)?(?:([\d.]+) (us|ms|s)\s*)?"
+                  r"\|\s*(.*)$")
+CALL = re.compile(r"^(\w+)(?: \[\w+\])?\(\)\s*(;|\{)")
+SCALE = {"us": 1.0, "ms": 1e3, "s": 1e6}
+
+
+def stages(path, ios):
+    """Each stage's own time per I/O: a call's duration less the traced
+    calls nested in it, on the same CPU."""
+    own, stacks = {}, {}
+
+    def done(cpu, func, us):
+        stack = stacks.setdefault(cpu, [])
+        nested = 0.0
+        if stack and stack[-1][0] == func:
+            nested = stack.pop()[1]
+        if stack:
+            stack[-1][1] += us
+        name = STAGE.get(func, "other")
+        own[name] = own.get(name, 0.0) + max(us - nested, 0.0)
+
+    with open(path, errors="replace") as f:
+        for line in f:
+            m = LINE.match(line)
+            if not m:
+                continue
+            cpu, body = int(m.group(1)), m.group(4).strip()
+            us = float(m.group(2)) * SCALE[m.group(3)] if m.group(2) \
+                else None
+            call = CALL.match(body)
+            if call and call.group(2) == "{":
+                stacks.setdefault(cpu, []).append([call.group(1), 0.0])
+            elif call and us is not None:
+                done(cpu, call.group(1), us)
+            elif body.startswith("}") and us is not None:
+                tail = re.search(r"/\* (\w+)", body)
+                stack = stacks.get(cpu) or [["?", 0.0]]
+                done(cpu, tail.group(1) if tail else stack[-1][0], us)
+    return {k: round(v / ios, 2) for k, v in sorted(own.items())}
+
+
 hz = os.sysconf("SC_CLK_TCK")
 size = int(bs[:-1]) * 1024
 rec = {"suite": "block", "test": test, "op": op, "size": size,
@@ -170,6 +308,8 @@ rec.update({
     "segs_per_io": round(int(segs) / ios, 2),
     "runtime_s": side["runtime"] / 1000.0,
 })
+if len(sys.argv) > 10:
+    rec["stages_us_per_io"] = stages(sys.argv[10], ios)
 print(json.dumps(rec))
 PYEOF
 }
@@ -189,14 +329,25 @@ print(json.dumps({"suite": "block", "test": test, "op": op,
 run_point()
 {
 	local impl=$1 dev=$2 rep=$3 test=$4 op=$5 bs=$6 qd=$7 jobs=${8:-1}
-	local tmp b0 b1 s0 s1 rec rc=0
+	local tmp b0 b1 s0 s1 rec rc=0 tpid='' st=()
 	tmp=$(mktemp /tmp/kfblk-fio.XXXXXX)
+	if [ "$STAGES" = 1 ]; then
+		trace_setup
+		cat $TRACEFS/trace_pipe >"$tmp.trace" &
+		tpid=$!
+		echo 1 >$TRACEFS/tracing_on
+	fi
 	read -r b0 _ < <(cpu_jiffies)
 	s0=$(tcp_segs)
 	fio_json "$test" "$dev" "$op" "$bs" "$qd" "$RUNTIME" \
-		--numjobs="$jobs" --group_reporting >"$tmp" 2>&1 || rc=$?
+		--numjobs="$jobs" --group_reporting "${FIO_PIN[@]}" \
+		"${FIO_STAGES[@]}" >"$tmp" 2>&1 || rc=$?
 	s1=$(tcp_segs)
 	read -r b1 _ < <(cpu_jiffies)
+	if [ -n "$tpid" ]; then
+		trace_stop "$tpid"
+		st=("$tmp.trace")
+	fi
 	if [ $rc != 0 ]; then
 		log "fio failed on $impl $test $op qd$qd (exit $rc)"
 		tail -n 5 "$tmp" >&2
@@ -204,9 +355,9 @@ run_point()
 			"fio exit $rc: $(grep -m1 -i 'err' "$tmp" | tr -d '"\\')")
 	else
 		rec=$(record "$impl" "$rep" "$test" "$op" "$bs" "$qd" "$tmp" \
-			$((b1 - b0)) $((s1 - s0)))
+			$((b1 - b0)) $((s1 - s0)) "${st[@]}")
 	fi
-	rm -f "$tmp"
+	rm -f "$tmp" "$tmp.trace"
 	[ "$impl" != kfblk-ab ] || rec="${rec%\}}, \"ab\": \"$KFI_KFBLK_AB\"}"
 	[ -n "$rec" ] || rec=$(failed_record "$impl" "$rep" "$test" "$op" \
 		"$bs" "$qd" "no record")
