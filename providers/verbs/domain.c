@@ -30,7 +30,7 @@ int kfiv_domain_open(struct kfid_domain *domain, const struct kfi_info *info)
 	INIT_LIST_HEAD(&dom->eps);
 	INIT_LIST_HEAD(&dom->srxs);
 	INIT_LIST_HEAD(&dom->mrs);
-	xa_init(&dom->mr_keys);
+	xa_init_flags(&dom->mr_keys, XA_FLAGS_LOCK_IRQ);
 	dom->dev = dev;
 
 	mutex_lock(&dev->lock);

@@ -124,7 +124,7 @@ struct kfiv_dev {
  * @srxs: struct kfiv_srx of this domain
  * @mrs: struct kfiv_mr of this domain
  * @mr_keys: MRs by key index (rkey >> 8), for remote invalidation; read
- *	under RCU in completion context
+ *	under its own lock (irq-safe) in completion context
  * @dead: the device is gone: new objects are refused with -ENODEV
  */
 struct kfiv_domain {

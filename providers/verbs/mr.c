@@ -127,12 +127,14 @@ int kfiv_mr_sync(struct kfid_mr *kmr, enum kfi_sync_dir dir)
 void kfiv_mr_invalidated(struct kfiv_domain *dom, u32 rkey)
 {
 	struct kfiv_mr *mr;
+	unsigned long flags;
 
-	rcu_read_lock();
+	/* Under the array's lock: an MR being closed waits in xa_erase. */
+	xa_lock_irqsave(&dom->mr_keys, flags);
 	mr = xa_load(&dom->mr_keys, rkey >> 8);
 	if (mr && mr->ibmr->rkey == rkey)
 		kfiv_mr_dma_unmap(mr);
-	rcu_read_unlock();
+	xa_unlock_irqrestore(&dom->mr_keys, flags);
 }
 
 static int kfiv_mr_sg_alloc(struct kfiv_mr *mr, u32 n)
@@ -195,13 +197,13 @@ static struct kfiv_ep *kfiv_mr_reg_ep(struct kfiv_domain *dom)
 static int kfiv_mr_key_add(struct kfiv_mr *mr)
 {
 	mr->key_idx = mr->ibmr->rkey >> 8;
-	return xa_insert(&mr->dom->mr_keys, mr->key_idx, mr, GFP_KERNEL);
+	return xa_insert_irq(&mr->dom->mr_keys, mr->key_idx, mr, GFP_KERNEL);
 }
 
 static void kfiv_mr_ibmr_free(struct kfiv_mr *mr, bool keyed)
 {
 	if (keyed)
-		xa_erase(&mr->dom->mr_keys, mr->key_idx);
+		xa_erase_irq(&mr->dom->mr_keys, mr->key_idx);
 	ib_dereg_mr(mr->ibmr);
 	mr->ibmr = NULL;
 }
@@ -346,7 +348,7 @@ int kfiv_mr_alloc(struct kfid_mr *kmr)
 		goto unlock;
 	}
 	mr->key_idx = mr->ibmr->rkey >> 8;
-	ret = xa_insert(&dom->mr_keys, mr->key_idx, mr, GFP_KERNEL);
+	ret = xa_insert_irq(&dom->mr_keys, mr->key_idx, mr, GFP_KERNEL);
 	if (ret)
 		goto dereg;
 	ret = kfiv_mr_link(mr);
@@ -357,7 +359,7 @@ int kfiv_mr_alloc(struct kfid_mr *kmr)
 	return 0;
 
 erase:
-	xa_erase(&dom->mr_keys, mr->key_idx);
+	xa_erase_irq(&dom->mr_keys, mr->key_idx);
 dereg:
 	ib_dereg_mr(mr->ibmr);
 	mr->ibmr = NULL;
@@ -444,9 +446,8 @@ static void kfiv_mr_release_hw(struct kfiv_mr *mr)
 {
 	lockdep_assert_held(&mr->dom->lock);
 	if (mr->ibmr) {
-		xa_erase(&mr->dom->mr_keys, mr->key_idx);
-		/* kfiv_mr_invalidated() may still look at it. */
-		synchronize_rcu();
+		/* Waits for a kfiv_mr_invalidated() that found it. */
+		xa_erase_irq(&mr->dom->mr_keys, mr->key_idx);
 		ib_dereg_mr(mr->ibmr);
 		mr->ibmr = NULL;
 	}
