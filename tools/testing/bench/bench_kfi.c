@@ -225,13 +225,18 @@ static int bk_map_remote(struct bk_side *ks)
 
 /*
  * kfi_getinfo() reports the provider's limits; ask for the queue sizes the
- * verbs baseline uses instead.
+ * verbs baseline uses instead, and for one buffer an operation, as every
+ * operation of the harness has (the provider's work queue entries, sized
+ * for its largest scatter list otherwise, would be larger than the
+ * baseline's for nothing).
  */
 static void bk_size_queues(struct kfi_info *info, const struct bench_conn *conn)
 {
 	info->tx_attr.size = min(info->tx_attr.size, 2 * conn->max_depth + 8);
 	info->rx_attr.size = min(info->rx_attr.size,
 				 conn->side[BENCH_CLIENT].nr_rx + 8);
+	info->tx_attr.iov_limit = 1;
+	info->rx_attr.iov_limit = 1;
 }
 
 /*
