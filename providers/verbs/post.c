@@ -1297,7 +1297,6 @@ unlock:
  * @ep: endpoint
  * @mr: MR with its pages mapped (ib_map_mr_sg done)
  * @access: IB_ACCESS_* flags
- *
  * @wait: completed with the registration's status, or NULL
  *
  * Ordered before everything posted after it on @ep.  No completion goes
@@ -1335,7 +1334,12 @@ int kfiv_post_reg(struct kfiv_ep *ep, struct kfiv_mr *mr, int access,
 	wr->key = mr->ibmr->rkey;
 	wr->access = access;
 	s->report = false;
-	ret = kfiv_post_send_wr(ep, s, &wr->wr, true, false);
+	/*
+	 * Only a waiter needs the completion.  A failure completes anyway
+	 * and ends the connection; a success is known once anything posted
+	 * after it completes, which also hands the slot back.
+	 */
+	ret = kfiv_post_send_wr(ep, s, &wr->wr, wait != NULL, false);
 	if (ret)
 		kfiv_post_undo(ep->dom, &ep->sq, s);
 unlock:
