@@ -170,6 +170,26 @@ static void kfiv_sq_retire(struct kfiv_ep *ep, struct kfiv_slot *last)
 	atomic_sub(n, &ep->sq.busy);
 }
 
+/*
+ * Hand back the send queue's slot @s, whose completion this is, and the
+ * unsignalled ones before it, under one hold of the lock.
+ */
+static void kfiv_sq_done(struct kfiv_ep *ep, struct kfiv_slot *s)
+{
+	unsigned long flags;
+	u32 n;
+
+	spin_lock_irqsave(&ep->sq.lock, flags);
+	n = kfiv_sq_retire_locked(ep, s);
+	kfiv_unmap(ep->dom, s);
+	kfiv_slot_put_locked(&ep->sq, s);
+	spin_unlock_irqrestore(&ep->sq.lock, flags);
+	/* Teardown waits for busy to reach the unsignalled count, not 0. */
+	atomic_sub(n + 1, &ep->sq.busy);
+	if (READ_ONCE(ep->dead))
+		wake_up(&ep->drain_wq);
+}
+
 /**
  * kfiv_sq_retire_all() - hand back unsignalled sends after a drain
  * @ep: endpoint whose send queue is drained (every request completed)
@@ -197,8 +217,10 @@ static void kfiv_sq_refuse(struct kfiv_ep *ep, struct kfiv_slot *s)
 	};
 
 	/* An inject not asked to complete has no context: the end says it. */
-	if (s->report || s->op != KFIV_OP_INJECT)
+	if (s->report || s->op != KFIV_OP_INJECT) {
+		kfi_ep_count_completion(&ep->base, e.err);
 		kfi_cq_sw_complete(ep->base.tx_cq, &e);
+	}
 	kfiv_unmap(ep->dom, s);
 	kfiv_slot_put_locked(&ep->sq, s);
 	atomic_dec(&ep->sq.busy);
@@ -589,7 +611,7 @@ void kfiv_credit_work(struct work_struct *work)
 /* ------------------------------------------------------------------ */
 /* Completions */
 
-static void kfiv_complete(struct kfid_cq *cq, struct kfi_context *ctx,
+static void kfiv_complete(struct kfiv_ep *ep, struct kfi_context *ctx,
 			  u64 flags, u64 len, struct ib_wc *wc)
 {
 	struct kfi_cq_entry e = {
@@ -600,7 +622,8 @@ static void kfiv_complete(struct kfid_cq *cq, struct kfi_context *ctx,
 		.prov_errno = wc->status,
 	};
 
-	kfi_cq_complete(cq, &e);
+	kfi_ep_count_completion(&ep->base, e.err);
+	kfi_cq_complete(ep->base.tx_cq, &e);
 }
 
 /*
@@ -640,11 +663,9 @@ static void kfiv_send_done(struct ib_cq *cq, struct ib_wc *wc)
 	u8 op = s->op;
 
 	kfiv_wc_error(ep, wc);
-	kfiv_sq_retire(ep, s);
-	kfiv_unmap(ep->dom, s);
+	kfiv_sq_done(ep, s);
 	if (op == KFIV_OP_INV && wc->status == IB_WC_SUCCESS)
 		kfiv_mr_dma_unmap(mr);
-	kfiv_slot_put(&ep->sq, s);
 
 	switch (op) {
 	case KFIV_OP_CREDIT:
@@ -673,7 +694,7 @@ static void kfiv_send_done(struct ib_cq *cq, struct ib_wc *wc)
 	 */
 	if (!report && (wc->status == IB_WC_SUCCESS || op == KFIV_OP_INJECT))
 		return;
-	kfiv_complete(ep->base.tx_cq, ctx, flags, len, wc);
+	kfiv_complete(ep, ctx, flags, len, wc);
 }
 
 /* Check and apply the header of a received message. */
@@ -808,6 +829,7 @@ static void kfiv_recv_done(struct ib_cq *cq, struct ib_wc *wc)
 	kfiv_unmap(ep->dom, s);
 	atomic_dec(&ep->posted);
 	kfiv_slot_put(&ep->rq, s);
+	kfi_ep_count_completion(&ep->base, e.err);
 	kfi_cq_complete(ep->base.rx_cq, &e);
 }
 
@@ -1484,6 +1506,7 @@ static void kfiv_srx_recv_done(struct ib_cq *cq, struct ib_wc *wc)
 		atomic_inc(&ep->recv_total);
 		kfiv_credit_update(ep);
 	}
+	kfi_ep_count_completion(&ep->base, e.err);
 	kfi_cq_complete(ep->base.rx_cq, &e);
 }
 

@@ -22,14 +22,15 @@
 #
 #   {"suite": "block", "test", "op", "size", "iodepth",
 #    "impl": "kfblk"|"nvme-rdma", "rep", "iops", "mbps", "lat_us_p50",
-#    "lat_us_p99", "cpu_usr", "cpu_sys", "cpu_us_per_io", "segs_per_io",
+#    "lat_us_p99", "cpu_usr", "cpu_sys", "cpu_us_per_io", "pkts_per_io",
 #    "runtime_s"}
 #
 # goes to $KFI_OUT/kfblk_vs_nvme.jsonl (lat: fio's total latency
 # percentiles; cpu_usr/cpu_sys: fio's own, in percent; cpu_us_per_io: busy
 # CPU time of the whole VM, both ends and softirqs included, per I/O;
-# segs_per_io: TCP segments sent in the VM, both ends, per I/O -- the
-# messages each side needs for one, over tcp; ~0 over rdma).  A
+# pkts_per_io: packets sent in the VM, both ends, acknowledgements
+# included, per I/O -- the messages each side needs for one: TCP
+# segments over tcp, Soft-RoCE packets over rdma).  A
 # run where fio fails is recorded as {"failed": why} with no rate, and
 # makes the script exit non-zero.  The plan (every point) goes first to
 # kfblk_vs_nvme.plan.json.  Then a table: medians, the spread of each
@@ -197,15 +198,22 @@ tcp_setup()
 }
 trap cleanup EXIT
 
-# tcp_segs: TCP segments this host has sent (both ends are here).
-tcp_segs()
+# wire_pkts: packets this host has sent (both ends are here): TCP
+# segments over tcp, Soft-RoCE's packets (requests and acknowledgements,
+# every device) over rdma.
+wire_pkts()
 {
-	awk '/^Tcp:/ { if (!n) { for (i = 1; i <= NF; i++)
-				      if ($i == "OutSegs") c = i; n = 1 }
-		       else print $c }' /proc/net/snmp
+	if [ "$TRANSPORT" = tcp ]; then
+		awk '/^Tcp:/ { if (!n) { for (i = 1; i <= NF; i++)
+					      if ($i == "OutSegs") c = i; n = 1 }
+			       else print $c }' /proc/net/snmp
+		return
+	fi
+	cat /sys/class/infiniband/*/ports/*/hw_counters/sent_pkts \
+		2>/dev/null | awk '{ n += $1 } END { print n + 0 }'
 }
 
-# record IMPL REP TEST OP BS QD JSONFILE BUSY_JIFFIES TCP_SEGS [TRACE]:
+# record IMPL REP TEST OP BS QD JSONFILE BUSY_JIFFIES WIRE_PKTS [TRACE]:
 # one JSON line; a failed record when fio reports an error or moved
 # nothing.  With TRACE (function_graph of STAGE_FUNCS), the record gains
 # stages_us_per_io: each stage's own microseconds per I/O.
@@ -214,7 +222,7 @@ record()
 	"$PY" - "$@" <<'PYEOF'
 import json, os, re, sys
 
-impl, rep, test, op, bs, qd, path, busy, segs = sys.argv[1:10]
+impl, rep, test, op, bs, qd, path, busy, pkts = sys.argv[1:10]
 
 # The stage of each traced function (STAGE_FUNCS).
 STAGE = {}
@@ -305,7 +313,7 @@ rec.update({
     "cpu_usr": round(job["usr_cpu"], 2),
     "cpu_sys": round(job["sys_cpu"], 2),
     "cpu_us_per_io": round(int(busy) / hz * 1e6 / ios, 1),
-    "segs_per_io": round(int(segs) / ios, 2),
+    "pkts_per_io": round(int(pkts) / ios, 2),
     "runtime_s": side["runtime"] / 1000.0,
 })
 if len(sys.argv) > 10:
@@ -338,11 +346,11 @@ run_point()
 		echo 1 >$TRACEFS/tracing_on
 	fi
 	read -r b0 _ < <(cpu_jiffies)
-	s0=$(tcp_segs)
+	s0=$(wire_pkts)
 	fio_json "$test" "$dev" "$op" "$bs" "$qd" "$RUNTIME" \
 		--numjobs="$jobs" --group_reporting "${FIO_PIN[@]}" \
 		"${FIO_STAGES[@]}" >"$tmp" 2>&1 || rc=$?
-	s1=$(tcp_segs)
+	s1=$(wire_pkts)
 	read -r b1 _ < <(cpu_jiffies)
 	if [ -n "$tpid" ]; then
 		trace_stop "$tpid"
@@ -457,8 +465,8 @@ def pair_ratios(g, m, a="kfblk", b=NVME):
 print("%-8s %-9s %4s | %10s %5s %10s %5s | %6s %11s | %8s %8s | %7s %7s | "
       "%7s %7s" % (
     "test", "op", "qd", "kfblk", "spr", NVME, "spr", "ratio",
-    "range", "p50 kfb", "p50 nvme", "cpu kfb", "cpu nvm", "seg kfb",
-    "seg nvm"))
+    "range", "p50 kfb", "p50 nvme", "cpu kfb", "cpu nvm", "pkt kfb",
+    "pkt nvm"))
 failed = 0
 for key in sorted(pts, key=lambda k: (k[0], k[3], k[1])):
     g = pts[key]
@@ -477,7 +485,7 @@ for key in sorted(pts, key=lambda k: (k[0], k[3], k[1])):
               med(n, unit), spread(n, unit), med(k, unit) / med(n, unit),
               min(pr), max(pr), med(k, "lat_us_p50"), med(n, "lat_us_p50"),
               med(k, "cpu_us_per_io"), med(n, "cpu_us_per_io"),
-              med(k, "segs_per_io"), med(n, "segs_per_io"), unit))
+              med(k, "pkts_per_io"), med(n, "pkts_per_io"), unit))
 
 def ab_table():
     """kfblk-ab beside the two, when the run has it."""
