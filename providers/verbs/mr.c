@@ -347,22 +347,20 @@ int kfiv_mr_alloc(struct kfid_mr *kmr)
 		mr->ibmr = NULL;
 		goto unlock;
 	}
-	mr->key_idx = mr->ibmr->rkey >> 8;
-	ret = xa_insert_irq(&dom->mr_keys, mr->key_idx, mr, GFP_KERNEL);
-	if (ret)
-		goto dereg;
+	ret = kfiv_mr_key_add(mr);
+	if (ret) {
+		kfiv_mr_ibmr_free(mr, false);
+		goto unlock;
+	}
 	ret = kfiv_mr_link(mr);
-	if (ret)
-		goto erase;
+	if (ret) {
+		kfiv_mr_ibmr_free(mr, true);
+		goto unlock;
+	}
 	kmr->desc = mr;
 	mutex_unlock(&dom->lock);
 	return 0;
 
-erase:
-	xa_erase_irq(&dom->mr_keys, mr->key_idx);
-dereg:
-	ib_dereg_mr(mr->ibmr);
-	mr->ibmr = NULL;
 unlock:
 	mutex_unlock(&dom->lock);
 	kfree(mr->sg);
