@@ -13,6 +13,7 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/slab.h>
+#include <linux/percpu.h>
 #include <linux/log2.h>
 #include <linux/sched/signal.h>
 
@@ -47,9 +48,9 @@ static void kfi_cq_deliver(struct kfid_cq *cq, const struct kfi_cq_entry *entry)
 	struct kfi_context *ctx = entry->op_context;
 
 	if (entry->err)
-		atomic64_inc(&cq->stats.errors);
+		this_cpu_inc(cq->stats->n[KFI_STAT_ERRORS]);
 	else
-		atomic64_inc(&cq->stats.completed);
+		this_cpu_inc(cq->stats->n[KFI_STAT_COMPLETED]);
 	trace_kfi_complete(cq, entry);
 
 	if (ctx && ctx->done)
@@ -72,7 +73,7 @@ static void kfi_cq_deliver(struct kfid_cq *cq, const struct kfi_cq_entry *entry)
  */
 void kfi_cq_complete(struct kfid_cq *cq, const struct kfi_cq_entry *entry)
 {
-	atomic64_inc(&cq->stats.posted);
+	this_cpu_inc(cq->stats->n[KFI_STAT_POSTED]);
 	kfi_cq_deliver(cq, entry);
 }
 EXPORT_SYMBOL_GPL(kfi_cq_complete);
@@ -167,14 +168,14 @@ int kfi_cq_sw_complete(struct kfid_cq *cq, const struct kfi_cq_entry *entry)
 	spin_unlock_irqrestore(&cq->pend_lock, flags);
 
 	if (full) {
-		atomic64_inc(&cq->stats.eagain);
+		this_cpu_inc(cq->stats->n[KFI_STAT_EAGAIN]);
 		spin_lock_irqsave(&cq->lock, flags);
 		cq->overrun = true;
 		spin_unlock_irqrestore(&cq->lock, flags);
 		wake_up(&cq->wait);
 		return -ENOSPC;
 	}
-	atomic64_inc(&cq->stats.posted);
+	this_cpu_inc(cq->stats->n[KFI_STAT_POSTED]);
 
 	switch (cq->attr.poll_ctx) {
 	case KFI_POLL_SOFTIRQ:

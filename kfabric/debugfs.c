@@ -145,11 +145,14 @@ static int kfi_domains_show(struct seq_file *m, void *unused)
 }
 DEFINE_SHOW_ATTRIBUTE(kfi_domains);
 
-static void kfi_show_stats(struct seq_file *m, const struct kfi_stats *s)
+static void kfi_show_stats(struct seq_file *m,
+			   const struct kfi_stats __percpu *s)
 {
-	seq_printf(m, " posted=%lld completed=%lld errors=%lld eagain=%lld",
-		   atomic64_read(&s->posted), atomic64_read(&s->completed),
-		   atomic64_read(&s->errors), atomic64_read(&s->eagain));
+	seq_printf(m, " posted=%llu completed=%llu errors=%llu eagain=%llu",
+		   kfi_stats_read(s, KFI_STAT_POSTED),
+		   kfi_stats_read(s, KFI_STAT_COMPLETED),
+		   kfi_stats_read(s, KFI_STAT_ERRORS),
+		   kfi_stats_read(s, KFI_STAT_EAGAIN));
 }
 
 /* An object's id is its hashed address: the same as the tracepoints print. */
@@ -167,7 +170,7 @@ static void kfi_show_ep(struct seq_file *m, struct kfid_ep *ep)
 	kfi_show_ref(m, "rx_cq", READ_ONCE(ep->rx_cq));
 	kfi_show_ref(m, "eq", READ_ONCE(ep->eq));
 	seq_printf(m, " state=%s", kfi_ep_state_name(READ_ONCE(ep->state)));
-	kfi_show_stats(m, &ep->stats);
+	kfi_show_stats(m, ep->stats);
 	seq_printf(m, " credits=%d grant=%d reserve=%u", kfi_ep_credits(ep),
 		   atomic_read(&ep->credits.grant), ep->credits.reserve);
 }
@@ -190,7 +193,7 @@ static void kfi_show_cq(struct seq_file *m, struct kfid_cq *cq)
 {
 	seq_printf(m, " size=%u poll=%s", cq->attr.size,
 		   kfi_poll_ctx_name(cq->attr.poll_ctx));
-	kfi_show_stats(m, &cq->stats);
+	kfi_show_stats(m, cq->stats);
 	seq_printf(m, " queued=%u pending=%u",
 		   READ_ONCE(cq->tail) - READ_ONCE(cq->head),
 		   READ_ONCE(cq->pend_tail) - READ_ONCE(cq->pend_head));

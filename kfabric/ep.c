@@ -14,6 +14,7 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/slab.h>
+#include <linux/percpu.h>
 
 #include "kfi_priv.h"
 
@@ -84,9 +85,9 @@ EXPORT_SYMBOL_GPL(kfi_ep_set_state);
 void kfi_ep_count_completion(struct kfid_ep *ep, int err)
 {
 	if (err)
-		atomic64_inc(&ep->stats.errors);
+		this_cpu_inc(ep->stats->n[KFI_STAT_ERRORS]);
 	else
-		atomic64_inc(&ep->stats.completed);
+		this_cpu_inc(ep->stats->n[KFI_STAT_COMPLETED]);
 }
 EXPORT_SYMBOL_GPL(kfi_ep_count_completion);
 

@@ -11,6 +11,7 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/scatterlist.h>
+#include <linux/percpu.h>
 
 #include "kfi_priv.h"
 #include "trace.h"
@@ -135,9 +136,9 @@ static int kfi_post_done(struct kfid_ep *ep, enum kfi_trace_op op, u64 len,
 			 int ret)
 {
 	if (!ret)
-		atomic64_inc(&ep->stats.posted);
+		this_cpu_inc(ep->stats->n[KFI_STAT_POSTED]);
 	else if (ret == -EAGAIN)
-		atomic64_inc(&ep->stats.eagain);
+		this_cpu_inc(ep->stats->n[KFI_STAT_EAGAIN]);
 	trace_kfi_post(ep, op, len, ret);
 	return ret;
 }

@@ -12,6 +12,7 @@
 
 #include <linux/slab.h>
 #include <linux/module.h>
+#include <linux/percpu.h>
 
 #include "kfi_priv.h"
 
@@ -70,6 +71,69 @@ void kfid_child_put(struct kfid *parent)
 	kfid_put(parent);
 }
 
+/* Where an object of @fclass keeps its counters, if it has any. */
+static struct kfi_stats __percpu **kfid_stats(struct kfid *fid,
+					      enum kfi_fclass fclass)
+{
+	switch (fclass) {
+	case KFI_CLASS_EP:
+	case KFI_CLASS_SRX_CTX:
+		return &container_of(fid, struct kfid_ep, fid)->stats;
+	case KFI_CLASS_CQ:
+		return &container_of(fid, struct kfid_cq, fid)->stats;
+	default:
+		return NULL;
+	}
+}
+
+/*
+ * Allocated before the object is listed, so debugfs never finds an
+ * endpoint or CQ without its counters.
+ */
+static int kfid_alloc_stats(struct kfid *fid, enum kfi_fclass fclass)
+{
+	struct kfi_stats __percpu **stats = kfid_stats(fid, fclass);
+
+	if (!stats)
+		return 0;
+	*stats = alloc_percpu(struct kfi_stats);
+	return *stats ? 0 : -ENOMEM;
+}
+
+static void kfid_free_stats(struct kfid *fid, enum kfi_fclass fclass)
+{
+	struct kfi_stats __percpu **stats = kfid_stats(fid, fclass);
+
+	if (stats)
+		free_percpu(*stats);
+}
+
+/**
+ * kfi_stats_read() - one counter of an endpoint or CQ, summed over CPUs
+ * @stats: the object's counters (kfid_ep.stats, kfid_cq.stats)
+ * @stat: which
+ *
+ * The sum is taken without stopping traffic: increments on other CPUs
+ * meanwhile may or may not be in it (and, on a 32-bit kernel, one being
+ * made may be read torn: the counters are diagnostics).
+ *
+ * Context: any; never sleeps.
+ * Return: the counter's value since the object was opened.
+ */
+u64 kfi_stats_read(const struct kfi_stats __percpu *stats,
+		   enum kfi_stat stat)
+{
+	u64 n = 0;
+	int cpu;
+
+	if (WARN_ON_ONCE(stat >= KFI_STAT_NR))
+		return 0;
+	for_each_possible_cpu(cpu)
+		n += READ_ONCE(per_cpu_ptr(stats, cpu)->n[stat]);
+	return n;
+}
+EXPORT_SYMBOL_GPL(kfi_stats_read);
+
 /**
  * kfid_alloc() - allocate and link a new object
  * @prov: provider implementing it
@@ -77,6 +141,9 @@ void kfid_child_put(struct kfid *parent)
  * @fclass: class
  * @parent: object it is opened on, or NULL for a fabric
  * @context: the consumer's pointer
+ *
+ * An endpoint, shared receive context or CQ gets its per-CPU counters
+ * (struct kfi_stats) here; the release frees them.
  *
  * Context: process context, may sleep.
  * Return: the zeroed object with one reference, or an ERR_PTR.
@@ -95,10 +162,13 @@ void *kfid_alloc(struct kfi_provider *prov, size_t size,
 		ret = -ENOMEM;
 		goto put_module;
 	}
+	ret = kfid_alloc_stats(fid, fclass);
+	if (ret)
+		goto free_fid;
 	if (parent) {
 		ret = kfid_child_get(parent);
 		if (ret)
-			goto free_fid;
+			goto free_stats;
 	}
 	fid->fclass = fclass;
 	fid->context = context;
@@ -112,6 +182,8 @@ void *kfid_alloc(struct kfi_provider *prov, size_t size,
 	mutex_unlock(&kfi_objects_mutex);
 	return fid;
 
+free_stats:
+	kfid_free_stats(fid, fclass);
 free_fid:
 	kfree(fid);
 put_module:
@@ -131,6 +203,7 @@ static void kfid_release(struct kref *ref)
 
 	if (fid->fclass == KFI_CLASS_EQ)
 		kfi_eq_release(container_of(fid, struct kfid_eq, fid));
+	kfid_free_stats(fid, fid->fclass);
 	fid->fclass = KFI_CLASS_UNSPEC;
 	kfree(fid);
 	if (parent)

@@ -373,17 +373,33 @@ struct kfi_cq_attr {
 };
 
 /**
- * struct kfi_stats - counters kept by the core for each EP and CQ
- * @posted: operations accepted by a post call
- * @completed: completions delivered with err == 0
- * @errors: completions delivered with an error
- * @eagain: post calls refused with -EAGAIN (queue full or no credit)
+ * enum kfi_stat - counters kept by the core for each EP and CQ
+ * @KFI_STAT_POSTED: operations accepted by a post call (a CQ: completions
+ *	handed to the core)
+ * @KFI_STAT_COMPLETED: completions delivered with err == 0
+ * @KFI_STAT_ERRORS: completions delivered with an error
+ * @KFI_STAT_EAGAIN: post calls refused with -EAGAIN (queue full or no
+ *	credit; a CQ: completions lost to a full pending ring)
+ * @KFI_STAT_NR: number of counters
+ */
+enum kfi_stat {
+	KFI_STAT_POSTED,
+	KFI_STAT_COMPLETED,
+	KFI_STAT_ERRORS,
+	KFI_STAT_EAGAIN,
+	KFI_STAT_NR,
+};
+
+/**
+ * struct kfi_stats - one CPU's share of an object's counters
+ * @n: indexed by enum kfi_stat
+ *
+ * Per CPU, so that posts and completions on different CPUs share no
+ * cache line and need no atomic operation: the core bumps them with
+ * this_cpu_inc(), from any context.  Read them with kfi_stats_read().
  */
 struct kfi_stats {
-	atomic64_t posted;
-	atomic64_t completed;
-	atomic64_t errors;
-	atomic64_t eagain;
+	u64 n[KFI_STAT_NR];
 };
 
 /**
@@ -397,7 +413,7 @@ struct kfi_stats {
  * @tail: next entry to write
  * @overrun: set when a completion found @ring full; reported once
  * @wait: kfi_cq_sread() sleeps here
- * @stats: counters
+ * @stats: counters, per CPU (read with kfi_stats_read())
  * @pend_lock: private to the core: guards @pend, @pend_head and @pend_tail
  * @pend: private: completions handed to kfi_cq_sw_complete(), not yet
  *	delivered
@@ -417,7 +433,7 @@ struct kfid_cq {
 	u32 tail;
 	bool overrun;
 	wait_queue_head_t wait;
-	struct kfi_stats stats;
+	struct kfi_stats __percpu *stats;
 
 	/* private: core only */
 	spinlock_t pend_lock;		/* see @pend_lock above */
@@ -562,7 +578,7 @@ struct kfid_pep {
  *	completion context) when credits arrive after a send got -EAGAIN;
  *	set it with kfi_ep_set_credit_ready()
  * @credit_starved: a send got -EAGAIN for lack of credit since the last grant
- * @stats: counters
+ * @stats: counters, per CPU (read with kfi_stats_read())
  * @tx_flags: KFI_SELECTIVE_COMPLETION if the transmit CQ was bound with it
  * @final_event: private to the core: the event node kept for the
  *	endpoint's final event, so reporting it cannot fail
@@ -580,7 +596,7 @@ struct kfid_ep {
 	struct kfi_credits credits;
 	void (*credit_ready)(struct kfid_ep *ep);
 	atomic_t credit_starved;
-	struct kfi_stats stats;
+	struct kfi_stats __percpu *stats;
 	u64 tx_flags;
 
 	/* private: core only */
@@ -836,13 +852,15 @@ static inline int kfi_ep_credits(const struct kfid_ep *ep)
 int kfi_ep_set_credit_ready(struct kfid_ep *ep,
 			    void (*credit_ready)(struct kfid_ep *ep));
 
-/* Addresses, queue room and provider detail */
+/* Addresses, queue room, counters and provider detail */
 
 int kfi_getname(struct kfid *fid, void *addr, size_t *addrlen);
 int kfi_getpeer(struct kfid_ep *ep, void *addr, size_t *addrlen);
 int kfi_tx_size_left(struct kfid_ep *ep);
 int kfi_rx_size_left(struct kfid_ep *ep);
 const char *kfi_strerror(struct kfid_cq *cq, int prov_errno);
+u64 kfi_stats_read(const struct kfi_stats __percpu *stats,
+		   enum kfi_stat stat);
 
 /* ------------------------------------------------------------------ */
 /* Convenience forms of the data-path calls: one buffer, or an array. */

@@ -2174,7 +2174,7 @@ static int rma_xfer_one(struct tconn *tc, struct tmr *m, struct treq *lr,
 	struct scatterlist sg[T_XFER_PAGES];
 	struct kfi_iov iov = KFI_IOV_INIT(KFI_IOV_BVEC, bvec, bv,
 					  T_XFER_PAGES);
-	s64 before = atomic64_read(&tc->c.ep->stats.posted);
+	u64 before = kfi_stats_read(tc->c.ep->stats, KFI_STAT_POSTED);
 	struct kfi_rma_xfer x;
 	struct kfi_cq_entry e;
 	int i, ret;
@@ -2197,7 +2197,7 @@ static int rma_xfer_one(struct tconn *tc, struct tmr *m, struct treq *lr,
 		     e.flags != (KFI_RMA | (flags & (KFI_READ | KFI_WRITE)))))
 		ret = -EPROTO;
 	/* Four entries a piece (the endpoint's iov_limit): four pieces. */
-	if (!ret && atomic64_read(&tc->c.ep->stats.posted) - before !=
+	if (!ret && kfi_stats_read(tc->c.ep->stats, KFI_STAT_POSTED) - before !=
 	    T_XFER_PAGES / 4)
 		ret = -EPROTO;
 	return ret;

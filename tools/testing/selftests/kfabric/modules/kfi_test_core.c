@@ -2162,7 +2162,7 @@ static int cq_overflow(void)
 	T_CHECK(e[0].op_context == &t->sbuf[0].ctx);
 	T_CHECK(e[3].op_context == &t->sbuf[3].ctx);
 	T_EQ(kfi_cq_read(t->scq, e, 8), -EAGAIN);
-	T_EQ(atomic64_read(&t->scq->stats.completed), 6);
+	T_EQ(kfi_stats_read(t->scq->stats, KFI_STAT_COMPLETED), 6);
 out:
 	return tfx_free(t, ret);
 }
@@ -2421,13 +2421,13 @@ static int cq_stats(void)
 	T_OK(t_send_n(t, 3));
 	T_OK(t_cq_wait(t->scq, e, 3));
 	T_OK(t_cq_wait(t->ccq, e, 3));
-	T_EQ(atomic64_read(&t->cl->stats.posted), 3);
-	T_EQ(atomic64_read(&t->cl->stats.completed), 3);
-	T_EQ(atomic64_read(&t->sv->stats.posted), 3);
-	T_EQ(atomic64_read(&t->sv->stats.completed), 3);
-	T_EQ(atomic64_read(&t->scq->stats.posted), 3);
-	T_EQ(atomic64_read(&t->scq->stats.completed), 3);
-	T_EQ(atomic64_read(&t->scq->stats.errors), 0);
+	T_EQ(kfi_stats_read(t->cl->stats, KFI_STAT_POSTED), 3);
+	T_EQ(kfi_stats_read(t->cl->stats, KFI_STAT_COMPLETED), 3);
+	T_EQ(kfi_stats_read(t->sv->stats, KFI_STAT_POSTED), 3);
+	T_EQ(kfi_stats_read(t->sv->stats, KFI_STAT_COMPLETED), 3);
+	T_EQ(kfi_stats_read(t->scq->stats, KFI_STAT_POSTED), 3);
+	T_EQ(kfi_stats_read(t->scq->stats, KFI_STAT_COMPLETED), 3);
+	T_EQ(kfi_stats_read(t->scq->stats, KFI_STAT_ERRORS), 0);
 out:
 	return tfx_free(t, ret);
 }
@@ -2887,7 +2887,7 @@ static int cr_exhaust_recover(void)
 	T_EQ(kfi_ep_credits(t->cl), 0);
 	T_EQ(kfi_send(t->cl, t->cbuf[2].data, 8, NULL, &t->cbuf[2].ctx),
 	     -EAGAIN);
-	T_EQ(atomic64_read(&t->cl->stats.eagain), 1);
+	T_EQ(kfi_stats_read(t->cl->stats, KFI_STAT_EAGAIN), 1);
 	T_EQ(atomic_read(&t->cl->credit_starved), 1);
 	T_EQ(atomic_read(&t_credit_ready_calls), 0);
 
@@ -2901,7 +2901,7 @@ static int cr_exhaust_recover(void)
 	T_EQ(kfi_ep_credits(t->cl), 1);
 	T_OK(kfi_send(t->cl, t->cbuf[2].data, 8, NULL, &t->cbuf[2].ctx));
 	/* Two receives and three sends; the refused one is not counted. */
-	T_EQ(atomic64_read(&t->cl->stats.posted), 5);
+	T_EQ(kfi_stats_read(t->cl->stats, KFI_STAT_POSTED), 5);
 out:
 	return tfx_free(t, ret);
 }
@@ -2964,7 +2964,7 @@ static int cr_return_on_fail(void)
 	T_EQ(kfi_send(t->cl, t->cbuf[0].data, 8, NULL, NULL), -EAGAIN);
 	/* The provider refused: the credit came back. */
 	T_EQ(kfi_ep_credits(t->cl), 100 - LOOP_DEPTH);
-	T_EQ(atomic64_read(&t->cl->stats.eagain), 1);
+	T_EQ(kfi_stats_read(t->cl->stats, KFI_STAT_EAGAIN), 1);
 	T_EQ(atomic_read(&t->cl->credit_starved), 0);
 out:
 	return tfx_free(t, ret);
@@ -3153,8 +3153,8 @@ static int dp_recv_too_small(void)
 	T_EQ(e.prov_errno, LOOP_ERR_LEN);
 	T_OK(kfi_cq_readerr(t->ccq, &e));
 	T_EQ(e.err, -EIO);
-	T_EQ(atomic64_read(&t->sv->stats.errors), 1);
-	T_EQ(atomic64_read(&t->scq->stats.errors), 1);
+	T_EQ(kfi_stats_read(t->sv->stats, KFI_STAT_ERRORS), 1);
+	T_EQ(kfi_stats_read(t->scq->stats, KFI_STAT_ERRORS), 1);
 out:
 	return tfx_free(t, ret);
 }
@@ -3569,7 +3569,7 @@ static int bad_post_state(void)
 	T_EQ(kfi_read(t->cl, buf, 8, NULL, 0, 1, NULL), -ENOTCONN);
 	T_EQ(kfi_write(t->cl, buf, 8, NULL, 0, 1, NULL), -ENOTCONN);
 	T_EQ(kfi_fetch_atomic(t->cl, 1, result, NULL, 0, 1, NULL), -ENOTCONN);
-	T_EQ(atomic64_read(&t->cl->stats.posted), 1);
+	T_EQ(kfi_stats_read(t->cl->stats, KFI_STAT_POSTED), 1);
 out:
 	kfree(result);
 	return tfx_free(t, ret);
@@ -3654,7 +3654,7 @@ static int bad_post_flags(void)
 	T_EQ(kfi_sendmsg(NULL, &msg, 0), -EINVAL);
 	T_EQ(kfi_sendmsg((struct kfid_ep *)t->ccq, &msg, 0), -EINVAL);
 	T_EQ(kfi_recvmsg((struct kfid_ep *)t->eq, &msg, 0), -EINVAL);
-	T_EQ(atomic64_read(&t->cl->stats.posted), 0);
+	T_EQ(kfi_stats_read(t->cl->stats, KFI_STAT_POSTED), 0);
 out:
 	return tfx_free(t, ret);
 }
@@ -3692,7 +3692,7 @@ static int bad_iov(void)
 	/* A scatterlist shorter than its count. */
 	sg_init_one(sg, t->cbuf[0].data, 8);
 	T_EQ(kfi_sendsg(t->cl, sg, NULL, 2, NULL), -EINVAL);
-	T_EQ(atomic64_read(&t->cl->stats.posted), 0);
+	T_EQ(kfi_stats_read(t->cl->stats, KFI_STAT_POSTED), 0);
 out:
 	return tfx_free(t, ret);
 }
@@ -3721,7 +3721,7 @@ static int bad_atomic(void)
 	msg.op = KFI_CSWAP;
 	msg.result = (u64 *)((u8 *)result + 3);
 	T_EQ(kfi_atomicmsg(t->cl, &msg, 0), -EINVAL);
-	T_EQ(atomic64_read(&t->cl->stats.posted), 0);
+	T_EQ(kfi_stats_read(t->cl->stats, KFI_STAT_POSTED), 0);
 out:
 	kfree(result);
 	return tfx_free(t, ret);
@@ -4029,7 +4029,7 @@ static int t_xfer(struct tfx *t, struct kfi_rma_xfer *x,
 		  const struct kfi_iov *iov, struct kfid_mr *mr, u64 flags,
 		  struct kfi_cq_entry *e, s64 *pieces)
 {
-	s64 before = atomic64_read(&t->cl->stats.posted);
+	u64 before = kfi_stats_read(t->cl->stats, KFI_STAT_POSTED);
 	int ret;
 
 	ret = kfi_rma_xfer(t->cl, x, iov, mr->iova + 3, mr->key,
@@ -4037,7 +4037,7 @@ static int t_xfer(struct tfx *t, struct kfi_rma_xfer *x,
 	if (ret)
 		return ret;
 	ret = t_cq_wait(t->ccq, e, 1);
-	*pieces = atomic64_read(&t->cl->stats.posted) - before;
+	*pieces = kfi_stats_read(t->cl->stats, KFI_STAT_POSTED) - before;
 	if (ret)
 		return ret;
 	if (e->op_context != &t->cbuf[0].ctx)
@@ -4146,7 +4146,8 @@ static int xfer_errors(void)
 	struct kfi_iov iov = KFI_IOV_INIT(KFI_IOV_KVEC, kvec, kv, 13);
 	u8 *rbuf = NULL, *src = NULL;
 	struct tfx *t;
-	s64 pieces, before;
+	s64 pieces;
+	u64 before;
 	int ret;
 
 	t = tfx_open(&t_selective, &ret);
@@ -4161,11 +4162,11 @@ static int xfer_errors(void)
 
 	T_OK(t_xfer(t, &x, &iov, mr, KFI_WRITE | KFI_COMPLETION, e, &pieces));
 	T_EQ(e[0].err, 0);
-	before = atomic64_read(&t->cl->stats.posted);
+	before = kfi_stats_read(t->cl->stats, KFI_STAT_POSTED);
 	T_OK(kfi_rma_xfer(t->cl, &x, &iov, mr->iova, mr->key,
 			  &t->cbuf[0].ctx, KFI_WRITE));
 	T_EQ(kfi_cq_read(t->ccq, e, 1), -EAGAIN);
-	T_EQ(atomic64_read(&t->cl->stats.posted) - before, 8);
+	T_EQ(kfi_stats_read(t->cl->stats, KFI_STAT_POSTED) - before, 8);
 
 	T_EQ(kfi_rma_xfer(t->cl, &x, &iov, mr->iova + 300, mr->key,
 			  &t->cbuf[0].ctx, KFI_WRITE), 0);
@@ -4184,10 +4185,10 @@ static int xfer_errors(void)
 	T_EQ(kfi_rma_xfer(t->cl, &x, &iov, U64_MAX - 100, mr->key, NULL,
 			  KFI_READ), -EINVAL);
 	loop_refuse_rma = -EAGAIN;
-	before = atomic64_read(&t->cl->stats.posted);
+	before = kfi_stats_read(t->cl->stats, KFI_STAT_POSTED);
 	T_EQ(kfi_rma_xfer(t->cl, &x, &iov, mr->iova, mr->key, NULL,
 			  KFI_READ), -EAGAIN);
-	T_EQ(atomic64_read(&t->cl->stats.posted) - before, 0);
+	T_EQ(kfi_stats_read(t->cl->stats, KFI_STAT_POSTED) - before, 0);
 out:
 	loop_refuse_rma = 0;
 	kfree(src);
