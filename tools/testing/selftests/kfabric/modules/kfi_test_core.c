@@ -19,6 +19,8 @@
 #include <linux/delay.h>
 #include <linux/completion.h>
 #include <linux/workqueue.h>
+#include <linux/cpu.h>
+#include <linux/percpu.h>
 #include <linux/timer.h>
 #include <linux/in.h>
 #include <linux/in6.h>
@@ -2432,6 +2434,61 @@ out:
 	return tfx_free(t, ret);
 }
 
+struct t_on_cpu {
+	struct kfid_ep *ep;
+	struct tbuf *buf;
+};
+
+/* Post one send from the CPU work_on_cpu() runs this on. */
+static long t_send_on_cpu(void *arg)
+{
+	struct t_on_cpu *a = arg;
+
+	return kfi_send(a->ep, a->buf->data, 32, NULL, &a->buf->ctx);
+}
+
+/*
+ * The counters are per CPU: a send posted on each online CPU is counted
+ * in that CPU's copy, and kfi_stats_read() sums the copies.
+ */
+static int cq_stats_per_cpu(void)
+{
+	struct tfx_opts o = { .poll = KFI_POLL_DIRECT, .sv_prepost = T_BUFS };
+	struct kfi_cq_entry e[T_BUFS];
+	struct t_on_cpu a;
+	int cpus[T_BUFS];
+	int cpu, i, n = 0;
+	struct tfx *t;
+	int ret;
+
+	t = tfx_open(&o, &ret);
+	T_OK(ret);
+	cpus_read_lock();
+	for_each_online_cpu(cpu) {
+		if (n == T_BUFS)
+			break;
+		a.ep = t->cl;
+		a.buf = &t->cbuf[n];
+		ret = work_on_cpu(cpu, t_send_on_cpu, &a);
+		if (ret)
+			break;
+		cpus[n++] = cpu;
+	}
+	cpus_read_unlock();
+	T_OK(ret);
+	for (i = 0; i < n; i++)
+		T_EQ(per_cpu_ptr(t->cl->stats, cpus[i])->n[KFI_STAT_POSTED], 1);
+	T_OK(t_cq_wait(t->scq, e, n));
+	T_OK(t_cq_wait(t->ccq, e, n));
+	T_EQ(kfi_stats_read(t->cl->stats, KFI_STAT_POSTED), n);
+	T_EQ(kfi_stats_read(t->cl->stats, KFI_STAT_COMPLETED), n);
+	T_EQ(kfi_stats_read(t->sv->stats, KFI_STAT_COMPLETED), n);
+	T_EQ(kfi_stats_read(t->scq->stats, KFI_STAT_POSTED), n);
+	T_EQ(kfi_stats_read(t->scq->stats, KFI_STAT_COMPLETED), n);
+out:
+	return tfx_free(t, ret);
+}
+
 /* ================================================================== */
 /* Event queues and connection management */
 
@@ -4335,6 +4392,7 @@ static const struct kt_case core_cases[] = {
 	KT_CASE(cq_done_over_queue),
 	KT_CASE(cq_bad_calls),
 	KT_CASE(cq_stats),
+	KT_CASE(cq_stats_per_cpu),
 	KT_CASE(eq_open_read),
 	KT_CASE(eq_sread_timeout),
 	KT_CASE(eq_overflow),
