@@ -401,6 +401,12 @@ static void kfblk_slot_strand(struct kfblk_slot *slot)
 	kfblk_slot_put(slot, 1);
 }
 
+/* The answer carries data: RMA writes go before its response. */
+static bool kfblk_slot_answer_data(const struct kfblk_slot *slot)
+{
+	return slot->ci.opcode == KFBLK_OP_READ && slot->status == KFBLK_ST_OK;
+}
+
 /*
  * Post what is left of the answer: the RMA writes of a successful READ,
  * then the response.  RC ordering delivers the data before the response.
@@ -409,8 +415,7 @@ static void kfblk_slot_strand(struct kfblk_slot *slot)
  */
 static void kfblk_slot_respond(struct kfblk_slot *slot)
 {
-	bool data = slot->ci.opcode == KFBLK_OP_READ &&
-		    slot->status == KFBLK_ST_OK;
+	bool data = kfblk_slot_answer_data(slot);
 	int ret;
 
 	if (slot->stage != KFBLK_STAGE_RESPOND) {
@@ -434,7 +439,7 @@ static void kfblk_slot_respond(struct kfblk_slot *slot)
 	ret = kfblk_slot_send_rsp(slot);
 	if (ret == -EAGAIN)
 		kfblk_slot_backlog(slot);
-	else if (ret && data)
+	else if (ret && kfblk_slot_answer_data(slot))
 		kfblk_slot_strand(slot);
 	else if (ret)
 		kfblk_slot_put(slot, 1);
