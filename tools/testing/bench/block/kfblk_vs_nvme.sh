@@ -27,7 +27,9 @@
 #
 # goes to $KFI_OUT/kfblk_vs_nvme.jsonl (lat: fio's total latency
 # percentiles; cpu_usr/cpu_sys: fio's own, in percent; cpu_us_per_io: busy
-# CPU time of the whole VM, both ends and softirqs included, per I/O;
+# CPU time of the whole VM, both ends and softirqs included, per I/O
+# (the counters run through fio's ramp, whose I/O is taken at the
+# measured rate; the same for pkts_per_io);
 # pkts_per_io: packets sent in the VM, both ends, acknowledgements
 # included, per I/O -- the messages each side needs for one: TCP
 # segments over tcp, Soft-RoCE packets over rdma).  A
@@ -305,6 +307,12 @@ if job.get("error") or not ios:
     print(json.dumps(rec))
     sys.exit(0)
 pct = side["lat_ns"].get("percentile", {})
+# The CPU and packet counters run through fio's ramp too, whose I/O fio
+# does not count: per I/O, that time's I/O is taken at the measured rate.
+ramp = re.match(r"[\d.]*", job.get("job options", {}).get("ramp_time", ""))
+ramp_s = float(ramp.group(0) or 0)
+run_s = side["runtime"] / 1000.0
+window_ios = ios * (run_s + ramp_s) / run_s if run_s else ios
 rec.update({
     "iops": round(side["iops"], 1),
     "mbps": round(side["bw_bytes"] / 1e6, 2),
@@ -312,8 +320,8 @@ rec.update({
     "lat_us_p99": round(pct.get("99.000000", 0) / 1000.0, 1),
     "cpu_usr": round(job["usr_cpu"], 2),
     "cpu_sys": round(job["sys_cpu"], 2),
-    "cpu_us_per_io": round(int(busy) / hz * 1e6 / ios, 1),
-    "pkts_per_io": round(int(pkts) / ios, 2),
+    "cpu_us_per_io": round(int(busy) / hz * 1e6 / window_ios, 1),
+    "pkts_per_io": round(int(pkts) / window_ios, 2),
     "runtime_s": side["runtime"] / 1000.0,
 })
 if len(sys.argv) > 10:
