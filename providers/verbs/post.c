@@ -1361,7 +1361,7 @@ int kfiv_post_reg(struct kfiv_ep *ep, struct kfiv_mr *mr, int access,
 	 * and ends the connection; a success is known once anything posted
 	 * after it completes, which also hands the slot back.
 	 */
-	ret = kfiv_post_send_wr(ep, s, &wr->wr, wait != NULL, false);
+	ret = kfiv_post_send_wr(ep, s, &wr->wr, !!wait, false);
 	if (ret)
 		kfiv_post_undo(ep->dom, &ep->sq, s);
 unlock:
