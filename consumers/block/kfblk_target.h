@@ -57,8 +57,7 @@ struct kfblk_rma_ctx {
  * @stage: enum kfblk_stage
  * @chunk: next RMA chunk to post (a retry after -EAGAIN resumes there)
  * @nr_chunks: RMA chunks of the command
- * @pending: completions still due: one per RMA read, then one for the
- *	answer
+ * @pending: RMA and send completions still due
  * @node: on kfblk_tconn.work (llist) or .backlog
  * @bio: the bio, embedded so the fast path does not allocate it
  * @bvec: @conn->max_pages entries, the bio's and RMA's page list
@@ -75,8 +74,6 @@ struct kfblk_rma_ctx {
  *	established on this side (kfblk_post_ret())
  * @kicked: the backlog was drained once for this command because of
  *	@early; never twice, so a stopped endpoint cannot loop
- * @stranded: the answer broke off with RMA writes of it possibly still
- *	reading @pages: they stay until the endpoint is closed
  */
 struct kfblk_slot {
 	struct kfblk_tconn *conn;
@@ -90,7 +87,6 @@ struct kfblk_slot {
 	u8 stage;
 	bool early;
 	bool kicked;
-	bool stranded;
 	u16 chunk;
 	u16 nr_chunks;
 	atomic_t pending;

@@ -56,9 +56,6 @@ static void kfblk_tconn_free_slots(struct kfblk_tconn *conn)
 	for (i = 0; i < conn->nr_slots; i++) {
 		struct kfblk_slot *slot = &conn->slots[i];
 
-		/* The endpoint is closed: the device is done with them. */
-		if (slot->stranded)
-			kfblk_slot_put_pages(slot);
 		/* Finished commands gave their pages to the pool. */
 		WARN_ON_ONCE(slot->nr_pages);
 		if (slot->inl)
@@ -274,8 +271,7 @@ static int kfblk_tconn_open(struct kfblk_tconn *conn, struct kfi_info *info)
 	if (ret)
 		return ret;
 	conn->ep->credit_ready = kfblk_tconn_credit_ready;
-	ret = kfi_ep_bind(conn->ep, &conn->cq->fid, KFI_TRANSMIT | KFI_RECEIVE |
-			  KFI_SELECTIVE_COMPLETION);
+	ret = kfi_ep_bind(conn->ep, &conn->cq->fid, KFI_TRANSMIT | KFI_RECEIVE);
 	if (!ret)
 		ret = kfi_ep_bind(conn->ep, &conn->eq->fid, 0);
 	if (!ret)
