@@ -1320,6 +1320,8 @@ static int depth_fill(struct tconn *tc, struct tmr *m, struct kfi_context *ctx,
 		rma.addr = m->mr->iova + 4 * (i % T_DEPTH);
 		ret = kfi_writemsg(tc->c.ep, &msg, 0);
 	}
+	/* A slot freed just before the refusal is reported just after. */
+	msleep(20);
 	done = kfi_stats_read(tc->c.cq->stats, KFI_STAT_POSTED) - before;
 	i--;
 	pr_info("    # writes taken: %d, completed meanwhile: %llu\n", i, done);
