@@ -120,10 +120,12 @@ static void kfi_show_info(struct seq_file *m, const struct kfi_info *fi)
 		   fi->caps, kfi_ep_type_name(fi->ep_attr.type),
 		   fi->ep_attr.max_msg_size, fi->ep_attr.cm_data_size,
 		   fi->ep_attr.max_rd_atomic);
-	seq_printf(m, " tx_size=%u tx_iov_limit=%u rma_iov_limit=%u inject_size=%u rx_size=%u rx_iov_limit=%u\n",
+	seq_printf(m, " tx_size=%u tx_iov_limit=%u rma_iov_limit=%u inject_size=%u rx_size=%u rx_iov_limit=%u comp_order=%s\n",
 		   fi->tx_attr.size, fi->tx_attr.iov_limit,
 		   fi->tx_attr.rma_iov_limit, fi->tx_attr.inject_size,
-		   fi->rx_attr.size, fi->rx_attr.iov_limit);
+		   fi->rx_attr.size, fi->rx_attr.iov_limit,
+		   fi->tx_attr.comp_order & KFI_ORDER_STRICT ? "strict" :
+							       "none");
 }
 
 /* What a consumer's kfi_getinfo() without hints would be offered. */

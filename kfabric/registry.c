@@ -452,6 +452,8 @@ static bool kfi_info_matches(const struct kfi_info *e,
 {
 	if (hints->caps & ~e->caps)
 		return false;
+	if (hints->tx_attr.comp_order & ~e->tx_attr.comp_order)
+		return false;
 	if (hints->ep_attr.type != KFI_EP_UNSPEC &&
 	    hints->ep_attr.type != e->ep_attr.type)
 		return false;
@@ -533,10 +535,11 @@ static void kfi_getinfo_filter(struct kfi_info *list, struct kfi_provider *prov,
  * @node and @service go into the hints' dest_addr (src_addr with
  * KFI_SOURCE).  Every registered provider (only the one named by
  * hints->fabric_attr.prov_name, when set) is asked, in the order of
- * their priority (kfi_provider.priority: hardware first); its entries are kept
- * if their caps include the hints' caps, their endpoint type, domain
- * name and address format match the hints' where those are set, and the
- * hints' tx_attr.size and rx_attr.size (when set) are within the entry's
+ * their priority (kfi_provider.priority: hardware first); its entries are
+ * kept if their caps include the hints' caps and their tx_attr.comp_order
+ * the hints' comp_order, their endpoint type, domain name and address
+ * format match the hints' where those are set, and the hints'
+ * tx_attr.size and rx_attr.size (when set) are within the entry's
  * domain_attr.tx_size_max and rx_size_max.  Each entry's tx_attr.size
  * and rx_attr.size are the hints' when set, else the provider's default
  * (which suits a CQ of tx_attr.size + rx_attr.size entries); the most a

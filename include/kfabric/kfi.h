@@ -157,12 +157,25 @@ struct kfi_ep_attr {
 };
 
 /*
+ * Values of kfi_tx_attr.comp_order.  KFI_ORDER_STRICT: the endpoint's
+ * transmit operations complete in the order they were posted, and one
+ * completes only once everything posted before it is done at the peer
+ * (an RMA write's data placed, a send received).  Then a reported
+ * completion also says that the unreported operations before it are done
+ * (KFI_SELECTIVE_COMPLETION), and their buffers are the consumer's again.
+ * Without it a completion speaks for its own operation only.
+ */
+#define KFI_ORDER_NONE		0
+#define KFI_ORDER_STRICT	BIT_ULL(0)
+
+/*
  * kfi_getinfo() fills @size of struct kfi_tx_attr and struct kfi_rx_attr
  * with a default that suits a CQ of modest size (a hint's own size when
  * it gives one); the most a device takes is in kfi_domain_attr.
  */
 struct kfi_tx_attr {
 	u64 caps;
+	u64 comp_order;			/* KFI_ORDER_* */
 	u32 size;			/* send queue depth */
 	u32 iov_limit;
 	u32 rma_iov_limit;

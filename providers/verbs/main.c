@@ -270,6 +270,8 @@ static void kfiv_fill_info(struct kfi_info *fi, struct kfiv_dev *dev,
 	fi->domain_attr.rx_size_max = kfiv_clamp(a->max_qp_wr - KFIV_RQ_EXTRA,
 						 KFIV_MAX_DEPTH);
 	fi->tx_attr.caps = fi->caps;
+	/* A reliable-connected send queue completes in order (post.c). */
+	fi->tx_attr.comp_order = KFI_ORDER_STRICT;
 	fi->tx_attr.size = min(fi->domain_attr.tx_size_max, KFIV_DEFAULT_DEPTH);
 	fi->tx_attr.iov_limit = min_t(u32, sge - 1, a->max_sge_rd);
 	fi->tx_attr.rma_iov_limit = 1;

@@ -66,6 +66,7 @@ struct kt_prov {
 	bool mr_reg_needs_conn;
 	bool cancel;
 	bool srx;
+	bool ordered;		/* tx_attr.comp_order is KFI_ORDER_STRICT */
 	int (*res_count)(struct tres *t);
 	int (*strerror_ok)(struct kfid_cq *cq);
 	int (*deferred)(struct kfid_ep *ep);
@@ -831,8 +832,9 @@ static int key_msg(struct tconn *tc)
 		goto out;
 	fill(sk->buf, 16, 21);
 	ret = post_recv(&tc->c, rk, KFI_IOV_KVEC);
+	/* Asked to complete: the endpoint may select its completions. */
 	if (!ret)
-		ret = post_send(&tc->s, sk, KFI_IOV_KVEC, 0, 0);
+		ret = post_send(&tc->s, sk, KFI_IOV_KVEC, KFI_COMPLETION, 0);
 	if (!ret)
 		ret = wait_ok(&tc->s, &e);
 	if (!ret)
@@ -2084,6 +2086,81 @@ static int selective_completion(void)
 	return ret;
 }
 
+#define T_ORDER_WRITES	8
+
+/* kfi_getinfo() for this provider with @order in the hints. */
+static int getinfo_order(u64 order)
+{
+	struct kfi_info *hints = kfi_allocinfo(), *fi = NULL;
+	int ret;
+
+	if (!hints)
+		return -ENOMEM;
+	strscpy(hints->fabric_attr.prov_name, kp->name, KFI_NAME_MAX);
+	hints->tx_attr.comp_order = order;
+	ret = kfi_getinfo(KFI_VERSION(1, 0), ipaddr, NULL, KFI_SOURCE, hints,
+			  &fi);
+	kfi_freeinfo(fi);
+	kfi_freeinfo(hints);
+	return ret;
+}
+
+/*
+ * tx_attr.comp_order.  The provider promises KFI_ORDER_STRICT exactly
+ * when it should, and a hint asking for it finds the provider exactly
+ * then.  Where promised: eight RMA writes, each an eighth of the server's
+ * region, go out without KFI_COMPLETION, then a send asked to complete;
+ * once its completion is read, every byte of the writes is in the
+ * server's memory, though none of them reported.
+ */
+static int comp_order(void)
+{
+	struct topts o = { .depth = 16, .prepost = prepost_spare,
+			   .cq_bind = KFI_SELECTIVE_COMPLETION };
+	const u32 slice = T_MAX_LEN / T_ORDER_WRITES;
+	struct treq *src = treq_alloc(slice), *mark = treq_alloc(16);
+	struct treq *rr = treq_alloc(64);
+	struct kfi_cq_entry e;
+	struct tconn tc = {};
+	struct tmr m = {};
+	int ret, i;
+
+	ret = src && mark && rr ? conn_open(&tc, &o) : -ENOMEM;
+	if (!ret && !!(tc.info->tx_attr.comp_order & KFI_ORDER_STRICT) !=
+		    kp->ordered)
+		ret = -EPROTO;
+	if (!ret && getinfo_order(KFI_ORDER_STRICT) !=
+		    (kp->ordered ? 0 : -ENODATA))
+		ret = -EPROTO;
+	if (ret || !kp->ordered)
+		goto out;
+	ret = tmr_map(&tc, &m, T_MAX_LEN);
+	if (!ret) {
+		fill(src->buf, slice, 5);
+		memset(m.r->buf, 0, T_MAX_LEN);
+	}
+	STEP(ret, post_recv(&tc.s, rr, KFI_IOV_KVEC));
+	for (i = 0; !ret && i < T_ORDER_WRITES; i++)
+		ret = post_rma(&tc.c, src, KFI_IOV_KVEC, true,
+			       m.mr->iova + i * slice, m.mr->key, 0, 0);
+	STEP(ret, post_send(&tc.c, mark, KFI_IOV_KVEC, KFI_COMPLETION, 0));
+	STEP(ret, wait_ok(&tc.c, &e));
+	if (!ret && e.op_context != &mark->kctx)
+		ret = -EPROTO;
+	for (i = 0; !ret && i < T_ORDER_WRITES; i++)
+		ret = check(m.r->buf + i * slice, slice, 5);
+out:
+	if (ret) {
+		pr_info("    # comp_order: %d\n", ret);
+		t_failed = true;
+	}
+	tmr_conn_close(&tc, &m);
+	treq_free(src);
+	treq_free(mark);
+	treq_free(rr);
+	return ret;
+}
+
 #define T_MORE		4
 
 static struct treq **more_reqs;
@@ -2825,6 +2902,7 @@ static const struct kt_case prov_cases[] = {
 	KT_CASE(connect_cycles_no_leak),
 	KT_CASE(close_inflight_many),
 	KT_CASE(selective_completion),
+	KT_CASE(comp_order),
 	KT_CASE(more_defers_doorbell),
 	KT_CASE(rma_xfer_pieces),
 	KT_CASE(mr_sync),

@@ -78,6 +78,7 @@ static const struct kt_prov verbs_prov = {
 	.key_size = 4,
 	.atomics = true,
 	.invalidate = true,
+	.ordered = true,
 	.getinfo_resolves = true,
 	.mr_reg_needs_conn = true,
 	.res_count = res_count,
