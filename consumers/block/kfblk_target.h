@@ -57,7 +57,8 @@ struct kfblk_rma_ctx {
  * @stage: enum kfblk_stage
  * @chunk: next RMA chunk to post (a retry after -EAGAIN resumes there)
  * @nr_chunks: RMA chunks of the command
- * @pending: RMA and send completions still due
+ * @pending: completions still due: one per RMA read, then those of the
+ *	answer (kfblk_answer_completions())
  * @node: on kfblk_tconn.work (llist) or .backlog
  * @bio: the bio, embedded so the fast path does not allocate it
  * @bvec: @conn->max_pages entries, the bio's and RMA's page list
@@ -74,6 +75,8 @@ struct kfblk_rma_ctx {
  *	established on this side (kfblk_post_ret())
  * @kicked: the backlog was drained once for this command because of
  *	@early; never twice, so a stopped endpoint cannot loop
+ * @stranded: the answer broke off with unreported RMA writes of it
+ *	possibly still reading @pages: they stay until the endpoint is closed
  */
 struct kfblk_slot {
 	struct kfblk_tconn *conn;
@@ -87,6 +90,7 @@ struct kfblk_slot {
 	u8 stage;
 	bool early;
 	bool kicked;
+	bool stranded;
 	u16 chunk;
 	u16 nr_chunks;
 	atomic_t pending;
@@ -126,6 +130,8 @@ struct kfblk_slot {
  * @remote_inv: the client lets responses invalidate its keys
  * @imm_rsp: a successful READ is answered by its last RMA write carrying
  *	the tag as immediate data, instead of a response message
+ * @ordered: the provider completes transmits in order (KFI_ORDER_STRICT):
+ *	an answer's RMA writes go unreported, its end says they are done
  * @direct: completions run in a workqueue and the device takes REQ_NOWAIT:
  *	READ/WRITE bios are submitted from completion handlers
  * @busy: commands holding the connection (kfblk_tconn_hold()); teardown
@@ -167,6 +173,7 @@ struct kfblk_tconn {
 	u64 key_max;
 	bool remote_inv;
 	bool imm_rsp;
+	bool ordered;
 	bool direct;
 	atomic_t busy;
 	struct llist_head work;

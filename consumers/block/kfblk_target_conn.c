@@ -56,6 +56,9 @@ static void kfblk_tconn_free_slots(struct kfblk_tconn *conn)
 	for (i = 0; i < conn->nr_slots; i++) {
 		struct kfblk_slot *slot = &conn->slots[i];
 
+		/* The endpoint is closed: the device is done with them. */
+		if (slot->stranded)
+			kfblk_slot_put_pages(slot);
 		/* Finished commands gave their pages to the pool. */
 		WARN_ON_ONCE(slot->nr_pages);
 		if (slot->inl)
@@ -271,7 +274,8 @@ static int kfblk_tconn_open(struct kfblk_tconn *conn, struct kfi_info *info)
 	if (ret)
 		return ret;
 	conn->ep->credit_ready = kfblk_tconn_credit_ready;
-	ret = kfi_ep_bind(conn->ep, &conn->cq->fid, KFI_TRANSMIT | KFI_RECEIVE);
+	ret = kfi_ep_bind(conn->ep, &conn->cq->fid, KFI_TRANSMIT | KFI_RECEIVE |
+			  KFI_SELECTIVE_COMPLETION);
 	if (!ret)
 		ret = kfi_ep_bind(conn->ep, &conn->eq->fid, 0);
 	if (!ret)
@@ -389,6 +393,7 @@ static u16 kfblk_tconn_create(struct kfblk_export *exp, struct kfi_info *info,
 	if (conn->remote_inv)
 		ri.caps |= KFBLK_CAP_REMOTE_INV;
 	conn->imm_rsp = kfblk_tgt_imm_rsp && qi->flags & KFBLK_CM_IMM_RSP;
+	conn->ordered = info->tx_attr.comp_order & KFI_ORDER_STRICT;
 	if (conn->imm_rsp)
 		ri.caps |= KFBLK_CAP_IMM_RSP;
 	conn->inline_max = kfblk_tconn_inline_max(info, &ri, qi);

@@ -27,6 +27,8 @@ static void kfblk_rma_read_done(struct kfid_cq *cq,
 				const struct kfi_cq_entry *e);
 static void kfblk_rma_write_done(struct kfid_cq *cq,
 				 const struct kfi_cq_entry *e);
+static void kfblk_rma_write_failed(struct kfid_cq *cq,
+				   const struct kfi_cq_entry *e);
 
 /**
  * kfblk_tconn_hold() - take the reference a command holds on its connection
@@ -81,7 +83,8 @@ static void kfblk_slot_finish(struct kfblk_slot *slot)
 	struct kfblk_tconn *conn = slot->conn;
 
 	WRITE_ONCE(slot->peer_since, 0);
-	kfblk_slot_put_pages(slot);
+	if (!slot->stranded)
+		kfblk_slot_put_pages(slot);
 	WRITE_ONCE(conn->last_active, jiffies);
 	if (!test_bit(KFBLK_TCONN_DEAD, &conn->flags) &&
 	    kfblk_slot_post_recv(slot))
@@ -220,11 +223,43 @@ static void kfblk_rma_msg(struct kfblk_slot *slot, u16 chunk,
 }
 
 /*
+ * How chunk @chunk of @slot goes out.  RMA reads are all reported: each
+ * holds a reference until its data is in.  The RMA writes of an answer
+ * are too where the provider does not complete in order.  Where it does
+ * (@conn->ordered), they are not, except a last one that is the answer
+ * itself (immediate data): the completion of what follows them says they
+ * are done, and a write that fails is reported all the same
+ * (kfblk_rma_write_failed()).  All but the last are held back (KFI_MORE)
+ * for one doorbell; an answer's last write waits for its response.
+ */
+static u64 kfblk_chunk_flags(struct kfblk_slot *slot, u16 chunk, bool write,
+			     struct kfi_msg_rma *msg)
+{
+	bool last = chunk == slot->nr_chunks - 1;
+
+	if (!write) {
+		slot->rma[chunk].ctx.done = kfblk_rma_read_done;
+		return KFI_COMPLETION | (last ? 0 : KFI_MORE);
+	}
+	if (last && slot->conn->imm_rsp) {
+		slot->rma[chunk].ctx.done = kfblk_rma_write_done;
+		msg->data = slot->ci.tag;
+		return KFI_COMPLETION | KFI_REMOTE_CQ_DATA;
+	}
+	if (!slot->conn->ordered) {
+		slot->rma[chunk].ctx.done = kfblk_rma_write_done;
+		return KFI_COMPLETION | KFI_MORE;
+	}
+	slot->rma[chunk].ctx.done = kfblk_rma_write_failed;
+	return KFI_MORE;
+}
+
+/*
  * Post chunks from slot->chunk on.  Return 0 when all are posted, -EAGAIN
- * when the slot went on the backlog, or another error after dropping the
- * references of the chunks that will never complete.  Once the last chunk
- * is posted its completion may end the command (and a new one take the
- * slot): the slot is not touched after that post.
+ * when the slot went on the backlog, or another error with slot->chunk at
+ * the first chunk not posted (the caller stands in for the rest).  Once a
+ * reported chunk is posted its completion may end the command (and a new
+ * one take the slot): the slot is not touched after the last post.
  */
 static int kfblk_slot_post_chunks(struct kfblk_slot *slot, bool write)
 {
@@ -238,16 +273,9 @@ static int kfblk_slot_post_chunks(struct kfblk_slot *slot, bool write)
 	while (slot->chunk < n) {
 		chunk = slot->chunk++;
 		kfblk_rma_msg(slot, chunk, &msg, &rma);
-		slot->rma[chunk].ctx.done = write ? kfblk_rma_write_done :
-						    kfblk_rma_read_done;
-		flags = 0;
-		/* The last write of a READ may be its answer, too. */
-		if (write && conn->imm_rsp && chunk == n - 1) {
-			msg.data = slot->ci.tag;
-			flags = KFI_REMOTE_CQ_DATA;
-		}
+		flags = kfblk_chunk_flags(slot, chunk, write, &msg);
 		ret = write ? kfi_writemsg(conn->ep, &msg, flags) :
-			      kfi_readmsg(conn->ep, &msg, 0);
+			      kfi_readmsg(conn->ep, &msg, flags);
 		if (!ret && chunk == n - 1)
 			return 0;
 		ret = kfblk_post_ret(slot, ret);
@@ -304,6 +332,17 @@ static void kfblk_rma_write_done(struct kfid_cq *cq,
 				       ctx)->slot, e->err);
 }
 
+/* An RMA write posted unreported failed; the answer's end releases. */
+static void kfblk_rma_write_failed(struct kfid_cq *cq,
+				   const struct kfi_cq_entry *e)
+{
+	struct kfblk_rma_ctx *rc = container_of(e->op_context,
+						struct kfblk_rma_ctx, ctx);
+
+	if (e->err && e->err != -ECANCELED)
+		kfblk_tconn_error(rc->slot->conn, "RMA write failed");
+}
+
 static void kfblk_rsp_done(struct kfid_cq *cq, const struct kfi_cq_entry *e)
 {
 	kfblk_answer_done(container_of(e->op_context, struct kfblk_slot,
@@ -341,7 +380,7 @@ static int kfblk_slot_send_rsp(struct kfblk_slot *slot)
 		.iov = KFI_IOV_INIT(KFI_IOV_KVEC, kvec, &kv, 1),
 		.context = &slot->tx_ctx,
 	};
-	u64 flags = 0;
+	u64 flags = KFI_COMPLETION;
 
 	kfblk_rsp_build(&slot->rsp, &ri);
 	/* The client's MR is done with: let the response invalidate it. */
@@ -355,44 +394,87 @@ static int kfblk_slot_send_rsp(struct kfblk_slot *slot)
 }
 
 /*
+ * The answer failed to post after some of its RMA writes went out
+ * unreported: the device may still be reading the pages.  End the
+ * connection and keep the pages until the endpoint is closed, which waits
+ * for the device (kfblk_tconn_free_slots()).
+ */
+static void kfblk_slot_strand(struct kfblk_slot *slot)
+{
+	slot->stranded = true;
+	kfblk_tconn_error(slot->conn, "cannot post an answer");
+	kfblk_slot_put(slot, 1);
+}
+
+/* The answer carries data: RMA writes go before its response. */
+static bool kfblk_slot_answer_data(const struct kfblk_slot *slot)
+{
+	return slot->ci.opcode == KFBLK_OP_READ && slot->status == KFBLK_ST_OK;
+}
+
+/*
+ * The completions that end an answer: the response's or, for an
+ * immediate-data answer, the last write's; and where the provider does not
+ * complete in order, every other write's too.
+ */
+static int kfblk_answer_completions(const struct kfblk_slot *slot)
+{
+	if (!kfblk_slot_answer_data(slot))
+		return 1;
+	if (slot->conn->ordered)
+		return 1;
+	return slot->nr_chunks + !slot->conn->imm_rsp;
+}
+
+/*
+ * Writes of the answer went out and cannot all be posted: on an ordered
+ * provider the posted ones are unreported and strand the answer; else
+ * they hold their own references, the unposted ones are stood in for,
+ * and the client gets a response (XFER).  Return: true if stranded.
+ */
+static bool kfblk_slot_writes_failed(struct kfblk_slot *slot)
+{
+	if (slot->conn->ordered && slot->chunk) {
+		kfblk_slot_strand(slot);
+		return true;
+	}
+	if (!slot->conn->ordered) {
+		/* An immediate-data answer now needs its response. */
+		if (slot->conn->imm_rsp)
+			atomic_inc(&slot->pending);
+		kfblk_slot_put(slot, slot->nr_chunks - slot->chunk);
+	}
+	slot->chunk = slot->nr_chunks;
+	return false;
+}
+
+/*
  * Post what is left of the answer: the RMA writes of a successful READ,
  * then the response.  RC ordering delivers the data before the response.
  */
 static void kfblk_slot_respond(struct kfblk_slot *slot)
 {
-	bool data = slot->ci.opcode == KFBLK_OP_READ &&
-		    slot->status == KFBLK_ST_OK;
-	bool msg = !(data && slot->conn->imm_rsp);
+	bool data = kfblk_slot_answer_data(slot);
 	int ret;
 
 	if (slot->stage != KFBLK_STAGE_RESPOND) {
 		kfblk_slot_peer_wait(slot);
 		slot->stage = KFBLK_STAGE_RESPOND;
-		slot->chunk = 0;
-		atomic_set(&slot->pending,
-			   msg + (data ? slot->nr_chunks : 0));
-		if (!data)
-			slot->chunk = slot->nr_chunks;
+		slot->chunk = data ? 0 : slot->nr_chunks;
+		atomic_set(&slot->pending, kfblk_answer_completions(slot));
 	}
 	ret = kfblk_slot_post_chunks(slot, true);
 	if (ret == -EAGAIN)
 		return;
-	if (ret) {
-		/*
-		 * The chunks not posted will not complete; the client still
-		 * gets its answer, now XFER and always a message.
-		 */
-		if (!msg)
-			atomic_inc(&slot->pending);
-		msg = true;
-		kfblk_slot_put(slot, slot->nr_chunks - slot->chunk);
-		slot->chunk = slot->nr_chunks;
-	}
-	if (!msg)
+	if (ret && kfblk_slot_writes_failed(slot))
+		return;
+	if (!ret && data && slot->conn->imm_rsp)
 		return;
 	ret = kfblk_slot_send_rsp(slot);
 	if (ret == -EAGAIN)
 		kfblk_slot_backlog(slot);
+	else if (ret && slot->conn->ordered && kfblk_slot_answer_data(slot))
+		kfblk_slot_strand(slot);
 	else if (ret)
 		kfblk_slot_put(slot, 1);
 }
