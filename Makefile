@@ -11,7 +11,8 @@
 #   make lint         checkpatch --strict, sparse (C=2) and W=1, no warnings
 #   make bench        kfabric against raw verbs in one VM run (QUICK=1: smoke;
 #                     SUITE=block: kfblk against nvme-rdma; SUITE=kv: kfkv
-#                     against memcached and Redis)
+#                     against memcached and Redis; KERNEL=lean: on a kernel
+#                     without debug options, built here and cached)
 #   make fuzz         libFuzzer on the kfblk, kfkv and kfi_tcp wire parsers (FUZZ_TIME s each)
 #   make mutate       plant known bugs one at a time; their tests must go red
 #   make dkms         build the DKMS source tree with dkms against $(KVER)
@@ -90,9 +91,7 @@ lint:
 	fi
 
 bench:
-	scripts/deps.sh
-	$(MAKE) modules
-	tools/testing/bench/run --no-build $(if $(filter-out 0,$(QUICK)),--quick) \
+	KERNEL=$(KERNEL) scripts/bench.sh $(if $(filter-out 0,$(QUICK)),--quick) \
 		$(foreach s,$(SUITE),--suite $(s))
 
 FUZZ_TIME ?= 60

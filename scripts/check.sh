@@ -9,7 +9,7 @@
 #   scripts/check.sh [--debug | --newest]
 #
 #   --debug   use the debug kernel (KASAN, lockdep, kmemleak, fault
-#             injection) built by scripts/debug-kernel.sh, cached after the
+#             injection) built by scripts/guest-kernel.sh debug, cached after the
 #             first build; our modules are then built in build/debug/.
 #   --newest  use Debian's image of the newest kernel line, our modules
 #             built in build/newest/ against the tree scripts/newest-kernel.sh
@@ -94,7 +94,7 @@ t0=$SECONDS
 kernel=$KFI_GUEST
 kodir=$top
 if [ $lane = debug ]; then
-	dkdir=$("$top/scripts/debug-kernel.sh")
+	dkdir=$("$top/scripts/guest-kernel.sh" debug)
 	kernel=$dkdir/root
 	kdir=$dkdir/build
 	# Kbuild writes objects beside the sources, so the debug build of our

@@ -22,7 +22,7 @@
 #     symbol we use is exported and our modules load in Debian's image.
 #
 # Cached under $KFI_CACHE/newest-kernel/<hash> (hash of the recipe, the
-# version and the config changes), like scripts/debug-kernel.sh:
+# version and the config changes), like scripts/guest-kernel.sh debug:
 #   <dir>/build       the prepared O= tree: KDIR for our modules
 #   <dir>/root/boot/vmlinuz-<kver>, <dir>/root/lib/modules/<kver>
 #                     Debian's image, for tools/testing/vm/run --kernel

@@ -1,20 +1,23 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# Build (once) the debug-lane guest kernel from Debian's linux-source-6.1:
-# defconfig + kvm_guest.config + tools/testing/vm/debug.config, with the
-# fixes in tools/testing/vm/debug-patches/ applied to the source (each says
-# which kernel bug it fixes and why the lane needs it).
+# Build (once) a guest kernel from Debian's linux-source-6.1: defconfig +
+# kvm_guest.config + the fragment tools/testing/vm/<flavour>.config, with the
+# fixes in tools/testing/vm/kernel-patches/ applied to the source (each says
+# which kernel bug it fixes and why the lanes need it).  The flavours:
+#   debug   KASAN, lockdep, kmemleak, fault injection (make check-debug)
+#   lean    no checkers, no debug options (make bench KERNEL=lean)
 #
-# The result is cached under $KFI_CACHE/debug-kernel/<hash>, the hash covering
-# the config fragment, the patches, the build recipe's version and the source package's
-# version (bump $recipe when a change here must rebuild the kernel):
+# The result is cached under $KFI_CACHE/<flavour>-kernel/<hash>, the hash
+# covering the fragment's settings (not its comments), the patches, the
+# build recipe's version and the source package's version (bump $recipe
+# when a change here must rebuild):
 #   <dir>/build             the O= build tree; use it as KDIR for our modules
 #   <dir>/root/boot/vmlinuz-<kver>, <dir>/root/lib/modules/<kver>
 #                           what tools/testing/vm/run --kernel takes
 # Prints <dir> on stdout.  A second run with nothing changed returns at once.
 #
-# Usage: scripts/debug-kernel.sh [--print-dir]
+# Usage: scripts/guest-kernel.sh FLAVOUR [--print-dir]
 #   --print-dir   only print where the build is (or would be); build nothing
 
 set -euo pipefail
@@ -22,19 +25,27 @@ set -euo pipefail
 top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 . "$top/scripts/common.sh"
 
-fragment=$top/tools/testing/vm/debug.config
-patches=$top/tools/testing/vm/debug-patches
+flavour=${1:-}
+fragment=$top/tools/testing/vm/$flavour.config
+if [ -z "$flavour" ] || [ ! -e "$fragment" ]; then
+	known=$(cd "$top/tools/testing/vm" && ls -- *.config)
+	kfi_die "usage: $0 FLAVOUR [--print-dir]; FLAVOUR is one of:" \
+		"$(echo "$known" | sed 's/\.config$//' | xargs)"
+fi
+patches=$top/tools/testing/vm/kernel-patches
 jobs=${KFI_JOBS:-$(nproc)}
 
 srcver=$(dpkg-query -W -f '${Version}' linux-source-6.1 2>/dev/null) ||
 	kfi_die "linux-source-6.1 is not installed; run 'make deps'"
 recipe="defconfig kvm_guest.config + fragment, v1"
-hash=$( { cat "$fragment" "$patches"/*.patch; echo "$recipe"; echo "$srcver"; } |
-	sha256sum | cut -c1-12)
-dir=$KFI_CACHE/debug-kernel/$hash
+# The fragment's settings count, its comments do not.
+settings=$(sed -e '/^# CONFIG_/b' -e '/^#/d' -e '/^$/d' "$fragment")
+hash=$( { echo "$settings"; cat "$patches"/*.patch; echo "$recipe";
+	  echo "$srcver"; } | sha256sum | cut -c1-12)
+dir=$KFI_CACHE/$flavour-kernel/$hash
 src=$KFI_CACHE/src/linux-source-6.1_$srcver
 
-if [ "${1:-}" = --print-dir ]; then
+if [ "${2:-}" = --print-dir ]; then
 	echo "$dir"
 	exit 0
 fi
@@ -44,9 +55,9 @@ if [ -e "$dir/done" ]; then
 	exit 0
 fi
 
-mkdir -p "$KFI_CACHE/debug-kernel" "$KFI_CACHE/src"
+mkdir -p "$KFI_CACHE/$flavour-kernel" "$KFI_CACHE/src"
 # One builder at a time; a second caller waits and then finds it done.
-exec 9>"$KFI_CACHE/debug-kernel/.lock"
+exec 9>"$KFI_CACHE/$flavour-kernel/.lock"
 flock 9
 if [ -e "$dir/done" ]; then
 	echo "$dir"
@@ -74,7 +85,7 @@ done
 
 rm -rf "$dir"
 mkdir -p "$dir/build" "$dir/root/boot"
-cp "$fragment" "$dir/debug.config"
+cp "$fragment" "$dir/$flavour.config"
 kmake=(nice make -C "$src" O="$dir/build" -j"$jobs" -s)
 
 kfi_log "configuring in $dir/build"
@@ -119,5 +130,5 @@ depmod -b "$dir/root" "$kver"
 end=$(date +%s)
 echo "$((end - start))" >"$dir/build-seconds"
 touch "$dir/done"
-kfi_log "debug kernel $kver built in $((end - start)) s"
+kfi_log "$flavour kernel $kver built in $((end - start)) s"
 echo "$dir"
