@@ -217,6 +217,38 @@ nullb_remove()
 	rmdir "$d"
 }
 
+# kfblk_unreported: operations posted and never reported, over every
+# endpoint (debugfs: posted less completed and errors).
+kfblk_unreported()
+{
+	awk '$1 == "ep" { for (i = 2; i <= NF; i++) {
+				split($i, kv, "=")
+				if (kv[1] == "posted") n += kv[2]
+				if (kv[1] == "completed" || kv[1] == "errors")
+					n -= kv[2] } }
+	     END { print n + 0 }' /sys/kernel/debug/kfabric/objects
+}
+
+# kfblk_read_answers DEV WANT: 2,048 READs of one page at iodepth 1 on DEV
+# leave WANT more operations unreported: 2,048 where the target's answer
+# writes go unreported (a provider that completes in order), 0 where each
+# is reported.  A READ still in its last completions when fio is done may
+# count once more.
+kfblk_read_answers()
+{
+	local before after
+	mountpoint -q /sys/kernel/debug || mount -t debugfs none /sys/kernel/debug
+	before=$(kfblk_unreported)
+	fio --name=answers --filename="$1" --direct=1 --ioengine=libaio \
+		--rw=randread --bs=4k --iodepth=1 --size=8M \
+		--output-format=terse >/dev/null || return 1
+	sleep 1
+	after=$(kfblk_unreported)
+	echo "unreported operations: $before -> $after, want +$2"
+	[ $((after - before)) -ge $(($2 - 2)) ] &&
+		[ $((after - before)) -le $(($2 + 2)) ]
+}
+
 # kfblk_on_provider: kfabric has connected endpoints (a client queue and
 # the target's end of it at least), and every one of them belongs to the
 # provider KFBLK_PROVIDER names (default verbs).

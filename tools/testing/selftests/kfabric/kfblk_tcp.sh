@@ -6,7 +6,8 @@
 # dummy netdev, without Soft-RoCE), so kfi_getinfo()'s first entry there is
 # the tcp domain (the verbs provider, listed first by priority, cannot
 # resolve it).  The connections must be kfi_tcp's, then fio writes and
-# verifies (crc32c) at 4 KiB iodepth 32 and 128 KiB iodepth 1.  kfi_tcp
+# verifies (crc32c) at 4 KiB iodepth 32 and 128 KiB iodepth 1, and the
+# target's READ answers must report every RMA write.  kfi_tcp
 # runs here with its work bound to the CPU that queued it (wq_unbound=0);
 # the other tcp scripts run it unbound, the default.
 # Standalone KTAP producer; run as root in the test VM.
@@ -17,7 +18,7 @@
 TCP_NETDEV=kfbt_tcp0
 KFI_IPADDR=198.51.100.1
 
-kt_plan 6
+kt_plan 7
 
 tcp_cleanup()
 {
@@ -93,5 +94,8 @@ fio_verify()
 
 kt_check fio.verify_4k_qd32 fio_verify 4k 32 8M
 kt_check fio.verify_128k_qd1 fio_verify 128k 1 16M
+# kfi_tcp does not complete in order (tx_attr.comp_order 0): the target
+# reports every answer's RMA write, and holds its pages until then.
+kt_check fio.read_answers_reported kfblk_read_answers "$dev" 0
 kt_check teardown kfblk_teardown tcp
 kt_exit
