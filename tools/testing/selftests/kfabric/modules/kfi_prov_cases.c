@@ -2151,7 +2151,7 @@ static int comp_order(void)
 		ret = check(m.r->buf + i * slice, slice, 5);
 out:
 	if (ret) {
-		pr_info("    # comp_order: %d\n", ret);
+		pr_info("    # %s: %d\n", __func__, ret);
 		t_failed = true;
 	}
 	tmr_conn_close(&tc, &m);
