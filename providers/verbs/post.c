@@ -98,19 +98,27 @@ static void kfiv_slot_put_locked(struct kfiv_queue *q, struct kfiv_slot *s)
 	s->wait = NULL;
 }
 
+/*
+ * @n slots of @q are free again: drop them from the busy count and wake a
+ * teardown of @ep, which waits for busy to reach the unsignalled count
+ * (not 0).
+ */
+static void kfiv_busy_drop(struct kfiv_ep *ep, struct kfiv_queue *q, u32 n)
+{
+	atomic_sub(n, &q->busy);
+	if (READ_ONCE(ep->dead))
+		wake_up(&ep->drain_wq);
+}
+
 /* Return a slot from completion context, waking a waiting teardown. */
 static void kfiv_slot_put(struct kfiv_queue *q, struct kfiv_slot *s)
 {
-	struct kfiv_ep *ep = s->ep;
 	unsigned long flags;
 
 	spin_lock_irqsave(&q->lock, flags);
 	kfiv_slot_put_locked(q, s);
 	spin_unlock_irqrestore(&q->lock, flags);
-	/* Teardown waits for busy to reach the unsignalled count, not 0. */
-	atomic_dec(&q->busy);
-	if (READ_ONCE(ep->dead))
-		wake_up(&ep->drain_wq);
+	kfiv_busy_drop(s->ep, q, 1);
 }
 
 /*
@@ -184,10 +192,7 @@ static void kfiv_sq_done(struct kfiv_ep *ep, struct kfiv_slot *s)
 	kfiv_unmap(ep->dom, s);
 	kfiv_slot_put_locked(&ep->sq, s);
 	spin_unlock_irqrestore(&ep->sq.lock, flags);
-	/* Teardown waits for busy to reach the unsignalled count, not 0. */
-	atomic_sub(n + 1, &ep->sq.busy);
-	if (READ_ONCE(ep->dead))
-		wake_up(&ep->drain_wq);
+	kfiv_busy_drop(ep, &ep->sq, n + 1);
 }
 
 /**
