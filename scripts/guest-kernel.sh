@@ -56,8 +56,9 @@ if [ -e "$dir/done" ]; then
 fi
 
 mkdir -p "$KFI_CACHE/$flavour-kernel" "$KFI_CACHE/src"
-# One builder at a time; a second caller waits and then finds it done.
-exec 9>"$KFI_CACHE/$flavour-kernel/.lock"
+# One builder at a time, of any flavour (they share the unpacked source);
+# a second caller waits and then finds its kernel done.
+exec 9>"$KFI_CACHE/src/.guest-kernel.lock"
 flock 9
 if [ -e "$dir/done" ]; then
 	echo "$dir"
