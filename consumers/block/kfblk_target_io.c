@@ -419,9 +419,7 @@ static bool kfblk_slot_answer_data(const struct kfblk_slot *slot)
  */
 static int kfblk_answer_completions(const struct kfblk_slot *slot)
 {
-	if (!kfblk_slot_answer_data(slot))
-		return 1;
-	if (slot->conn->ordered)
+	if (!kfblk_slot_answer_data(slot) || slot->conn->ordered)
 		return 1;
 	return slot->nr_chunks + !slot->conn->imm_rsp;
 }
@@ -434,11 +432,12 @@ static int kfblk_answer_completions(const struct kfblk_slot *slot)
  */
 static bool kfblk_slot_writes_failed(struct kfblk_slot *slot)
 {
-	if (slot->conn->ordered && slot->chunk) {
-		kfblk_slot_strand(slot);
-		return true;
-	}
-	if (!slot->conn->ordered) {
+	if (slot->conn->ordered) {
+		if (slot->chunk) {
+			kfblk_slot_strand(slot);
+			return true;
+		}
+	} else {
 		/* An immediate-data answer now needs its response. */
 		if (slot->conn->imm_rsp)
 			atomic_inc(&slot->pending);
