@@ -71,25 +71,55 @@ void kfi_ep_set_state(struct kfid_ep *ep, enum kfi_ep_state state)
 }
 EXPORT_SYMBOL_GPL(kfi_ep_set_state);
 
-/**
- * kfi_ep_count_completion() - count a completion of an operation of @ep
- * @ep: the endpoint the operation was posted on
- * @err: the completion's error, 0 for success
- *
+/*
  * The CQ counts what it delivers; a completion entry does not name its
- * endpoint, so providers call this to keep @ep's completed and errors
- * counters (debugfs) in step.
- *
- * Context: any.
+ * endpoint, so the endpoint's completed and errors counters (debugfs) are
+ * kept here, on the way to the CQ.
  */
-void kfi_ep_count_completion(struct kfid_ep *ep, int err)
+static void kfi_ep_count_completion(struct kfid_ep *ep, int err)
 {
 	if (err)
 		this_cpu_inc(ep->stats->n[KFI_STAT_ERRORS]);
 	else
 		this_cpu_inc(ep->stats->n[KFI_STAT_COMPLETED]);
 }
-EXPORT_SYMBOL_GPL(kfi_ep_count_completion);
+
+/**
+ * kfi_ep_complete() - count a completion of @ep's operation, deliver it now
+ * @ep: the endpoint the operation was posted on
+ * @cq: the CQ it completes on
+ * @entry: the completion
+ *
+ * kfi_cq_complete(), with @ep's counters kept.
+ *
+ * Context: @cq's poll context; never sleeps.
+ */
+void kfi_ep_complete(struct kfid_ep *ep, struct kfid_cq *cq,
+		     const struct kfi_cq_entry *entry)
+{
+	kfi_ep_count_completion(ep, entry->err);
+	kfi_cq_complete(cq, entry);
+}
+EXPORT_SYMBOL_GPL(kfi_ep_complete);
+
+/**
+ * kfi_ep_sw_complete() - count a completion of @ep's operation, queue it
+ * @ep: the endpoint the operation was posted on
+ * @cq: the CQ it completes on; NULL if none is bound (counted only)
+ * @entry: the completion (copied)
+ *
+ * kfi_cq_sw_complete(), with @ep's counters kept.
+ *
+ * Context: any; never sleeps.
+ * Return: 0 without a CQ, else as kfi_cq_sw_complete().
+ */
+int kfi_ep_sw_complete(struct kfid_ep *ep, struct kfid_cq *cq,
+		       const struct kfi_cq_entry *entry)
+{
+	kfi_ep_count_completion(ep, entry->err);
+	return cq ? kfi_cq_sw_complete(cq, entry) : 0;
+}
+EXPORT_SYMBOL_GPL(kfi_ep_sw_complete);
 
 /* ------------------------------------------------------------------ */
 /* Passive endpoints */

@@ -265,13 +265,17 @@ int kfi_provider_unregister(struct kfi_provider *prov);
 
 void kfi_cq_complete(struct kfid_cq *cq, const struct kfi_cq_entry *entry);
 int kfi_cq_sw_complete(struct kfid_cq *cq, const struct kfi_cq_entry *entry);
+/* The same, for an endpoint's operation: its counters are kept too. */
+void kfi_ep_complete(struct kfid_ep *ep, struct kfid_cq *cq,
+		     const struct kfi_cq_entry *entry);
+int kfi_ep_sw_complete(struct kfid_ep *ep, struct kfid_cq *cq,
+		       const struct kfi_cq_entry *entry);
 
 /* Events: any context; the core defers handlers to process context. */
 
 int kfi_eq_report(struct kfid_eq *eq, const struct kfi_eq_cm_entry *entry,
 		  gfp_t gfp);
 void kfi_ep_set_state(struct kfid_ep *ep, enum kfi_ep_state state);
-void kfi_ep_count_completion(struct kfid_ep *ep, int err);
 
 /* Credits: see struct kfi_credits. */
 

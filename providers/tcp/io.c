@@ -33,12 +33,9 @@ static void kfit_deliver(struct kfit_ep *e, struct kfid_cq *cq,
 {
 	bool here = current_work() == &e->work;
 
-	kfi_ep_count_completion(&e->base, entry->err);
-	if (!cq)
-		return;
 	if (here)
 		local_bh_disable();
-	kfi_cq_sw_complete(cq, entry);
+	kfi_ep_sw_complete(&e->base, cq, entry);
 	if (here)
 		local_bh_enable();
 }

@@ -223,8 +223,7 @@ static void kfiv_sq_refuse(struct kfiv_ep *ep, struct kfiv_slot *s)
 
 	/* An inject not asked to complete has no context: the end says it. */
 	if (s->report || s->op != KFIV_OP_INJECT) {
-		kfi_ep_count_completion(&ep->base, e.err);
-		kfi_cq_sw_complete(ep->base.tx_cq, &e);
+		kfi_ep_sw_complete(&ep->base, ep->base.tx_cq, &e);
 	}
 	kfiv_unmap(ep->dom, s);
 	kfiv_slot_put_locked(&ep->sq, s);
@@ -627,8 +626,7 @@ static void kfiv_complete(struct kfiv_ep *ep, struct kfi_context *ctx,
 		.prov_errno = wc->status,
 	};
 
-	kfi_ep_count_completion(&ep->base, e.err);
-	kfi_cq_complete(ep->base.tx_cq, &e);
+	kfi_ep_complete(&ep->base, ep->base.tx_cq, &e);
 }
 
 /*
@@ -834,8 +832,7 @@ static void kfiv_recv_done(struct ib_cq *cq, struct ib_wc *wc)
 	kfiv_unmap(ep->dom, s);
 	atomic_dec(&ep->posted);
 	kfiv_slot_put(&ep->rq, s);
-	kfi_ep_count_completion(&ep->base, e.err);
-	kfi_cq_complete(ep->base.rx_cq, &e);
+	kfi_ep_complete(&ep->base, ep->base.rx_cq, &e);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1511,8 +1508,7 @@ static void kfiv_srx_recv_done(struct ib_cq *cq, struct ib_wc *wc)
 		atomic_inc(&ep->recv_total);
 		kfiv_credit_update(ep);
 	}
-	kfi_ep_count_completion(&ep->base, e.err);
-	kfi_cq_complete(ep->base.rx_cq, &e);
+	kfi_ep_complete(&ep->base, ep->base.rx_cq, &e);
 }
 
 /**

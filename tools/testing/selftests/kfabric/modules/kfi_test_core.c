@@ -210,8 +210,7 @@ static void loop_complete(struct loop_ep *lep, struct kfid_cq *cq,
 		.prov_errno = prov_errno,
 	};
 
-	kfi_ep_count_completion(&lep->ep, err);
-	kfi_cq_sw_complete(cq, &e);
+	kfi_ep_sw_complete(&lep->ep, cq, &e);
 }
 
 /*
