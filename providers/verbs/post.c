@@ -901,15 +901,12 @@ static int kfiv_post_send_wr(struct kfiv_ep *ep, struct kfiv_slot *s,
 }
 
 /*
- * An inject is copied behind the header in the slot's own buffer, so the
- * caller's buffer is free at return; inline when the QP allows.
+ * The bytes in @iov, with @it set up to copy them from a kvec or bio_vec
+ * array; -EINVAL for an unknown form.
  */
-static int kfiv_inject_copy(struct kfiv_ep *ep, struct kfiv_slot *s,
-			    const struct kfi_iov *iov)
+static s64 kfiv_iov_bytes(const struct kfi_iov *iov, struct iov_iter *it)
 {
-	void *dst = s->buf + KFIV_HDR_LEN;
 	struct scatterlist *sg;
-	struct iov_iter it;
 	size_t len = 0;
 	u32 i;
 
@@ -917,31 +914,79 @@ static int kfiv_inject_copy(struct kfiv_ep *ep, struct kfiv_slot *s,
 	case KFI_IOV_KVEC:
 		for (i = 0; i < iov->count; i++)
 			len += iov->kvec[i].iov_len;
-		iov_iter_kvec(&it, WRITE, iov->kvec, iov->count, len);
-		break;
+		iov_iter_kvec(it, WRITE, iov->kvec, iov->count, len);
+		return len;
 	case KFI_IOV_BVEC:
 		for (i = 0; i < iov->count; i++)
 			len += iov->bvec[i].bv_len;
-		iov_iter_bvec(&it, WRITE, iov->bvec, iov->count, len);
-		break;
+		iov_iter_bvec(it, WRITE, iov->bvec, iov->count, len);
+		return len;
 	case KFI_IOV_SGL:
 		for_each_sg(iov->sgl, sg, iov->count, i)
 			len += sg->length;
-		break;
+		return len;
 	default:
 		return -EINVAL;
 	}
-	if (len > ep->inject_size)
-		return -EMSGSIZE;
+}
+
+static int kfiv_copy_in(struct kfiv_slot *s, const struct kfi_iov *iov,
+			struct iov_iter *it, size_t len)
+{
+	void *dst = s->buf + KFIV_HDR_LEN;
+
 	if (iov->type == KFI_IOV_SGL) {
 		if (sg_copy_to_buffer(iov->sgl, iov->count, dst, len) != len)
 			return -EFAULT;
-	} else if (copy_from_iter(dst, len, &it) != len) {
+	} else if (copy_from_iter(dst, len, it) != len) {
 		return -EFAULT;
 	}
+	s->nsge = 0;
+	s->sgl = NULL;
 	s->len = len;
 	s->sge[0].length = KFIV_HDR_LEN + len;
 	return 0;
+}
+
+/* An inject's payload, which the slot's buffer must hold. */
+static int kfiv_inject_copy(struct kfiv_ep *ep, struct kfiv_slot *s,
+			    const struct kfi_iov *iov)
+{
+	struct iov_iter it;
+	s64 len = kfiv_iov_bytes(iov, &it);
+
+	if (len < 0)
+		return len;
+	if (len > ep->inject_size)
+		return -EMSGSIZE;
+	return kfiv_copy_in(s, iov, &it, len);
+}
+
+/*
+ * The payload of a send or inject.  One short enough for the slot's own
+ * buffer (inject_size) is copied behind the header there, so that the
+ * message is one SGE: inline when the QP takes it (the HCA copies at the
+ * post), else one small DMA sync.  An inject must fit, as the caller may
+ * reuse its buffer at return; a send that fits is copied too, which
+ * spares mapping and unmapping the caller's buffers and a second SGE.  A
+ * longer send is mapped after the header's SGE.
+ */
+static int kfiv_send_payload(struct kfiv_ep *ep, struct kfiv_slot *s,
+			     const struct kfi_iov *iov, bool inject)
+{
+	struct iov_iter it;
+	s64 len;
+
+	if (iov->count > ep->base.info.tx_attr.iov_limit)
+		return -EINVAL;
+	len = kfiv_iov_bytes(iov, &it);
+	if (len < 0)
+		return len;
+	if (len <= ep->inject_size)
+		return kfiv_copy_in(s, iov, &it, len);
+	if (inject)
+		return -EMSGSIZE;
+	return kfiv_map(ep->dom, s, iov, ep->base.info.tx_attr.iov_limit);
 }
 
 static int kfiv_send_prep(struct kfiv_ep *ep, struct kfiv_slot *s,
@@ -956,24 +1001,17 @@ static int kfiv_send_prep(struct kfiv_ep *ep, struct kfiv_slot *s,
 	s->sge[0].addr = s->buf_dma;
 	s->sge[0].length = KFIV_HDR_LEN;
 	s->sge[0].lkey = ep->dom->pd->local_dma_lkey;
-	if (flags & KFI_INJECT) {
-		s->op = KFIV_OP_INJECT;
-		s->nsge = 0;
-		s->sgl = NULL;
-		ret = kfiv_inject_copy(ep, s, &msg->iov);
-		if (!ret && s->sge[0].length <= ep->inline_max) {
-			/* Inline takes a CPU address: the HCA copies now. */
-			s->sge[0].addr = (uintptr_t)s->buf;
-			wr->send_flags |= IB_SEND_INLINE;
-		}
-	} else {
-		s->op = KFIV_OP_SEND;
-		ret = kfiv_map(ep->dom, s, &msg->iov, info->tx_attr.iov_limit);
-		if (!ret && s->len > info->ep_attr.max_msg_size)
-			ret = -EMSGSIZE;
-	}
+	s->op = flags & KFI_INJECT ? KFIV_OP_INJECT : KFIV_OP_SEND;
+	ret = kfiv_send_payload(ep, s, &msg->iov, flags & KFI_INJECT);
+	if (!ret && s->len > info->ep_attr.max_msg_size)
+		ret = -EMSGSIZE;
 	if (ret)
 		return ret;
+	if (!s->nsge && s->sge[0].length <= ep->inline_max) {
+		/* Inline takes a CPU address: the HCA copies now. */
+		s->sge[0].addr = (uintptr_t)s->buf;
+		wr->send_flags |= IB_SEND_INLINE;
+	}
 
 	wr->opcode = IB_WR_SEND;
 	if (flags & KFI_REMOTE_CQ_DATA) {
@@ -1124,8 +1162,6 @@ static int kfiv_rma_source(struct kfiv_ep *ep, struct kfiv_slot *s,
 		return kfiv_map(ep->dom, s, iov, ep->base.info.tx_attr.iov_limit);
 	}
 	s->first = 1;
-	s->nsge = 0;
-	s->sgl = NULL;
 	ret = kfiv_inject_copy(ep, s, iov);
 	if (ret)
 		return ret;

@@ -741,15 +741,24 @@ out:
 
 static const size_t sizes[] = { 1, 63, 4095, 4096, 4097, 65536, T_MAX_LEN };
 
+/*
+ * Every form and size, and the sizes either side of inject_size: a
+ * provider may copy a send that fits its own buffer and map a longer one.
+ */
 static int send_recv_all_forms(void)
 {
 	struct tconn tc = {};
 	int ret, f, i;
+	u32 max;
 
 	ret = conn_open(&tc, &def_opts);
-	for (f = KFI_IOV_KVEC; !ret && f <= KFI_IOV_SGL; f++)
+	max = ret ? 0 : tc.c.ep->info.tx_attr.inject_size;
+	for (f = KFI_IOV_KVEC; !ret && f <= KFI_IOV_SGL; f++) {
 		for (i = 0; !ret && i < ARRAY_SIZE(sizes); i++)
 			ret = xfer_one(&tc, sizes[i], f, 0, 0);
+		for (i = max ? -1 : 0; !ret && i <= 1; i++)
+			ret = xfer_one(&tc, max + i, f, 0, 0);
+	}
 	conn_close(&tc);
 	return ret;
 }
