@@ -184,7 +184,8 @@ enum kfiv_op {
  * @ctx: consumer context, NULL for internal requests
  * @mr: MR of a registration or invalidation
  * @sge: 1 + iov_limit entries; a send's and receive's sge[0] is the header
- * @first: index of the first consumer entry in @sge
+ * @first: entries of @sge that are not mapped here (the header; an inline
+ *	post's consumer entries, by CPU address); the mapped ones follow
  * @nsge: consumer entries mapped
  * @form: enum kfi_iov_type of the mapping, to undo it
  * @op: enum kfiv_op

@@ -901,12 +901,15 @@ static int kfiv_post_send_wr(struct kfiv_ep *ep, struct kfiv_slot *s,
 }
 
 /*
- * The bytes in @iov, with @it set up to copy them from a kvec or bio_vec
- * array; -EINVAL for an unknown form.
+ * An inject that does not go inline is copied behind the header in the
+ * slot's own buffer, so that the caller's buffer is free at return.
  */
-static s64 kfiv_iov_bytes(const struct kfi_iov *iov, struct iov_iter *it)
+static int kfiv_inject_copy(struct kfiv_ep *ep, struct kfiv_slot *s,
+			    const struct kfi_iov *iov)
 {
+	void *dst = s->buf + KFIV_HDR_LEN;
 	struct scatterlist *sg;
+	struct iov_iter it;
 	size_t len = 0;
 	u32 i;
 
@@ -914,78 +917,120 @@ static s64 kfiv_iov_bytes(const struct kfi_iov *iov, struct iov_iter *it)
 	case KFI_IOV_KVEC:
 		for (i = 0; i < iov->count; i++)
 			len += iov->kvec[i].iov_len;
-		iov_iter_kvec(it, WRITE, iov->kvec, iov->count, len);
-		return len;
+		iov_iter_kvec(&it, WRITE, iov->kvec, iov->count, len);
+		break;
 	case KFI_IOV_BVEC:
 		for (i = 0; i < iov->count; i++)
 			len += iov->bvec[i].bv_len;
-		iov_iter_bvec(it, WRITE, iov->bvec, iov->count, len);
-		return len;
+		iov_iter_bvec(&it, WRITE, iov->bvec, iov->count, len);
+		break;
 	case KFI_IOV_SGL:
 		for_each_sg(iov->sgl, sg, iov->count, i)
 			len += sg->length;
-		return len;
+		break;
 	default:
 		return -EINVAL;
 	}
-}
-
-static int kfiv_copy_in(struct kfiv_slot *s, const struct kfi_iov *iov,
-			struct iov_iter *it, size_t len)
-{
-	void *dst = s->buf + KFIV_HDR_LEN;
-
+	if (len > ep->inject_size)
+		return -EMSGSIZE;
+	s->nsge = 0;
+	s->sgl = NULL;
 	if (iov->type == KFI_IOV_SGL) {
 		if (sg_copy_to_buffer(iov->sgl, iov->count, dst, len) != len)
 			return -EFAULT;
-	} else if (copy_from_iter(dst, len, it) != len) {
+	} else if (copy_from_iter(dst, len, &it) != len) {
 		return -EFAULT;
 	}
-	s->nsge = 0;
-	s->sgl = NULL;
 	s->len = len;
 	s->sge[0].length = KFIV_HDR_LEN + len;
 	return 0;
 }
 
-/* An inject's payload, which the slot's buffer must hold. */
-static int kfiv_inject_copy(struct kfiv_ep *ep, struct kfiv_slot *s,
-			    const struct kfi_iov *iov)
+/*
+ * One piece of an inline post: its CPU address, or NULL if it has none
+ * that lasts (a highmem page).
+ */
+static void *kfiv_inline_piece(const struct kfi_iov *iov, u32 i,
+			       struct scatterlist **sg, u32 *len)
 {
-	struct iov_iter it;
-	s64 len = kfiv_iov_bytes(iov, &it);
+	struct page *page;
+	u32 off;
 
-	if (len < 0)
-		return len;
-	if (len > ep->inject_size)
-		return -EMSGSIZE;
-	return kfiv_copy_in(s, iov, &it, len);
+	switch (iov->type) {
+	case KFI_IOV_KVEC:
+		*len = iov->kvec[i].iov_len;
+		return iov->kvec[i].iov_base;
+	case KFI_IOV_BVEC:
+		page = iov->bvec[i].bv_page;
+		off = iov->bvec[i].bv_offset;
+		*len = iov->bvec[i].bv_len;
+		break;
+	case KFI_IOV_SGL:
+		*sg = i ? sg_next(*sg) : iov->sgl;
+		page = sg_page(*sg);
+		off = (*sg)->offset;
+		*len = (*sg)->length;
+		break;
+	default:
+		return NULL;
+	}
+	return PageHighMem(page) ? NULL : page_address(page) + off;
 }
 
 /*
- * The payload of a send or inject.  One short enough for the slot's own
- * buffer (inject_size) is copied behind the header there, so that the
- * message is one SGE: inline when the QP takes it (the HCA copies at the
- * post), else one small DMA sync.  An inject must fit, as the caller may
- * reuse its buffer at return; a send that fits is copied too, which
- * spares mapping and unmapping the caller's buffers and a second SGE.  A
- * longer send is mapped after the header's SGE.
+ * Point the slot's SGEs after the header at the caller's buffers by CPU
+ * address, for an inline post: the device copies the bytes inside
+ * ib_post_send(), so nothing is mapped or copied here, and the buffers
+ * are the caller's again when the post returns.  The SGEs join the
+ * provider's own (s->first), which are never unmapped.  Return: false if
+ * the payload is over @room bytes or a piece has no CPU address; the slot
+ * is then as it was for all that matters.
+ */
+static bool kfiv_inline_ref(struct kfiv_ep *ep, struct kfiv_slot *s,
+			    const struct kfi_iov *iov, u32 room)
+{
+	struct ib_sge *sge = &s->sge[s->first];
+	struct scatterlist *sg = NULL;
+	u64 len = 0;
+	u32 i, n;
+	void *p;
+
+	for (i = 0; i < iov->count; i++) {
+		p = kfiv_inline_piece(iov, i, &sg, &n);
+		len += n;
+		if (!p || len > room)
+			return false;
+		sge[i].addr = (uintptr_t)p;
+		sge[i].length = n;
+		sge[i].lkey = ep->dom->pd->local_dma_lkey;
+	}
+	s->first += iov->count;
+	s->nsge = 0;
+	s->sgl = NULL;
+	s->len = len;
+	return true;
+}
+
+/*
+ * The payload of a send or inject: inline with the header when the QP
+ * takes that much (the header then goes by CPU address too); else an
+ * inject is copied behind the header in the slot's buffer, so the caller
+ * may reuse its buffer at return, and a send's buffers are mapped.
  */
 static int kfiv_send_payload(struct kfiv_ep *ep, struct kfiv_slot *s,
-			     const struct kfi_iov *iov, bool inject)
+			     const struct kfi_iov *iov, bool inject,
+			     struct ib_send_wr *wr)
 {
-	struct iov_iter it;
-	s64 len;
-
 	if (iov->count > ep->base.info.tx_attr.iov_limit)
 		return -EINVAL;
-	len = kfiv_iov_bytes(iov, &it);
-	if (len < 0)
-		return len;
-	if (len <= ep->inject_size)
-		return kfiv_copy_in(s, iov, &it, len);
+	if (ep->inline_max >= KFIV_HDR_LEN &&
+	    kfiv_inline_ref(ep, s, iov, ep->inline_max - KFIV_HDR_LEN)) {
+		s->sge[0].addr = (uintptr_t)s->buf;
+		wr->send_flags |= IB_SEND_INLINE;
+		return 0;
+	}
 	if (inject)
-		return -EMSGSIZE;
+		return kfiv_inject_copy(ep, s, iov);
 	return kfiv_map(ep->dom, s, iov, ep->base.info.tx_attr.iov_limit);
 }
 
@@ -1002,16 +1047,11 @@ static int kfiv_send_prep(struct kfiv_ep *ep, struct kfiv_slot *s,
 	s->sge[0].length = KFIV_HDR_LEN;
 	s->sge[0].lkey = ep->dom->pd->local_dma_lkey;
 	s->op = flags & KFI_INJECT ? KFIV_OP_INJECT : KFIV_OP_SEND;
-	ret = kfiv_send_payload(ep, s, &msg->iov, flags & KFI_INJECT);
+	ret = kfiv_send_payload(ep, s, &msg->iov, flags & KFI_INJECT, wr);
 	if (!ret && s->len > info->ep_attr.max_msg_size)
 		ret = -EMSGSIZE;
 	if (ret)
 		return ret;
-	if (!s->nsge && s->sge[0].length <= ep->inline_max) {
-		/* Inline takes a CPU address: the HCA copies now. */
-		s->sge[0].addr = (uintptr_t)s->buf;
-		wr->send_flags |= IB_SEND_INLINE;
-	}
 
 	wr->opcode = IB_WR_SEND;
 	if (flags & KFI_REMOTE_CQ_DATA) {

@@ -743,7 +743,8 @@ static const size_t sizes[] = { 1, 63, 4095, 4096, 4097, 65536, T_MAX_LEN };
 
 /*
  * Every form and size, and the sizes either side of inject_size: a
- * provider may copy a send that fits its own buffer and map a longer one.
+ * provider may post a short send inline and map a longer one (kfi_verbs
+ * offers an inject_size of its inline size less its header).
  */
 static int send_recv_all_forms(void)
 {
