@@ -72,12 +72,14 @@ ep_posted()
 
 # io_split SIZE: fio_verify_run over SIZE of the disk while its paths'
 # inflight counts are read every 0.05 s; then each path's highest count
-# and each endpoint's posts during the run.  Fails unless fio passed, two
-# paths had I/O in flight, and each of the two busiest endpoints posted an
-# eighth of all posts at least (one path's keep-alives alone do not).
+# and each endpoint's posts during the run.  Fails unless fio passed and
+# each of the two busiest endpoints posted an eighth of all posts at least
+# (one path's keep-alives alone do not).  The inflight samples are for the
+# log only: a read catches I/O in flight in as few as 1 of 20 (the I/O is
+# short next to the 0.05 s between reads), so they cannot decide.
 io_split()
 {
-	local before after sampler rc=0 busy total
+	local before after sampler rc=0 total
 	mountpoint -q /sys/kernel/debug ||
 		mount -t debugfs debugfs /sys/kernel/debug
 	before=$(ep_posted)
@@ -95,9 +97,6 @@ io_split()
 	awk '{ n[$1]++; if ($2 > 0) b[$1]++; if ($2 > m[$1]) m[$1] = $2 }
 	     END { for (p in n) printf "%s inflight max %d, above 0 in %d of %d reads\n",
 			p, m[p], b[p], n[p] }' /tmp/mp.samples | sort
-	busy=$(awk '$2 > 0 { b[$1] = 1 } END { print length(b) }' /tmp/mp.samples)
-	[ "$busy" -ge 2 ] ||
-		{ echo "fewer than two paths had I/O in flight"; rc=1; }
 	# Posts per endpoint during the run, busiest first.
 	total=$(awk 'NR == FNR { b[$1] = $2; next }
 		{ print $1, $2 - ($1 in b ? b[$1] : 0) }' \
