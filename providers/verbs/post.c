@@ -222,9 +222,8 @@ static void kfiv_sq_refuse(struct kfiv_ep *ep, struct kfiv_slot *s)
 	};
 
 	/* An inject not asked to complete has no context: the end says it. */
-	if (s->report || s->op != KFIV_OP_INJECT) {
+	if (s->report || s->op != KFIV_OP_INJECT)
 		kfi_ep_sw_complete(&ep->base, ep->base.tx_cq, &e);
-	}
 	kfiv_unmap(ep->dom, s);
 	kfiv_slot_put_locked(&ep->sq, s);
 	atomic_dec(&ep->sq.busy);
