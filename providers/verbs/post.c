@@ -996,8 +996,10 @@ static bool kfiv_inline_ref(struct kfiv_ep *ep, struct kfiv_slot *s,
 
 	for (i = 0; i < iov->count; i++) {
 		p = kfiv_inline_piece(iov, i, &sg, &n);
+		if (!p)
+			return false;
 		len += n;
-		if (!p || len > room)
+		if (len > room)
 			return false;
 		sge[i].addr = (uintptr_t)p;
 		sge[i].length = n;
