@@ -30,6 +30,10 @@ static unsigned int kfblk_nr_queues;
 module_param_named(nr_queues, kfblk_nr_queues, uint, 0644);
 MODULE_PARM_DESC(nr_queues, "Hardware queues (and connections) per device; 0: one per CPU");
 
+static unsigned int kfblk_poll_queues;
+module_param_named(poll_queues, kfblk_poll_queues, uint, 0644);
+MODULE_PARM_DESC(poll_queues, "Poll queues (and connections) per device, beside nr_queues, for I/O submitted for polling (default 0)");
+
 static unsigned int kfblk_queue_depth = 128;
 module_param_named(queue_depth, kfblk_queue_depth, uint, 0644);
 MODULE_PARM_DESC(queue_depth, "Requests per hardware queue (1-128, default 128)");
@@ -151,12 +155,48 @@ static void kfblk_complete_rq(struct request *rq)
 	blk_mq_end_request(rq, req->status);
 }
 
+/* The end of a batch of polled requests (kfblk_req_batch()). */
+static void kfblk_complete_batch(struct io_comp_batch *iob)
+{
+	struct request *rq;
+
+	rq_list_for_each(&iob->req_list, rq)
+		kfblk_req_unpath(blk_mq_rq_to_pdu(rq));
+	blk_mq_end_request_batch(iob);
+}
+
+/*
+ * A request completed by blk-mq's polling joins the batch of its poll
+ * round, which blk-mq ends once the round is over: one pass for them all
+ * (tags, statistics, the wakeups).  Only from the poller's own CPU: the
+ * provider may poll the CQ elsewhere (a drain), outside the round.  Not
+ * a request that failed or goes back to blk-mq.
+ */
+static bool kfblk_req_batch(struct kfblk_req *req, struct request *rq)
+{
+	struct kfblk_queue *q = req->queue;
+	struct kfblk_path_pcpu __percpu *st = req->path->stats;
+	struct io_comp_batch *iob = smp_load_acquire(&q->iob);
+
+	if (!iob || READ_ONCE(q->poll_cpu) != raw_smp_processor_id())
+		return false;
+	this_cpu_inc(st->n[KFBLK_STAT_POLLED]);
+	if (test_bit(KFBLK_REQ_REQUEUE, &req->flags) ||
+	    !blk_mq_add_to_batch(rq, iob, req->status != BLK_STS_OK,
+				 kfblk_complete_batch))
+		return false;
+	this_cpu_inc(st->n[KFBLK_STAT_BATCHED]);
+	return true;
+}
+
 static void kfblk_req_put(struct kfblk_req *req)
 {
 	struct request *rq = blk_mq_rq_from_pdu(req);
 
-	if (atomic_dec_and_test(&req->ref) &&
-	    !blk_mq_complete_request_remote(rq))
+	if (!atomic_dec_and_test(&req->ref) ||
+	    blk_mq_complete_request_remote(rq))
+		return;
+	if (!kfblk_req_batch(req, rq))
 		kfblk_complete_rq(rq);
 }
 
@@ -577,8 +617,52 @@ static void kfblk_exit_request(struct blk_mq_tag_set *set, struct request *rq,
 	kfree(((struct kfblk_req *)blk_mq_rq_to_pdu(rq))->sgl);
 }
 
+/*
+ * The default queues serve every CPU, for reads and writes alike; the
+ * poll queues (from first_poll on) take the requests submitted for
+ * polling (REQ_POLLED: io_uring's IOPOLL, preadv2's RWF_HIPRI).
+ */
+static void kfblk_map_queues(struct blk_mq_tag_set *set)
+{
+	struct kfblk_dev *dev = set->driver_data;
+	struct blk_mq_queue_map *map = set->map;
+
+	map[HCTX_TYPE_DEFAULT].nr_queues = dev->first_poll;
+	map[HCTX_TYPE_DEFAULT].queue_offset = 0;
+	blk_mq_map_queues(&map[HCTX_TYPE_DEFAULT]);
+	if (set->nr_maps == 1)
+		return;
+	map[HCTX_TYPE_READ].nr_queues = dev->first_poll;
+	map[HCTX_TYPE_READ].queue_offset = 0;
+	blk_mq_map_queues(&map[HCTX_TYPE_READ]);
+	map[HCTX_TYPE_POLL].nr_queues = dev->nr_queues - dev->first_poll;
+	map[HCTX_TYPE_POLL].queue_offset = dev->first_poll;
+	blk_mq_map_queues(&map[HCTX_TYPE_POLL]);
+}
+
+/* blk-mq polls a poll queue: its connection on every path. */
+static int kfblk_poll(struct blk_mq_hw_ctx *hctx, struct io_comp_batch *iob)
+{
+	struct kfblk_dev *dev = hctx->driver_data;
+	struct kfblk_path *path;
+	int i, n = 0;
+
+	/* A path removed meanwhile is freed only after an RCU grace period. */
+	rcu_read_lock();
+	for (i = 0; i < KFBLK_MAX_PATHS; i++) {
+		path = READ_ONCE(dev->paths[i]);
+		if (path)
+			n += kfblk_queue_poll(&path->queues[hctx->queue_num],
+					      iob);
+	}
+	rcu_read_unlock();
+	return n;
+}
+
 static const struct blk_mq_ops kfblk_mq_ops = {
 	.queue_rq = kfblk_queue_rq,
+	.map_queues = kfblk_map_queues,
+	.poll = kfblk_poll,
 	.complete = kfblk_complete_rq,
 	.timeout = kfblk_timeout,
 	.init_hctx = kfblk_init_hctx,
@@ -704,8 +788,9 @@ static DEVICE_ATTR_RO(target);
 
 /*
  * One line per path: address:port, state, requests in flight on it,
- * reconnects, commands sent, WRITEs sent inline of them, and the inline
- * data queue 0 of the path may carry.
+ * reconnects, commands sent, WRITEs sent inline of them, the inline
+ * data queue 0 of the path may carry, requests completed by polling and
+ * of them those ended in blk-mq's batch.
  */
 static ssize_t paths_show(struct device *d, struct device_attribute *attr,
 			  char *buf)
@@ -730,9 +815,12 @@ static ssize_t paths_show(struct device *d, struct device_attribute *attr,
 				   atomic_read(&sp->inflight),
 				   st.events[KFI_SESS_EV_UP],
 				   kfblk_path_stat(path, KFBLK_STAT_IOS));
-		n += sysfs_emit_at(buf, n, " inline %llu inline_max %u\n",
+		n += sysfs_emit_at(buf, n, " inline %llu inline_max %u",
 				   kfblk_path_stat(path, KFBLK_STAT_INLINE),
 				   path->queues[0].inline_max);
+		n += sysfs_emit_at(buf, n, " polled %llu batched %llu\n",
+				   kfblk_path_stat(path, KFBLK_STAT_POLLED),
+				   kfblk_path_stat(path, KFBLK_STAT_BATCHED));
 	}
 	mutex_unlock(&dev->paths_lock);
 	return n;
@@ -820,6 +908,15 @@ static ssize_t nr_queues_show(struct device *d, struct device_attribute *attr,
 }
 static DEVICE_ATTR_RO(nr_queues);
 
+static ssize_t poll_queues_show(struct device *d,
+				struct device_attribute *attr, char *buf)
+{
+	struct kfblk_dev *dev = kfblk_disk_dev(d);
+
+	return sysfs_emit(buf, "%u\n", dev->nr_queues - dev->first_poll);
+}
+static DEVICE_ATTR_RO(poll_queues);
+
 static ssize_t queue_depth_show(struct device *d,
 				struct device_attribute *attr, char *buf)
 {
@@ -867,6 +964,7 @@ static struct attribute *kfblk_disk_attrs[] = {
 	&dev_attr_reconnects.attr,
 	&dev_attr_keepalives.attr,
 	&dev_attr_nr_queues.attr,
+	&dev_attr_poll_queues.attr,
 	&dev_attr_queue_depth.attr,
 	&dev_attr_paths.attr,
 	&dev_attr_add_path.attr,
@@ -948,6 +1046,7 @@ static int kfblk_disk_add(struct kfblk_dev *dev)
 		return ret;
 	set->ops = &kfblk_mq_ops;
 	set->nr_hw_queues = dev->nr_queues;
+	set->nr_maps = dev->first_poll < dev->nr_queues ? HCTX_MAX_TYPES : 1;
 	set->queue_depth = dev->depth;
 	/* KFBLK_PROBE_TAG: never allocated, the paths' probes use it. */
 	set->reserved_tags = dev->probes ? 1 : 0;
@@ -1014,11 +1113,15 @@ static int kfblk_dev_init_params(struct kfblk_dev *dev,
 				 const struct kfblk_map_params *p)
 {
 	u32 max_io = clamp(kfblk_max_io_kb, 4U, 1024U) << 10;
+	u32 poll;
 
 	strscpy(dev->export, p->export, sizeof(dev->export));
 	dev->nr_queues = kfblk_nr_queues ? kfblk_nr_queues : num_online_cpus();
 	dev->nr_queues = clamp_t(u32, dev->nr_queues, 1,
 				 min(KFBLK_MAX_QUEUES, (int)nr_cpu_ids));
+	dev->first_poll = dev->nr_queues;
+	poll = min_t(u32, kfblk_poll_queues, nr_cpu_ids);
+	dev->nr_queues += min_t(u32, poll, KFBLK_MAX_QUEUES - dev->first_poll);
 	dev->probes = kfblk_keepalive_ms != 0;
 	dev->depth = clamp(kfblk_queue_depth, dev->probes ? 2U : 1U, 128U);
 	dev->max_segs = (max_io >> PAGE_SHIFT) + 1;
@@ -1077,9 +1180,9 @@ struct kfblk_dev *kfblk_dev_create(const struct kfblk_map_params *p)
 		kfblk_dev_free(dev);
 		return ERR_PTR(ret);
 	}
-	pr_info("kfblk%d: %s port %u export %s: %llu sectors, %u queues of %u\n",
-		dev->index, p->addr, p->port, dev->export,
-		dev->geo.capacity, dev->nr_queues, dev->depth);
+	pr_info("kfblk%d: %s port %u export %s: %llu sectors, %u queues (%u polled) of %u\n",
+		dev->index, p->addr, p->port, dev->export, dev->geo.capacity,
+		dev->nr_queues, dev->nr_queues - dev->first_poll, dev->depth);
 	return dev;
 }
 

@@ -34,6 +34,8 @@ struct kfblk_path;
 enum kfblk_path_stat {
 	KFBLK_STAT_IOS,		/* commands sent */
 	KFBLK_STAT_INLINE,	/* of them, WRITEs with their data inline */
+	KFBLK_STAT_POLLED,	/* requests completed by blk-mq's polling */
+	KFBLK_STAT_BATCHED,	/* of them, ended in blk-mq's batch */
 	KFBLK_STAT_NR,
 };
 
@@ -99,7 +101,9 @@ struct kfblk_rx {
  * @dev: owner
  * @path: the path it belongs to
  * @qid: index (the blk-mq hardware context it serves)
- * @cq: completions of sends, invalidations and receives
+ * @cq: completions of sends, invalidations and receives; a poll queue's
+ *	(@qid at or past the device's first_poll) moves only when blk-mq
+ *	polls it (KFI_POLL_DIRECT)
  * @ep: the endpoint; NULL once closed
  * @rx: @nr_rx receive buffers
  * @nr_rx: receives posted
@@ -113,6 +117,12 @@ struct kfblk_rx {
  * @cm_done: the connect finished one way or the other
  * @cm_err: how
  * @rep: the target's accept
+ * @poll_lock: one poller at a time on a poll queue's CQ; guards @pollable
+ *	and @iob
+ * @pollable: the CQ may be polled (set once the queue is connected,
+ *	cleared before its endpoint closes, which then polls it itself)
+ * @iob: blk-mq's completion batch while a poll round runs, else NULL
+ * @poll_cpu: the CPU that poll round runs on
  */
 struct kfblk_queue {
 	struct kfblk_dev *dev;
@@ -130,6 +140,10 @@ struct kfblk_queue {
 	struct completion cm_done;
 	int cm_err;
 	struct kfblk_cm_rep_info rep;
+	spinlock_t poll_lock;
+	bool pollable;
+	struct io_comp_batch *iob;
+	int poll_cpu;
 };
 
 /*
@@ -205,7 +219,9 @@ enum kfblk_dev_state {
  * @paths: its paths, the first the one it was mapped with; NULL slots
  *	are free
  * @hctx: the blk-mq hardware context of each queue index
- * @nr_queues: hardware queues
+ * @nr_queues: hardware queues, the poll queues included
+ * @first_poll: index of the first poll queue (HCTX_TYPE_POLL; those
+ *	from here to @nr_queues), @nr_queues when there is none
  * @depth: tags per queue, as granted
  * @max_segs: pages one MR maps
  * @geo: the target's geometry and capabilities
@@ -231,6 +247,7 @@ struct kfblk_dev {
 	struct kfblk_path *paths[KFBLK_MAX_PATHS];
 	struct blk_mq_hw_ctx **hctx;
 	u16 nr_queues;
+	u16 first_poll;
 	u16 depth;
 	u32 max_segs;
 	struct kfblk_cm_rep_info geo;
@@ -275,6 +292,7 @@ extern unsigned int kfblk_keepalive_ms;
 struct kfblk_path *kfblk_path_new(struct kfblk_dev *dev, const char *addr,
 				  u16 port);
 void kfblk_path_free(struct kfblk_path *path);
+int kfblk_queue_poll(struct kfblk_queue *q, struct io_comp_batch *iob);
 u64 kfblk_path_stat(struct kfblk_path *path, enum kfblk_path_stat s);
 void kfblk_path_close(struct kfblk_path *path);
 int kfblk_dev_add_path(struct kfblk_dev *dev, const char *addr, u16 port);

@@ -133,8 +133,48 @@ static void kfblk_credit_ready(struct kfid_ep *ep)
 		blk_mq_run_hw_queue(hctx, true);
 }
 
+/**
+ * kfblk_queue_poll() - a poll queue's completions, now
+ * @q: the queue
+ * @iob: blk-mq's batch of this poll round, which requests found may join
+ *
+ * One poller at a time: a poll that finds another under way leaves the
+ * CQ to it.
+ *
+ * Context: any; never sleeps.
+ * Return: completions processed.
+ */
+int kfblk_queue_poll(struct kfblk_queue *q, struct io_comp_batch *iob)
+{
+	int n = 0;
+
+	if (!spin_trylock(&q->poll_lock))
+		return 0;
+	if (q->pollable) {
+		/* kfblk_req_batch() finds the CPU once it finds the batch. */
+		WRITE_ONCE(q->poll_cpu, raw_smp_processor_id());
+		smp_store_release(&q->iob, iob);
+		n = max(kfi_cq_poll(q->cq, 0), 0);
+		WRITE_ONCE(q->iob, NULL);
+	}
+	spin_unlock(&q->poll_lock);
+	return n;
+}
+
+/* Polls may come (a poll queue's), or not any more. */
+static void kfblk_queue_set_pollable(struct kfblk_queue *q, bool on)
+{
+	if (q->qid < q->dev->first_poll)
+		return;
+	spin_lock(&q->poll_lock);
+	q->pollable = on;
+	spin_unlock(&q->poll_lock);
+}
+
 static void kfblk_queue_close(struct kfblk_queue *q)
 {
+	/* The endpoint's close polls its CQ itself. */
+	kfblk_queue_set_pollable(q, false);
 	if (q->ep) {
 		kfi_close(&q->ep->fid);
 		q->ep = NULL;
@@ -151,7 +191,8 @@ static int kfblk_queue_open(struct kfblk_path *path, struct kfblk_queue *q)
 	struct kfblk_dev *dev = path->dev;
 	struct kfi_cq_attr cq_attr = {
 		.size = 3 * dev->depth + q->nr_rx + 1,
-		.poll_ctx = KFI_POLL_SOFTIRQ,
+		.poll_ctx = q->qid < dev->first_poll ? KFI_POLL_SOFTIRQ :
+						       KFI_POLL_DIRECT,
 		.comp_vector = -1,
 	};
 	struct kfi_info *info = path->info;
@@ -278,6 +319,7 @@ static int kfblk_connect_all(struct kfblk_path *path)
 			return ret;
 		}
 		kfblk_queue_inline(path, q);
+		kfblk_queue_set_pollable(q, true);
 		WRITE_ONCE(q->live, true);
 	}
 	if (!dev->disk)
@@ -649,6 +691,7 @@ static int kfblk_path_alloc_queues(struct kfblk_path *path)
 		q->path = path;
 		q->qid = i;
 		init_completion(&q->cm_done);
+		spin_lock_init(&q->poll_lock);
 		/* One spare so a response never waits for a repost. */
 		q->nr_rx = dev->depth + 1;
 		q->rx = kcalloc(q->nr_rx, sizeof(*q->rx), GFP_KERNEL);
@@ -847,7 +890,7 @@ int kfblk_dev_add_path(struct kfblk_dev *dev, const char *addr, u16 port)
 		kfblk_path_free(path);
 		goto unlock;
 	}
-	dev->paths[slot] = path;
+	WRITE_ONCE(dev->paths[slot], path);
 unlock:
 	mutex_unlock(&dev->paths_lock);
 	if (ret)
@@ -880,7 +923,9 @@ int kfblk_dev_remove_path(struct kfblk_dev *dev, const char *addr, u16 port)
 		path = dev->paths[i];
 		ret = kfi_sess_remove_path(path->sp);
 		if (!ret) {
-			dev->paths[i] = NULL;
+			WRITE_ONCE(dev->paths[i], NULL);
+			/* kfblk_poll() may still be looking at it. */
+			synchronize_rcu();
 			kfblk_path_free(path);
 		}
 	}

@@ -402,21 +402,24 @@ KFBLK_NQN=nqn.2014-08.org.kfabric:kfblk-baseline
 KFBLK_HOSTNQN=nqn.2014-08.org.nvmexpress:uuid:6b66626c-6b00-4000-8000-000000000001
 NVME_PORT=${NVME_PORT:-4420}
 
-# nvme_setup DEVICE [IO_QUEUES QUEUE_SIZE]: export DEVICE through nvmet-rdma
-# and connect to it with nvme-rdma on the same Soft-RoCE device, with that
-# many I/O queues of that size when given; prints /dev/nvmeXnY.  With
+# nvme_setup DEVICE [IO_QUEUES QUEUE_SIZE [POLL_QUEUES]]: export DEVICE
+# through nvmet-rdma and connect to it with nvme-rdma on the same
+# Soft-RoCE device, with that many I/O queues of that size (and poll
+# queues) when given; prints /dev/nvmeXnY.  With
 # NVME_TRANSPORT=tcp, nvmet-tcp and nvme-tcp on $KFI_IPADDR.  nvme_core
 # is loaded with native multipath off when this loads it, so the device is
 # the controller's own path, not a multipath head in front of it.
 nvme_setup()
 {
-	local dev=$1 nq=${2:-} qs=${3:-} s p c i t=${NVME_TRANSPORT:-rdma}
+	local dev=$1 nq=${2:-} qs=${3:-} pq=${4:-0} s p c i
+	local t=${NVME_TRANSPORT:-rdma}
 	local -a opts=()
 	[ -d /sys/module/nvme_core ] || modprobe nvme_core multipath=N ||
 		return 1
 	modprobe -a nvmet "nvmet-$t" "nvme-$t" || return 1
 	[ -z "$nq" ] || opts+=(--nr-io-queues="$nq")
 	[ -z "$qs" ] || opts+=(--queue-size="$qs")
+	[ "$pq" = 0 ] || opts+=(--nr-poll-queues="$pq")
 	s=$NVMET_CFS/subsystems/$KFBLK_NQN
 	p=$NVMET_CFS/ports/1
 	mkdir -p "$s/namespaces/1" "$p" || return 1

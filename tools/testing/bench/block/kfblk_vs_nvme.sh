@@ -50,6 +50,12 @@
 # 4 KiB randread and randwrite with one fio job of iodepth 32 pinned to
 # each CPU, on $KFBLK_BENCH_QUEUES queues (test "hwqN").
 #
+# KFBLK_BENCH_POINTS=poll: both disks get as many poll queues as I/O
+# queues (kfblk's poll_queues, nvme connect's --nr-poll-queues), and 4 KiB
+# random I/O at iodepth 1 and 32 runs through io_uring twice: test "poll"
+# submits it for polling (fio's hipri: IOPOLL, the poll queues), test
+# "uring" does not (the interrupt-driven queues of the same disks).
+#
 # With KFI_KFBLK_AB set to kfblk parameters (e.g. "inline_write=0"), a
 # third implementation runs beside the two: "kfblk-ab", the same export
 # mapped a second time with those parameters set while it connects, so
@@ -103,6 +109,16 @@ if [ "${KFBLK_BENCH_POINTS:-main}" = scale ]; then
 			POINTS+=("rand4k $op 4k $qd")
 		done
 		POINTS+=("jobs2 $op 4k 32 2" "jobs4 $op 4k 32 4")
+	done
+fi
+# poll: polled I/O against the same through interrupts, same disks.
+POLL=0 FIO_ENGINE=()
+if [ "${KFBLK_BENCH_POINTS:-main}" = poll ]; then
+	POLL=$QUEUES POINTS=()
+	for t in poll uring; do
+		for qd in 1 32; do
+			POINTS+=("$t randread 4k $qd" "$t randwrite 4k $qd")
+		done
 	done
 fi
 # stages: where the time of a 4 KiB I/O goes, both drivers, at iodepth 1.
@@ -353,11 +369,15 @@ run_point()
 		tpid=$!
 		echo 1 >$TRACEFS/tracing_on
 	fi
+	case $test in
+	poll) FIO_ENGINE=(--ioengine=io_uring --hipri=1) ;;
+	uring) FIO_ENGINE=(--ioengine=io_uring) ;;
+	esac
 	read -r b0 _ < <(cpu_jiffies)
 	s0=$(wire_pkts)
 	fio_json "$test" "$dev" "$op" "$bs" "$qd" "$RUNTIME" \
 		--numjobs="$jobs" --group_reporting "${FIO_PIN[@]}" \
-		"${FIO_STAGES[@]}" >"$tmp" 2>&1 || rc=$?
+		"${FIO_STAGES[@]}" "${FIO_ENGINE[@]}" >"$tmp" 2>&1 || rc=$?
 	s1=$(wire_pkts)
 	read -r b1 _ < <(cpu_jiffies)
 	if [ -n "$tpid" ]; then
@@ -410,11 +430,12 @@ shape()
 	     "$(sed 's/.*\[\(.*\)\].*/\1/' "/sys/block/$b/queue/scheduler")"
 }
 
-# same_shape KDEV NDEV: both disks have $QUEUES queues of $DEPTH tags and
-# no scheduler, so neither side is measured with more parallelism.
+# same_shape KDEV NDEV: both disks have $QUEUES queues (and $POLL poll
+# queues) of $DEPTH tags and no scheduler, so neither side is measured
+# with more parallelism.
 same_shape()
 {
-	local d want="$QUEUES $DEPTH none" got ok=0
+	local d want="$((QUEUES + POLL)) $DEPTH none" got ok=0
 	for d in "$@"; do
 		echo none >"/sys/block/${d#/dev/}/queue/scheduler" 2>/dev/null
 		got=$(shape "$d")
@@ -566,14 +587,15 @@ main()
 {
 	local nb_n kdev ndev adev='' pt i j k n test op bs qd jobs fails=0 mp
 	# shellcheck disable=SC2086
-	kfblk_load nr_queues="$QUEUES" queue_depth="$DEPTH" ${KFI_KFBLK_PARAMS:-} ||
+	kfblk_load nr_queues="$QUEUES" queue_depth="$DEPTH" poll_queues="$POLL" \
+		${KFI_KFBLK_PARAMS:-} ||
 		{ log "cannot load modules"; return 1; }
 	if [ "$TRANSPORT" = tcp ]; then
 		tcp_setup || { log "cannot set up kfi_tcp and $TCP_NETDEV"; return 1; }
 	fi
 	kdev=$(kfblk_setup bench "$SIZE_MB") || { log "kfblk setup failed"; return 1; }
 	nb_n=$(nullb_create kfbt_nvme "$SIZE_MB") || return 1
-	ndev=$(nvme_setup "$nb_n" "$QUEUES" "$DEPTH") ||
+	ndev=$(nvme_setup "$nb_n" "$QUEUES" "$DEPTH" "$POLL") ||
 		{ log "$NVME setup failed"; return 1; }
 	mp=$(cat /sys/module/nvme_core/parameters/multipath 2>/dev/null)
 	if [ "$mp" = Y ]; then
