@@ -176,8 +176,10 @@ static bool kfblk_req_batch(struct kfblk_req *req, struct request *rq)
 {
 	struct kfblk_queue *q = req->queue;
 	struct kfblk_path_pcpu __percpu *st = req->path->stats;
-	struct io_comp_batch *iob = smp_load_acquire(&q->iob);
+	struct io_comp_batch *iob;
 
+	/* The batch, then the CPU it was set on: kfblk_queue_poll(). */
+	iob = smp_load_acquire(&q->iob);
 	if (!iob || READ_ONCE(q->poll_cpu) != raw_smp_processor_id())
 		return false;
 	this_cpu_inc(st->n[KFBLK_STAT_POLLED]);

@@ -140,7 +140,7 @@ struct kfblk_queue {
 	struct completion cm_done;
 	int cm_err;
 	struct kfblk_cm_rep_info rep;
-	spinlock_t poll_lock;
+	spinlock_t poll_lock;		/* see @poll_lock above */
 	bool pollable;
 	struct io_comp_batch *iob;
 	int poll_cpu;

@@ -151,8 +151,8 @@ int kfblk_queue_poll(struct kfblk_queue *q, struct io_comp_batch *iob)
 	if (!spin_trylock(&q->poll_lock))
 		return 0;
 	if (q->pollable) {
-		/* kfblk_req_batch() finds the CPU once it finds the batch. */
 		WRITE_ONCE(q->poll_cpu, raw_smp_processor_id());
+		/* kfblk_req_batch() finds the CPU once it finds the batch. */
 		smp_store_release(&q->iob, iob);
 		n = max(kfi_cq_poll(q->cq, 0), 0);
 		WRITE_ONCE(q->iob, NULL);

@@ -1,4 +1,4 @@
-# area: block performance
+# area: performance
 # file: consumers/block/kfblk_client_path.c
 # tests: kfblk_poll
 # A poll queue's CQ is opened like the others, run by softirq: polled I/O

@@ -19,7 +19,7 @@
 kt_plan 7
 trap kfblk_cleanup EXIT
 
-dev= objects0=
+dev='' objects0=''
 setup()
 {
 	kfblk_load nr_queues=2 poll_queues=2 ctrl_loss_tmo=60 \
