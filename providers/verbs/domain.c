@@ -22,9 +22,14 @@ int kfiv_domain_open(struct kfid_domain *domain, const struct kfi_info *info)
 	struct kfiv_dev *dev;
 	int ret;
 
+	dom->premapped = alloc_percpu(u64);
+	if (!dom->premapped)
+		return -ENOMEM;
 	dev = kfiv_dev_get(info->domain_attr.name);
-	if (!dev)
+	if (!dev) {
+		free_percpu(dom->premapped);
 		return -ENODEV;
+	}
 	mutex_init(&dom->lock);
 	INIT_LIST_HEAD(&dom->cqs);
 	INIT_LIST_HEAD(&dom->eps);
@@ -58,6 +63,7 @@ int kfiv_domain_open(struct kfid_domain *domain, const struct kfi_info *info)
 unlock:
 	mutex_unlock(&dev->lock);
 	kfiv_dev_put(dev);
+	free_percpu(dom->premapped);
 	return ret;
 }
 
@@ -90,8 +96,31 @@ void kfiv_domain_close(struct kfid_domain *domain)
 	WARN_ON(!xa_empty(&dom->mr_keys));
 	xa_destroy(&dom->mr_keys);
 	kfiv_dev_put(dev);
+	free_percpu(dom->premapped);
 	atomic_dec(&kfiv_live_objects);
 }
+
+/**
+ * kfiv_debug_premapped() - posts of @kdom at their registrations' addresses
+ * @kdom: a verbs domain
+ *
+ * For the provider's tests: buffer lists posted with descriptors of the
+ * kfi_mr_reg() regions that hold them, so not mapped for the post.
+ *
+ * Context: any.
+ * Return: the count so far.
+ */
+u64 kfiv_debug_premapped(struct kfid_domain *kdom)
+{
+	struct kfiv_domain *dom = to_dom(kdom);
+	u64 n = 0;
+	int cpu;
+
+	for_each_possible_cpu(cpu)
+		n += *per_cpu_ptr(dom->premapped, cpu);
+	return n;
+}
+EXPORT_SYMBOL_GPL(kfiv_debug_premapped);
 
 /* Take the ib_cq away from direct pollers; the caller frees it. */
 static struct ib_cq *kfiv_cq_detach(struct kfiv_cq *cq)

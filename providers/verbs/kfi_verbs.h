@@ -126,6 +126,8 @@ struct kfiv_dev {
  * @mr_keys: MRs by key index (rkey >> 8), for remote invalidation; read
  *	under its own lock (irq-safe) in completion context
  * @dead: the device is gone: new objects are refused with -ENODEV
+ * @premapped: posts whose buffers lay in their descriptors' kfi_mr_reg()
+ *	regions (kfiv_debug_premapped()), per CPU
  */
 struct kfiv_domain {
 	struct kfid_domain base;
@@ -141,6 +143,7 @@ struct kfiv_domain {
 	struct list_head mrs;
 	struct xarray mr_keys;
 	bool dead;
+	u64 __percpu *premapped;
 };
 
 /**
@@ -190,6 +193,8 @@ enum kfiv_op {
  * @form: enum kfi_iov_type of the mapping, to undo it
  * @op: enum kfiv_op
  * @dir: DMA direction of the consumer buffers
+ * @premapped: the consumer's SGEs lie in its kfi_mr_reg() regions (their
+ *	descriptors), mapped already: synced, never unmapped
  * @sgl: scatterlist mapped with ib_dma_map_sg
  * @sg_count: entries passed to ib_dma_map_sg
  * @len: payload bytes
@@ -215,6 +220,7 @@ struct kfiv_slot {
 	u8 form;
 	u8 op;
 	u8 dir;
+	bool premapped;
 	struct scatterlist *sgl;
 	u32 sg_count;
 	u64 len;
@@ -424,6 +430,7 @@ struct kfiv_creq {
 };
 
 #define KFIV_MR_MAPPED		0	/* bit of kfiv_mr.state */
+#define KFIV_MR_REG		1	/* kfi_mr_reg(): mapped as long as open */
 
 /**
  * struct kfiv_mr - a memory region
@@ -435,7 +442,9 @@ struct kfiv_creq {
  * @sg: max_segs entries describing the mapped buffers
  * @sgl: the scatterlist actually mapped (@sg, or the consumer's)
  * @nents: entries passed to ib_dma_map_sg
- * @state: KFIV_MR_MAPPED while pages are DMA-mapped for the device
+ * @dma_nents: DMA segments it returned (fewer where an IOMMU merged)
+ * @state: KFIV_MR_MAPPED while pages are DMA-mapped for the device;
+ *	KFIV_MR_REG for a kfi_mr_reg() region, whose descriptor posts use
  * @key_idx: index in dom->mr_keys, valid if @ibmr
  */
 struct kfiv_mr {
@@ -446,6 +455,7 @@ struct kfiv_mr {
 	struct scatterlist *sg;
 	struct scatterlist *sgl;
 	u32 nents;
+	u32 dma_nents;
 	unsigned long state;
 	u32 key_idx;
 };
@@ -563,6 +573,8 @@ const char *kfiv_strerror(struct kfid_cq *cq, int prov_errno);
 
 /* mr.c */
 int kfiv_mr_reg(struct kfid_mr *mr, const struct kfi_iov *iov);
+bool kfiv_mr_dma_range(struct kfiv_domain *dom, void *desc, const void *addr,
+		       u32 len, u64 *dma);
 int kfiv_mr_alloc(struct kfid_mr *mr);
 int kfiv_mr_map(struct kfid_ep *ep, struct kfid_mr *mr,
 		const struct kfi_iov *iov);

@@ -17,6 +17,8 @@
 int kfiv_debug_live_objects(void);
 
 struct kfid_ep;
+struct kfid_domain;
 int kfiv_debug_deferred(struct kfid_ep *kep);
+u64 kfiv_debug_premapped(struct kfid_domain *kdom);
 
 #endif /* _KFI_VERBS_DEBUG_H */

@@ -61,6 +61,7 @@ static int kfiv_mr_dma_map(struct kfiv_mr *mr, const struct kfi_iov *iov)
 	n = ib_dma_map_sg(dev, mr->sgl, mr->nents, DMA_BIDIRECTIONAL);
 	if (n <= 0)
 		return -EIO;
+	mr->dma_nents = n;
 	set_bit(KFIV_MR_MAPPED, &mr->state);
 	return n;
 }
@@ -255,6 +256,7 @@ static void kfiv_mr_reg_done(struct kfiv_mr *mr, int n)
 	int i;
 
 	kmr->desc = mr;
+	set_bit(KFIV_MR_REG, &mr->state);
 	if (mr->ibmr) {
 		kmr->key = mr->ibmr->rkey;
 		kmr->iova = mr->ibmr->iova;
@@ -266,6 +268,71 @@ static void kfiv_mr_reg_done(struct kfiv_mr *mr, int n)
 		kmr->len += sg_dma_len(sg);
 	kmr->key = 0;
 	kmr->iova = 0;
+}
+
+/* Offset of [@addr, @addr + @len) in @mr's buffers, if one holds it all. */
+static bool kfiv_mr_offset(struct kfiv_mr *mr, const void *addr, u32 len,
+			   u64 *off)
+{
+	struct scatterlist *sg;
+	u64 at = 0;
+	int i;
+
+	for_each_sg(mr->sgl, sg, mr->nents, i) {
+		const void *va;
+
+		/* A highmem page has no lasting address to compare. */
+		if (PageHighMem(sg_page(sg)))
+			return false;
+		va = sg_virt(sg);
+		if (addr >= va && len <= sg->length &&
+		    addr - va <= sg->length - len) {
+			*off = at + (addr - va);
+			return true;
+		}
+		at += sg->length;
+	}
+	return false;
+}
+
+/**
+ * kfiv_mr_dma_range() - the DMA address of a buffer in a registration
+ * @dom: the domain posting
+ * @desc: a descriptor the consumer passed (kfid_mr.desc), or NULL
+ * @addr: the buffer
+ * @len: its length
+ * @dma: its DMA address, when found
+ *
+ * A kfi_mr_reg() region of @dom is DMA-mapped for as long as it is open,
+ * so a post of a buffer inside it needs no mapping of its own.  The DMA
+ * segments cover the region's bytes in order, merged or not, so the
+ * buffer's offset in the region finds its segment.
+ *
+ * Context: any; never sleeps.
+ * Return: true if @desc is such a region of @dom and @addr..@addr + @len
+ * lies in one of its buffers and one of its DMA segments.
+ */
+bool kfiv_mr_dma_range(struct kfiv_domain *dom, void *desc, const void *addr,
+		       u32 len, u64 *dma)
+{
+	struct kfiv_mr *mr = desc;
+	struct scatterlist *sg;
+	u64 off, seg = 0;
+	int i;
+
+	if (!mr || mr->base.fid.fclass != KFI_CLASS_MR || mr->dom != dom ||
+	    !test_bit(KFIV_MR_REG, &mr->state) ||
+	    !test_bit(KFIV_MR_MAPPED, &mr->state) ||
+	    !kfiv_mr_offset(mr, addr, len, &off))
+		return false;
+	for_each_sg(mr->sgl, sg, mr->dma_nents, i) {
+		if (off < seg + sg_dma_len(sg)) {
+			*dma = sg_dma_address(sg) + (off - seg);
+			return len <= seg + sg_dma_len(sg) - off;
+		}
+		seg += sg_dma_len(sg);
+	}
+	return false;
 }
 
 /**

@@ -405,14 +405,49 @@ static int kfiv_map_sgl(struct ib_device *dev, struct kfiv_slot *s,
 }
 
 /*
+ * Kvecs inside the consumer's kfi_mr_reg() regions (@desc, one for each)
+ * go at the DMA addresses those have, synced for the device, not mapped.
+ * False, with nothing to undo, when one is not inside its region.
+ */
+static bool kfiv_map_desc(struct kfiv_domain *dom, struct kfiv_slot *s,
+			  const struct kfi_iov *iov, void **desc, u64 *len)
+{
+	struct ib_sge *sge = &s->sge[s->first];
+	u32 i;
+
+	if (!desc || iov->type != KFI_IOV_KVEC)
+		return false;
+	for (i = 0; i < iov->count; i++) {
+		const struct kvec *kv = &iov->kvec[i];
+
+		if (kv->iov_len > U32_MAX ||
+		    !kfiv_mr_dma_range(dom, desc[i], kv->iov_base,
+				       kv->iov_len, &sge[i].addr))
+			return false;
+		sge[i].length = kv->iov_len;
+		sge[i].lkey = dom->pd->local_dma_lkey;
+	}
+	for (i = 0; i < iov->count; i++) {
+		ib_dma_sync_single_for_device(dom->ibdev, sge[i].addr,
+					      sge[i].length, s->dir);
+		*len += sge[i].length;
+	}
+	s->nsge = iov->count;
+	s->premapped = true;
+	this_cpu_inc(*dom->premapped);
+	return true;
+}
+
+/*
  * Map the consumer's buffers after the slot's first @s->first SGEs.  The
  * PD's local_dma_lkey covers every DMA address, so no MR is needed for
- * local access; msg->desc is accepted and not needed.  A buffer the DMA
+ * local access; a buffer whose descriptor (@desc, or NULL) is a
+ * kfi_mr_reg() region holding it is not mapped again.  A buffer the DMA
  * API refuses is -EIO, never -EAGAIN: retrying would not help, and a
  * consumer retries -EAGAIN until it succeeds.
  */
 static int kfiv_map(struct kfiv_domain *dom, struct kfiv_slot *s,
-		    const struct kfi_iov *iov, u32 limit)
+		    const struct kfi_iov *iov, void **desc, u32 limit)
 {
 	struct ib_device *dev = dom->ibdev;
 	u32 lkey = dom->pd->local_dma_lkey;
@@ -424,6 +459,10 @@ static int kfiv_map(struct kfiv_domain *dom, struct kfiv_slot *s,
 	s->form = iov->type;
 	if (iov->count > limit)
 		return -EINVAL;
+	if (kfiv_map_desc(dom, s, iov, desc, &len)) {
+		s->len = len;
+		return 0;
+	}
 	switch (iov->type) {
 	case KFI_IOV_KVEC:
 		ret = kfiv_map_kvec(dev, s, iov, lkey, &len);
@@ -447,6 +486,15 @@ static void kfiv_unmap(struct kfiv_domain *dom, struct kfiv_slot *s)
 	struct ib_sge *sge = &s->sge[s->first];
 	u32 i;
 
+	if (s->premapped) {
+		/* The region stays mapped: what the device wrote, to the CPU. */
+		for (i = 0; i < s->nsge && s->dir != DMA_TO_DEVICE; i++)
+			ib_dma_sync_single_for_cpu(dev, sge[i].addr,
+						   sge[i].length, s->dir);
+		s->premapped = false;
+		s->nsge = 0;
+		return;
+	}
 	if (s->sgl) {
 		ib_dma_unmap_sg(dev, s->sgl, s->sg_count, s->dir);
 		s->sgl = NULL;
@@ -1019,9 +1067,11 @@ static bool kfiv_inline_ref(struct kfiv_ep *ep, struct kfiv_slot *s,
  * may reuse its buffer at return, and a send's buffers are mapped.
  */
 static int kfiv_send_payload(struct kfiv_ep *ep, struct kfiv_slot *s,
-			     const struct kfi_iov *iov, bool inject,
+			     const struct kfi_msg *msg, bool inject,
 			     struct ib_send_wr *wr)
 {
+	const struct kfi_iov *iov = &msg->iov;
+
 	if (iov->count > ep->base.info.tx_attr.iov_limit)
 		return -EINVAL;
 	if (ep->inline_max >= KFIV_HDR_LEN &&
@@ -1032,7 +1082,8 @@ static int kfiv_send_payload(struct kfiv_ep *ep, struct kfiv_slot *s,
 	}
 	if (inject)
 		return kfiv_inject_copy(ep, s, iov);
-	return kfiv_map(ep->dom, s, iov, ep->base.info.tx_attr.iov_limit);
+	return kfiv_map(ep->dom, s, iov, msg->desc,
+			ep->base.info.tx_attr.iov_limit);
 }
 
 static int kfiv_send_prep(struct kfiv_ep *ep, struct kfiv_slot *s,
@@ -1048,7 +1099,7 @@ static int kfiv_send_prep(struct kfiv_ep *ep, struct kfiv_slot *s,
 	s->sge[0].length = KFIV_HDR_LEN;
 	s->sge[0].lkey = ep->dom->pd->local_dma_lkey;
 	s->op = flags & KFI_INJECT ? KFIV_OP_INJECT : KFIV_OP_SEND;
-	ret = kfiv_send_payload(ep, s, &msg->iov, flags & KFI_INJECT, wr);
+	ret = kfiv_send_payload(ep, s, msg, flags & KFI_INJECT, wr);
 	if (!ret && s->len > info->ep_attr.max_msg_size)
 		ret = -EMSGSIZE;
 	if (ret)
@@ -1151,7 +1202,8 @@ int kfiv_recv(struct kfid_ep *kep, const struct kfi_msg *msg, u64 flags)
 		ret = -EAGAIN;
 		goto unlock;
 	}
-	ret = kfiv_map(ep->dom, s, &msg->iov, kep->info.rx_attr.iov_limit);
+	ret = kfiv_map(ep->dom, s, &msg->iov, msg->desc,
+		       kep->info.rx_attr.iov_limit);
 	if (ret)
 		goto undo;
 	s->ctx = msg->context;
@@ -1194,16 +1246,17 @@ static int kfiv_rma_check(const struct kfi_msg_rma *msg, u64 len)
  * its header), so that the caller may reuse its buffer at return.
  */
 static int kfiv_rma_source(struct kfiv_ep *ep, struct kfiv_slot *s,
-			   const struct kfi_iov *iov, bool inject)
+			   const struct kfi_msg_rma *msg, bool inject)
 {
 	int ret;
 
 	if (!inject) {
 		s->first = 0;
-		return kfiv_map(ep->dom, s, iov, ep->base.info.tx_attr.iov_limit);
+		return kfiv_map(ep->dom, s, &msg->iov, msg->desc,
+				ep->base.info.tx_attr.iov_limit);
 	}
 	s->first = 1;
-	ret = kfiv_inject_copy(ep, s, iov);
+	ret = kfiv_inject_copy(ep, s, &msg->iov);
 	if (ret)
 		return ret;
 	s->sge[0].addr = s->buf_dma + KFIV_HDR_LEN;
@@ -1232,7 +1285,7 @@ static int kfiv_rma(struct kfiv_ep *ep, const struct kfi_msg_rma *msg,
 		goto unlock;
 	}
 	s->dir = write ? DMA_TO_DEVICE : DMA_FROM_DEVICE;
-	ret = kfiv_rma_source(ep, s, &msg->iov, write && (flags & KFI_INJECT));
+	ret = kfiv_rma_source(ep, s, msg, write && (flags & KFI_INJECT));
 	if (!ret)
 		ret = kfiv_rma_check(msg, s->len);
 	if (ret)
@@ -1323,7 +1376,7 @@ static int kfiv_atomic_result(struct kfiv_ep *ep, struct kfiv_slot *s,
 	s->first = 0;
 	s->dir = DMA_FROM_DEVICE;
 	if (msg->result)
-		return kfiv_map(ep->dom, s, &iov, 1);
+		return kfiv_map(ep->dom, s, &iov, NULL, 1);
 	s->nsge = 0;
 	s->sgl = NULL;
 	s->sge[0].addr = s->buf_dma;
@@ -1611,7 +1664,8 @@ int kfiv_srx_recv(struct kfid_ep *ksrx, const struct kfi_msg *msg, u64 flags)
 		ret = x->srq ? -EAGAIN : -ENODEV;
 		goto unlock;
 	}
-	ret = kfiv_map(x->dom, s, &msg->iov, ksrx->info.rx_attr.iov_limit);
+	ret = kfiv_map(x->dom, s, &msg->iov, msg->desc,
+		       ksrx->info.rx_attr.iov_limit);
 	if (!ret) {
 		s->ctx = msg->context;
 		s->rwr.num_sge = 1 + s->nsge;

@@ -56,6 +56,9 @@ struct tres {
  * @strerror_ok: 0 if kfi_strerror() on @cq gives its texts
  * @deferred: sends posted with KFI_MORE on @ep that have not reached the
  *	wire (or the device) yet
+ * @premapped: posts on @dom whose buffers went at the addresses of the
+ *	kfi_mr_reg() regions their descriptors named, not mapped again
+ *	(NULL: the provider does not say)
  */
 struct kt_prov {
 	const char *name;
@@ -70,6 +73,7 @@ struct kt_prov {
 	int (*res_count)(struct tres *t);
 	int (*strerror_ok)(struct kfid_cq *cq);
 	int (*deferred)(struct kfid_ep *ep);
+	u64 (*premapped)(struct kfid_domain *dom);
 };
 
 /* Set by the including module before the cases run. */
@@ -2404,6 +2408,124 @@ static int send_into(struct tconn *tc, struct treq *want, u8 pattern)
 	return ret;
 }
 
+/* A region of @len bytes for local access, at a fresh kmalloc(). */
+static int desc_region(struct tconn *tc, size_t len, void **buf,
+		       struct kfid_mr **mr)
+{
+	struct kvec kv;
+	struct kfi_iov iov = KFI_IOV_INIT(KFI_IOV_KVEC, kvec, &kv, 1);
+
+	*buf = kzalloc(len, GFP_KERNEL);
+	if (!*buf)
+		return -ENOMEM;
+	kv.iov_base = *buf;
+	kv.iov_len = len;
+	return kfi_mr_reg(tc->dom, &iov, KFI_READ | KFI_WRITE, mr, NULL);
+}
+
+/* kfi_send(), waiting (process context) for the credit it needs. */
+static int desc_send(struct tside *s, void *buf, size_t len, void *desc,
+		     struct kfi_context *ctx)
+{
+	unsigned long end = t_deadline();
+	int ret;
+
+	while ((ret = kfi_send(s->ep, buf, len, desc, ctx)) == -EAGAIN &&
+	       !time_after(jiffies, end)) {
+		kick(s);
+		usleep_range(200, 500);
+	}
+	return ret;
+}
+
+/*
+ * A send of @len bytes at @sbuf (descriptor @sd) into a receive at @rbuf
+ * (@rd), which @tc's server posts now, behind its spare receive: a first
+ * message fills the spare.
+ */
+static int desc_xfer(struct tconn *tc, void *sbuf, void *sd, void *rbuf,
+		     void *rd, size_t len, u8 seed)
+{
+	/* Not on the stack: a failed case may leave them posted. */
+	static struct kfi_context sctx, rctx;
+	struct kfi_cq_entry e;
+	int ret;
+
+	fill(sbuf, len, seed);
+	memset(rbuf, 0, len);
+	ret = kfi_recv(tc->s.ep, rbuf, len, rd, &rctx);
+	STEP(ret, send_into(tc, tc->s.spare, seed + 1));
+	STEP(ret, kfi_recv(tc->s.ep, tc->s.spare->buf, T_MAX_LEN, NULL,
+			   &tc->s.spare->kctx));
+	STEP(ret, desc_send(&tc->c, sbuf, len, sd, &sctx));
+	STEP(ret, wait_ok(&tc->c, &e));
+	if (!ret && e.op_context != &sctx)
+		ret = -EPROTO;
+	STEP(ret, wait_ok(&tc->s, &e));
+	if (!ret && (e.op_context != &rctx || e.len != len))
+		ret = -EPROTO;
+	STEP(ret, check(rbuf, len, seed));
+	return ret;
+}
+
+/*
+ * Buffers inside kfi_mr_reg() regions, posted with the regions'
+ * descriptors: a send from an odd offset of one region into a receive at
+ * another odd offset of another, longer than any inline size, arrives
+ * whole.  A descriptor whose region does not hold the buffer is no
+ * error: the buffer is mapped as if none was given.  Where the provider
+ * says (@premapped), exactly the two posts whose regions held their
+ * buffers went at the regions' addresses.
+ */
+static int desc_registered(void)
+{
+	const size_t len = 3000, size = 2 * PAGE_SIZE;
+	struct kfid_mr *smr = NULL, *rmr = NULL;
+	void *sbuf = NULL, *rbuf = NULL, *other = NULL;
+	struct tconn tc = {};
+	u64 n0 = 0, n1 = 0, n2 = 0;
+	int ret;
+
+	ret = conn_open(&tc, &def_opts);
+	STEP(ret, desc_region(&tc, size, &sbuf, &smr));
+	STEP(ret, desc_region(&tc, size, &rbuf, &rmr));
+	other = ret ? NULL : kzalloc(size, GFP_KERNEL);
+	if (!ret && !other)
+		ret = -ENOMEM;
+	if (!ret && kp->premapped)
+		n0 = kp->premapped(tc.dom);
+	STEP(ret, desc_xfer(&tc, sbuf + 129, smr->desc, rbuf + 1000,
+			    rmr->desc, len, 51));
+	if (!ret && kp->premapped)
+		n1 = kp->premapped(tc.dom);
+	/* Descriptors of regions that do not hold the buffers. */
+	STEP(ret, desc_xfer(&tc, sbuf + 129, rmr->desc, other + 7, smr->desc,
+			    len, 52));
+	STEP(ret, desc_xfer(&tc, sbuf + size - len + 1, smr->desc, rbuf,
+			    rmr->desc, len - 1, 53));
+	if (!ret && kp->premapped)
+		n2 = kp->premapped(tc.dom);
+	if (!ret && kp->premapped) {
+		pr_info("    # posted at their regions' addresses: %llu, then %llu\n",
+			n1 - n0, n2 - n1);
+		if (n1 - n0 != 2 || n2 - n1 != 2)
+			ret = -EPROTO;
+	}
+	if (ret)
+		t_failed = true;
+	if (smr)
+		kfi_close(&smr->fid);
+	if (rmr)
+		kfi_close(&rmr->fid);
+	conn_close(&tc);
+	if (!t_failed) {
+		kfree(sbuf);
+		kfree(rbuf);
+		kfree(other);
+	}
+	return ret;
+}
+
 /* kfi_cancel() of @r is @want. */
 static int cancel_is(struct tconn *tc, struct treq *r, int want)
 {
@@ -2916,6 +3038,7 @@ static const struct kt_case prov_cases[] = {
 	KT_CASE(more_defers_doorbell),
 	KT_CASE(rma_xfer_pieces),
 	KT_CASE(mr_sync),
+	KT_CASE(desc_registered),
 	KT_CASE(recv_cancel),
 	KT_CASE(srx_two_endpoints),
 	KT_CASE(srx_empty_waits),

@@ -84,6 +84,7 @@ static const struct kt_prov verbs_prov = {
 	.res_count = res_count,
 	.strerror_ok = verbs_strerror_ok,
 	.deferred = kfiv_debug_deferred,
+	.premapped = kfiv_debug_premapped,
 	.srx = true,
 };
 
