@@ -187,7 +187,7 @@ client_case()
 	hits=$(cat /sys/module/kfkv_hostile/parameters/hits)
 	kt_diag "$(since "client-$c" | grep 'kfkv_test: *#' |
 		sed 's/^kfkv_test: *# *//')
-hostile target hits: $hits"
+hostile target hits: $hits (before it saw the connection established: $(cat /sys/module/kfkv_hostile/parameters/early))"
 	# The STAT and the DELETE, and the STAT again after the reconnect.
 	[ "$c" = replay ] && [ "$hits" -lt 3 ] && rc=1
 	if [ $tcase = hostile_rma ]; then

@@ -36,6 +36,10 @@ static int ht_hits;
 module_param_named(hits, ht_hits, int, 0444);
 MODULE_PARM_DESC(hits, "requests that got the misbehaviour (read-only)");
 
+static int ht_early;
+module_param_named(early, ht_early, int, 0444);
+MODULE_PARM_DESC(early, "requests that came before the connection was established here (read-only)");
+
 static int ht_rma_landed;
 module_param_named(rma_landed, ht_rma_landed, int, 0444);
 MODULE_PARM_DESC(rma_landed, "RMA writes the client's fabric took (read-only)");
@@ -89,10 +93,12 @@ struct ht_conn;
 struct ht_slot {
 	struct ht_conn *conn;
 	u8 msg[HT_MSG];
+	u32 len;
 	struct kw_rsp rsp[2];
 	struct kfi_context rx_ctx;
 	struct kfi_context tx_ctx[2];
 	struct delayed_work late;
+	struct delayed_work early;
 };
 
 struct ht_conn {
@@ -250,6 +256,35 @@ static void ht_request(struct ht_slot *s, u32 len)
 	}
 }
 
+/*
+ * Answer the request in @s, then give the receive back at once: its
+ * answers have their own buffers, and a late one its own copy of the
+ * request in msg only until the next request reuses the slot, twice the
+ * depth later.
+ */
+static void ht_serve(struct ht_slot *s)
+{
+	ht_request(s, s->len);
+	kfi_recv(s->conn->ep, s->msg, sizeof(s->msg), NULL, &s->rx_ctx);
+}
+
+/*
+ * A request that came before this side saw the connection established
+ * (the client's RTU): nothing may be sent yet, so it is answered once the
+ * endpoint is connected, as a real target holds its answers.
+ */
+static void ht_early_fn(struct work_struct *w)
+{
+	struct ht_slot *s = container_of(to_delayed_work(w), struct ht_slot,
+					 early);
+
+	if (READ_ONCE(s->conn->ep->state) == KFI_EP_CONNECTING) {
+		schedule_delayed_work(&s->early, msecs_to_jiffies(10));
+		return;
+	}
+	ht_serve(s);
+}
+
 static void ht_cq_handler(struct kfid_cq *cq, const struct kfi_cq_entry *e,
 			  void *arg)
 {
@@ -268,21 +303,23 @@ static void ht_cq_handler(struct kfid_cq *cq, const struct kfi_cq_entry *e,
 	if (e->err || !(e->flags & KFI_RECV))
 		return;
 	s = container_of(e->op_context, struct ht_slot, rx_ctx);
-	ht_request(s, e->len);
-	/*
-	 * The receive goes back at once: its answers have their own
-	 * buffers, and a late one its own copy of the request in msg only
-	 * until the next request reuses the slot, twice the depth later.
-	 */
-	kfi_recv(c->ep, s->msg, sizeof(s->msg), NULL, &s->rx_ctx);
+	s->len = e->len;
+	if (READ_ONCE(c->ep->state) == KFI_EP_CONNECTING) {
+		ht_early++;
+		schedule_delayed_work(&s->early, 0);
+	} else {
+		ht_serve(s);
+	}
 }
 
 static void ht_conn_close(struct ht_conn *c)
 {
 	int i;
 
-	for (i = 0; i < HT_SLOTS; i++)
+	for (i = 0; i < HT_SLOTS; i++) {
 		cancel_delayed_work_sync(&c->slots[i].late);
+		cancel_delayed_work_sync(&c->slots[i].early);
+	}
 	if (c->ep)
 		kfi_close(&c->ep->fid);
 	if (c->eq)
@@ -305,6 +342,7 @@ static int ht_conn_open(struct ht_conn *c, struct kfi_info *info)
 	for (i = 0; i < HT_SLOTS; i++) {
 		c->slots[i].conn = c;
 		INIT_DELAYED_WORK(&c->slots[i].late, ht_late_fn);
+		INIT_DELAYED_WORK(&c->slots[i].early, ht_early_fn);
 	}
 	info->tx_attr.size = 3 * HT_SLOTS;
 	info->rx_attr.size = HT_SLOTS;
