@@ -160,7 +160,7 @@ rma_writes()
 client_case()
 {
 	local c=$1 rc=0 s tcase=hostile_target tparams=() hparams=() out
-	local mode=$1 hits
+	local mode=$1 hits early
 	mark "client-$c"
 	case $c in
 	dup_answer) tparams=(first_ok=1) ;;
@@ -185,9 +185,10 @@ client_case()
 		rc=1
 	[ -d /sys/module/kfkv_test ] && rmmod kfkv_test
 	hits=$(cat /sys/module/kfkv_hostile/parameters/hits)
+	early=$(cat /sys/module/kfkv_hostile/parameters/early)
 	kt_diag "$(since "client-$c" | grep 'kfkv_test: *#' |
 		sed 's/^kfkv_test: *# *//')
-hostile target hits: $hits (before it saw the connection established: $(cat /sys/module/kfkv_hostile/parameters/early))"
+hostile target hits: $hits (before it saw the connection established: $early)"
 	# The STAT and the DELETE, and the STAT again after the reconnect.
 	[ "$c" = replay ] && [ "$hits" -lt 3 ] && rc=1
 	if [ $tcase = hostile_rma ]; then
