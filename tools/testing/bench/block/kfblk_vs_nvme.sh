@@ -112,7 +112,7 @@ if [ "${KFBLK_BENCH_POINTS:-main}" = scale ]; then
 	done
 fi
 # poll: polled I/O against the same through interrupts, same disks.
-POLL=0 FIO_ENGINE=()
+POLL=0
 if [ "${KFBLK_BENCH_POINTS:-main}" = poll ]; then
 	POLL=$QUEUES POINTS=()
 	for t in poll uring; do
@@ -361,7 +361,7 @@ print(json.dumps({"suite": "block", "test": test, "op": op,
 run_point()
 {
 	local impl=$1 dev=$2 rep=$3 test=$4 op=$5 bs=$6 qd=$7 jobs=${8:-1}
-	local tmp b0 b1 s0 s1 rec rc=0 tpid='' st=()
+	local tmp b0 b1 s0 s1 rec rc=0 tpid='' st=() eng=()
 	tmp=$(mktemp /tmp/kfblk-fio.XXXXXX)
 	if [ "$STAGES" = 1 ]; then
 		trace_setup
@@ -370,14 +370,14 @@ run_point()
 		echo 1 >$TRACEFS/tracing_on
 	fi
 	case $test in
-	poll) FIO_ENGINE=(--ioengine=io_uring --hipri=1) ;;
-	uring) FIO_ENGINE=(--ioengine=io_uring) ;;
+	poll) eng=(--ioengine=io_uring --hipri=1) ;;
+	uring) eng=(--ioengine=io_uring) ;;
 	esac
 	read -r b0 _ < <(cpu_jiffies)
 	s0=$(wire_pkts)
 	fio_json "$test" "$dev" "$op" "$bs" "$qd" "$RUNTIME" \
 		--numjobs="$jobs" --group_reporting "${FIO_PIN[@]}" \
-		"${FIO_STAGES[@]}" "${FIO_ENGINE[@]}" >"$tmp" 2>&1 || rc=$?
+		"${FIO_STAGES[@]}" "${eng[@]}" >"$tmp" 2>&1 || rc=$?
 	s1=$(wire_pkts)
 	read -r b1 _ < <(cpu_jiffies)
 	if [ -n "$tpid" ]; then

@@ -81,10 +81,16 @@ static const struct kt_prov *kp;
 #define T_MAX_LEN	(1024 * 1024)	/* largest message */
 #define T_INJECT_LEN	32		/* an RMA inject, under every inject_size */
 
+/*
+ * A request of the cases: its context, and its buffer in every form
+ * (treq_iov()).  @desc is the descriptor of a kfi_mr_reg() region
+ * holding @buf, or NULL; it goes only with KFI_IOV_KVEC, one entry.
+ */
 struct treq {
 	struct kfi_context kctx;
 	void *buf;
 	size_t len;
+	void *desc;
 	struct scatterlist sg[2];
 	struct kvec kv;
 	struct bio_vec bv;
@@ -225,9 +231,16 @@ static void kick(struct tside *s)
 		kfi_cq_poll(s->peer->cq, 0);
 }
 
+/* The descriptors of @r's buffer in @form: see struct treq. */
+static void **treq_desc(struct treq *r, enum kfi_iov_type form)
+{
+	return r->desc && form == KFI_IOV_KVEC ? &r->desc : NULL;
+}
+
 static int post_recv(struct tside *s, struct treq *r, enum kfi_iov_type form)
 {
-	struct kfi_msg m = { .iov = treq_iov(r, form), .context = &r->kctx };
+	struct kfi_msg m = { .iov = treq_iov(r, form), .context = &r->kctx,
+			     .desc = treq_desc(r, form) };
 
 	return kfi_recvmsg(s->ep, &m, 0);
 }
@@ -236,7 +249,8 @@ static int post_send_once(struct tside *s, struct treq *r,
 			  enum kfi_iov_type form, u64 flags, u64 data)
 {
 	struct kfi_msg m = { .iov = treq_iov(r, form), .context = &r->kctx,
-			     .data = data, .inv_key = data };
+			     .desc = treq_desc(r, form), .data = data,
+			     .inv_key = data };
 
 	return kfi_sendmsg(s->ep, &m, flags);
 }
@@ -2423,19 +2437,17 @@ static int desc_region(struct tconn *tc, size_t len, void **buf,
 	return kfi_mr_reg(tc->dom, &iov, KFI_READ | KFI_WRITE, mr, NULL);
 }
 
-/* kfi_send(), waiting (process context) for the credit it needs. */
-static int desc_send(struct tside *s, void *buf, size_t len, void *desc,
-		     struct kfi_context *ctx)
+/* A request for @len bytes at @buf of a region, with descriptor @desc. */
+static struct treq *desc_treq(void *buf, size_t len, void *desc)
 {
-	unsigned long end = t_deadline();
-	int ret;
+	struct treq *r = kzalloc(sizeof(*r), GFP_KERNEL);
 
-	while ((ret = kfi_send(s->ep, buf, len, desc, ctx)) == -EAGAIN &&
-	       !time_after(jiffies, end)) {
-		kick(s);
-		usleep_range(200, 500);
+	if (r) {
+		r->buf = buf;
+		r->len = len;
+		r->desc = desc;
 	}
-	return ret;
+	return r;
 }
 
 /*
@@ -2446,25 +2458,31 @@ static int desc_send(struct tside *s, void *buf, size_t len, void *desc,
 static int desc_xfer(struct tconn *tc, void *sbuf, void *sd, void *rbuf,
 		     void *rd, size_t len, u8 seed)
 {
-	/* Not on the stack: a failed case may leave them posted. */
-	static struct kfi_context sctx, rctx;
+	struct treq *sr = desc_treq(sbuf, len, sd);
+	struct treq *rr = desc_treq(rbuf, len, rd);
 	struct kfi_cq_entry e;
-	int ret;
+	int ret = sr && rr ? 0 : -ENOMEM;
 
-	fill(sbuf, len, seed);
-	memset(rbuf, 0, len);
-	ret = kfi_recv(tc->s.ep, rbuf, len, rd, &rctx);
+	if (!ret) {
+		fill(sbuf, len, seed);
+		memset(rbuf, 0, len);
+	}
+	STEP(ret, post_recv(&tc->s, rr, KFI_IOV_KVEC));
 	STEP(ret, send_into(tc, tc->s.spare, seed + 1));
-	STEP(ret, kfi_recv(tc->s.ep, tc->s.spare->buf, T_MAX_LEN, NULL,
-			   &tc->s.spare->kctx));
-	STEP(ret, desc_send(&tc->c, sbuf, len, sd, &sctx));
+	STEP(ret, post_recv(&tc->s, tc->s.spare, KFI_IOV_KVEC));
+	STEP(ret, post_send(&tc->c, sr, KFI_IOV_KVEC, 0, 0));
 	STEP(ret, wait_ok(&tc->c, &e));
-	if (!ret && e.op_context != &sctx)
+	if (!ret && e.op_context != &sr->kctx)
 		ret = -EPROTO;
 	STEP(ret, wait_ok(&tc->s, &e));
-	if (!ret && (e.op_context != &rctx || e.len != len))
+	if (!ret && (e.op_context != &rr->kctx || e.len != len))
 		ret = -EPROTO;
 	STEP(ret, check(rbuf, len, seed));
+	/* After a failed post they may still be posted: kept, as treq_free(). */
+	if (!ret || !sr || !rr) {
+		kfree(sr);
+		kfree(rr);
+	}
 	return ret;
 }
 
@@ -2503,9 +2521,8 @@ static int desc_registered(void)
 			    len, 52));
 	STEP(ret, desc_xfer(&tc, sbuf + size - len + 1, smr->desc, rbuf,
 			    rmr->desc, len - 1, 53));
-	if (!ret && kp->premapped)
-		n2 = kp->premapped(tc.dom);
 	if (!ret && kp->premapped) {
+		n2 = kp->premapped(tc.dom);
 		pr_info("    # posted at their regions' addresses: %llu, then %llu\n",
 			n1 - n0, n2 - n1);
 		if (n1 - n0 != 2 || n2 - n1 != 2)
